@@ -1,0 +1,96 @@
+//! The roles a person can hold in the coalition. What each role may do is decided in
+//! `access`; this module only names them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the whole mission: every constituency, every organisation, the audit log.
+    CoalitionAdmin,
+    /// Manages the people of one member organisation.
+    OrgAdmin,
+    /// Follows the constituencies assigned to them and the observers deployed there.
+    Coordinator,
+    /// Reports from the polling station(s) they are deployed to.
+    Observer,
+    /// Monitors media coverage of the campaign.
+    MediaMonitor,
+    /// Reads aggregated data; never sees who observed what.
+    Analyst,
+    /// An outside organisation reading aggregated data through an API token.
+    Partner,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::CoalitionAdmin,
+        Role::OrgAdmin,
+        Role::Coordinator,
+        Role::Observer,
+        Role::MediaMonitor,
+        Role::Analyst,
+        Role::Partner,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CoalitionAdmin => "coalition_admin",
+            Role::OrgAdmin => "org_admin",
+            Role::Coordinator => "coordinator",
+            Role::Observer => "observer",
+            Role::MediaMonitor => "media_monitor",
+            Role::Analyst => "analyst",
+            Role::Partner => "partner",
+        }
+    }
+
+    /// Accepts the stored name and the spellings people type in spreadsheets.
+    pub fn parse(text: &str) -> Option<Role> {
+        let normalized: String = text
+            .trim()
+            .to_lowercase()
+            .chars()
+            .map(|c| if c == ' ' || c == '-' { '_' } else { c })
+            .collect();
+        let role = match normalized.as_str() {
+            "coalition_admin" | "admin" => Role::CoalitionAdmin,
+            "org_admin" | "organisation_admin" | "organization_admin" => Role::OrgAdmin,
+            "coordinator" | "koordinator" | "координатор" => Role::Coordinator,
+            "observer" | "müşahidəçi" | "musahideci" | "наблюдатель" => Role::Observer,
+            "media_monitor" => Role::MediaMonitor,
+            "analyst" | "analitik" | "аналитик" => Role::Analyst,
+            "partner" | "партнёр" | "партнер" => Role::Partner,
+            _ => return None,
+        };
+        Some(role)
+    }
+
+    /// Whether the role's work needs a member organisation (observers are always deployed
+    /// by one of the three NGOs; partners are outsiders).
+    pub fn belongs_to_organisation(self) -> bool {
+        matches!(self, Role::OrgAdmin | Role::Observer | Role::Coordinator | Role::MediaMonitor)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_round_trips_through_its_name() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("Müşahidəçi"), Some(Role::Observer));
+        assert_eq!(Role::parse("Org Admin"), Some(Role::OrgAdmin));
+        assert_eq!(Role::parse("king"), None);
+    }
+}
