@@ -251,7 +251,7 @@ pub struct RowError {
     pub problem: Problem,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConstituencyRecord {
     pub number: ConstituencyNo,
     pub name_az: String,
@@ -261,21 +261,21 @@ pub struct ConstituencyRecord {
     pub monitored: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StationRecord {
     pub reference: StationRef,
     pub registered_voters: u32,
     pub address: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CandidateRecord {
     pub ballot_order: u16,
     pub name: Localized,
     pub nominated_by: Localized,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonRecord {
     pub username: Username,
     pub full_name: PersonName,
@@ -288,7 +288,8 @@ pub struct PersonRecord {
     pub constituencies: Vec<ConstituencyNo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
 pub enum Record {
     Constituency(ConstituencyRecord),
     Station(StationRecord),
@@ -298,7 +299,8 @@ pub enum Record {
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportPlan {
-    pub records: Vec<Record>,
+    /// Each record with the spreadsheet row it came from.
+    pub records: Vec<(usize, Record)>,
     pub errors: Vec<RowError>,
     /// Rows with nothing in any mapped column are skipped, not refused.
     pub blank_rows: usize,
@@ -339,7 +341,7 @@ pub fn plan(
             continue;
         }
         first_row_of_key.insert(key, row.number);
-        plan.records.push(record);
+        plan.records.push((row.number, record));
     }
     plan
 }

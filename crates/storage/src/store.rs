@@ -1,0 +1,153 @@
+//! Opening the database: which backend, pools, pragmas and migrations.
+
+use futures_util::future::BoxFuture;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor};
+use std::borrow::Cow;
+use std::time::Duration;
+
+use crate::writer::Writer;
+use crate::{Connection, Result, StorageError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database: a pool for reads and the one writer for writes.
+#[derive(Clone)]
+pub struct Store {
+    reads: AnyPool,
+    writer: Writer,
+    backend: Backend,
+}
+
+/// Applied on every SQLite connection. WAL lets readers work while the writer writes;
+/// synchronous=FULL makes each commit durable before it returns (the acknowledgement rule).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+
+impl Store {
+    /// Opens (creating if needed) the database at `location`: a file path, `sqlite://PATH`,
+    /// or a `postgres://` URL; applies pending migrations.
+    pub async fn open(location: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = resolve(location)?;
+        let (read_connections, timeout) = match backend {
+            Backend::Sqlite => (4, Duration::from_secs(10)),
+            Backend::Postgres => (8, Duration::from_secs(10)),
+        };
+        let read_only = backend == Backend::Sqlite;
+        let reads = pool_options(backend, read_only)
+            .max_connections(read_connections)
+            .acquire_timeout(timeout)
+            .connect(&url)
+            .await?;
+        let writes = pool_options(backend, false)
+            .max_connections(1)
+            .acquire_timeout(timeout)
+            .connect(&url)
+            .await?;
+        migrator(backend).run(&writes).await?;
+        Ok(Store { reads, writer: Writer::start(writes, backend), backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for reads. On SQLite its connections are read-only.
+    pub fn reads(&self) -> &AnyPool {
+        &self.reads
+    }
+
+    /// Runs `work` as one job of the group-committing writer; returns once it is on disk.
+    pub async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Connection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        self.writer.write(work, true).await
+    }
+
+    /// Runs `work` like `write`, then rolls it back: a dry run that meets every constraint.
+    pub async fn rehearse<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Connection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        self.writer.write(work, false).await
+    }
+
+    /// Whether the database answers; used by `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reads).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.reads.close().await;
+    }
+}
+
+fn resolve(location: &str) -> Result<(Backend, String)> {
+    let location = location.trim();
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, location.to_string()));
+    }
+    let path = location.strip_prefix("sqlite://").or_else(|| location.strip_prefix("sqlite:")).unwrap_or(location);
+    if path.is_empty() || path.contains("://") {
+        return Err(StorageError::BadUrl(location.to_string()));
+    }
+    let path = path.split('?').next().unwrap_or(path);
+    Ok((Backend::Sqlite, format!("sqlite://{path}?mode=rwc")))
+}
+
+fn pool_options(backend: Backend, read_only: bool) -> AnyPoolOptions {
+    AnyPoolOptions::new().after_connect(move |connection, _| {
+        Box::pin(async move {
+            if backend == Backend::Sqlite {
+                connection.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await?;
+                if read_only {
+                    connection.execute(sqlx::raw_sql("PRAGMA query_only = ON")).await?;
+                }
+            }
+            Ok(())
+        })
+    })
+}
+
+fn migrator(backend: Backend) -> Migrator {
+    let sources = match backend {
+        Backend::Sqlite => SQLITE_MIGRATIONS,
+        Backend::Postgres => POSTGRES_MIGRATIONS,
+    };
+    Migrator::with_migrations(
+        sources
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(*version, Cow::Borrowed(description), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false)
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_resolve_to_backends() {
+        assert_eq!(resolve("data/pollwatch.db").unwrap(), (Backend::Sqlite, "sqlite://data/pollwatch.db?mode=rwc".into()));
+        assert_eq!(resolve("sqlite:///tmp/x.db").unwrap().1, "sqlite:///tmp/x.db?mode=rwc");
+        assert_eq!(resolve("postgres://u@h/db").unwrap().0, Backend::Postgres);
+        assert!(resolve("mysql://x").is_err());
+    }
+}
