@@ -1,1 +1,14 @@
+//! HTTP: the HTML pages, the JSON API under `/api/v1`, sessions and access control.
+//! Every handler asks `domain::access` before it reads or writes; errors become responses
+//! in one place (`error`). Nothing here holds election rules of its own.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+mod router;
+mod state;
+
+pub use router::router;
+pub use state::{AppState, WebConfig};

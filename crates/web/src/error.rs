@@ -1,0 +1,99 @@
+//! The one place errors become HTTP responses. Handlers return `AppError`; it answers as JSON
+//! and marks the response so that the page layer re-renders it as a localized HTML page
+//! (or a redirect to sign in) for browser routes.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use storage::StorageError;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AppError {
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("you may not do this")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the form has expired or did not come from this site; reload the page and try again")]
+    Csrf,
+    #[error("too many attempts; wait {retry_after_secs} seconds")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("the upload is too large")]
+    TooLarge,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable code for clients and for picking the translated message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::BadRequest(_) => "invalid",
+            AppError::Conflict(_) => "conflict",
+            AppError::Csrf => "csrf",
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::TooLarge => "too_large",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::NotFound => AppError::NotFound,
+            StorageError::Conflict(detail) => AppError::Conflict(detail),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `forbidden`.
+    pub error: &'static str,
+    /// A human-readable explanation.
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            // The detail may name tables or paths: log it, never send it.
+            tracing::error!(%detail, "request failed");
+        }
+        let body = ErrorBody { error: self.code(), message: self.to_string() };
+        let mut response = (self.status(), Json(body)).into_response();
+        if let AppError::TooManyRequests { retry_after_secs } = &self {
+            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,88 @@
+//! The HTML pages. Each module is one area of the site; `routes` lists them all.
+
+pub mod account;
+pub mod audit;
+pub mod exports;
+pub mod home;
+pub mod imports;
+pub mod layout;
+pub mod people;
+mod problems;
+pub mod reference;
+pub mod session;
+pub mod tokens;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use maud::html;
+
+use domain::language::Language;
+
+use crate::auth::Caller;
+use crate::auth::caller::{LANGUAGE_COOKIE, Via};
+use crate::error::AppError;
+use crate::i18n::t;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/language", get(session::choose_language))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
+        .route("/constituencies", get(reference::constituencies))
+        .route("/constituencies/{number}", get(reference::constituency))
+        .route("/stations", get(reference::stations))
+        .route("/candidates", get(reference::candidates))
+        .route("/organisations", get(reference::organisations))
+        .route("/people", get(people::list).post(people::create))
+        .route("/people/new", get(people::new_form))
+        .route("/people/{id}", get(people::show).post(people::update))
+        .route("/people/{id}/password", post(people::reset_password))
+        .route("/people/{id}/active", post(people::set_active))
+        .route("/imports", get(imports::start).post(imports::upload))
+        .route("/imports/{id}", get(imports::review).post(imports::run))
+        .route("/exports", get(exports::index))
+        .route("/exports/{file}", get(exports::download))
+        .route("/audit", get(audit::list))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .layer(axum::middleware::from_fn(render_error_pages))
+}
+
+/// Turns error responses of page routes into pages in the reader's language; a page that
+/// needs a signed-in person sends an anonymous visitor to sign in and back.
+async fn render_error_pages(request: Request, next: Next) -> Response {
+    let jar = CookieJar::from_headers(request.headers());
+    let language = jar.get(LANGUAGE_COOKIE).and_then(|c| Language::parse(c.value())).unwrap_or_default();
+    let target = request.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into());
+    let is_get = request.method() == Method::GET;
+    let response = next.run(request).await;
+    let Some(error) = response.extensions().get::<AppError>().cloned() else { return response };
+    if matches!(error, AppError::Unauthenticated) && is_get {
+        return Redirect::to(&format!("/login?next={}", layout::query_value(&target))).into_response();
+    }
+    let caller = Caller { actor: None, person: None, session: None, language, via: Via::Anonymous, pre_session_csrf: None };
+    let title = t(language, &format!("error-{}", error.code()));
+    let detail = match &error {
+        AppError::BadRequest(text) | AppError::Conflict(text) => Some(text.clone()),
+        _ => None,
+    };
+    let mut page = layout::page(&caller, &title, html! {
+        h1 { (title) }
+        @if let Some(detail) = detail { p { (detail) } }
+        p { a href="/" { (t(language, "back-home")) } }
+    });
+    *page.status_mut() = error.status();
+    if let Some(retry) = response.headers().get(axum::http::header::RETRY_AFTER) {
+        page.headers_mut().insert(axum::http::header::RETRY_AFTER, retry.clone());
+    }
+    page
+}

@@ -1,0 +1,50 @@
+use std::sync::Arc;
+
+use storage::Store;
+
+use crate::auth::throttle::LoginThrottle;
+use crate::pages::imports::UploadShelf;
+
+/// Web settings; built by the binary's configuration module, the one place settings are read.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when pollwatch is served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// A header (e.g. `X-Forwarded-For`) whose first address is the client's, set by a trusted
+    /// reverse proxy. Without a proxy this must stay `None`, or clients could pick their IP.
+    pub trusted_proxy_header: Option<String>,
+    /// How long a sign-in lasts. Election day runs from 07:00 to past midnight.
+    pub session_hours: i64,
+    /// Largest accepted upload (imports), in bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            trusted_proxy_header: None,
+            session_hours: 20,
+            max_upload_bytes: 20 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub throttle: Arc<LoginThrottle>,
+    pub uploads: Arc<UploadShelf>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> Self {
+        AppState {
+            store,
+            config: Arc::new(config),
+            throttle: Arc::new(LoginThrottle::default()),
+            uploads: Arc::new(UploadShelf::default()),
+        }
+    }
+}
