@@ -147,7 +147,7 @@ problem-organisation-required = bu rol üçün üzv təşkilat göstərilməlidi
 problem-unknown-role = naməlum rol; observer, coordinator, org_admin, media_monitor, analyst, partner və ya coalition_admin yazın
 problem-not-yes-no = bəli və ya xeyr olmalıdır
 problem-bad-value = yanlış dəyər
-problem-duplicate = { $row }-ci sətri təkrarlayır
+problem-duplicate = { $row } nömrəli sətri təkrarlayır
 
 exports-title = İxrac
 

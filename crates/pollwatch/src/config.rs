@@ -1,0 +1,59 @@
+//! Configuration: every setting pollwatch reads, in one place. Each comes from a command-line
+//! flag or the environment variable named beside it; there is no other source.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use web::WebConfig;
+
+/// Settings for serving HTTP.
+#[derive(Debug, Clone, Args)]
+pub struct ServeSettings {
+    /// Address to listen on.
+    #[arg(long, env = "POLLWATCH_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Mark cookies Secure; set this when pollwatch is reached over HTTPS.
+    #[arg(long, env = "POLLWATCH_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+    /// Header holding the client's address, set by a trusted reverse proxy (e.g.
+    /// X-Forwarded-For). Leave unset when clients connect directly.
+    #[arg(long, env = "POLLWATCH_TRUSTED_PROXY_HEADER")]
+    pub trusted_proxy_header: Option<String>,
+    /// How long a sign-in lasts, in hours.
+    #[arg(long, env = "POLLWATCH_SESSION_HOURS", default_value_t = 20)]
+    pub session_hours: i64,
+}
+
+impl ServeSettings {
+    pub fn web_config(&self) -> WebConfig {
+        WebConfig {
+            secure_cookies: self.secure_cookies,
+            trusted_proxy_header: self.trusted_proxy_header.clone(),
+            session_hours: self.session_hours.clamp(1, 72),
+            ..WebConfig::default()
+        }
+    }
+}
+
+/// Which database to use.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseSettings {
+    /// A SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(long, env = "POLLWATCH_DB", default_value = "pollwatch-data/pollwatch.db")]
+    pub db: String,
+}
+
+impl DatabaseSettings {
+    /// Creates the folder of a SQLite file so that a first run just works.
+    pub fn prepare(&self) -> std::io::Result<()> {
+        if self.db.contains("://") && !self.db.starts_with("sqlite:") {
+            return Ok(());
+        }
+        let path = self.db.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        match PathBuf::from(path).parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Building and running the server: open the store, bind, serve until asked to stop.
+
+use std::net::SocketAddr;
+
+use storage::Store;
+use tokio::net::TcpListener;
+
+use crate::config::ServeSettings;
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    store: Store,
+}
+
+impl Application {
+    /// Opens the listener (port 0 picks a free port) around an opened store.
+    pub async fn build(store: Store, settings: &ServeSettings) -> std::io::Result<Application> {
+        let listener = TcpListener::bind(settings.bind).await?;
+        let state = web::AppState::new(store.clone(), settings.web_config());
+        Ok(Application { listener, router: web::router(state), store })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+}

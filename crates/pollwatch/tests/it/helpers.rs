@@ -1,0 +1,167 @@
+//! Spawning the application and speaking to it.
+
+use std::path::PathBuf;
+
+use pollwatch::config::ServeSettings;
+use pollwatch::startup::Application;
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use storage::Store;
+use tempfile::TempDir;
+use tokio::sync::OnceCell;
+
+pub const DEMO_PASSWORD: &str = domain::demo::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    _data: TempDir,
+}
+
+/// The demo election written once per test run into a template file; each test gets a copy.
+async fn template() -> &'static PathBuf {
+    static TEMPLATE: OnceCell<(TempDir, PathBuf)> = OnceCell::const_new();
+    let (_, path) = TEMPLATE
+        .get_or_init(|| async {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("template.db");
+            let store = Store::open(&path.to_string_lossy()).await.expect("open template");
+            let hash = web::auth::password::hash(DEMO_PASSWORD.into()).await.expect("hash");
+            storage::demo::load(&store, domain::demo::generate(2024), hash, storage::now_millis()).await.expect("load demo");
+            // Fold the WAL into the main file so that one file copy is the whole database.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.reads()).await.ok();
+            store.close().await;
+            (dir, path)
+        })
+        .await;
+    path
+}
+
+pub fn settings() -> ServeSettings {
+    ServeSettings {
+        bind: "127.0.0.1:0".parse().expect("address"),
+        secure_cookies: false,
+        trusted_proxy_header: None,
+        session_hours: 20,
+    }
+}
+
+/// Starts pollwatch on a fresh copy of the demo database.
+pub async fn spawn_app() -> TestApp {
+    let source = template().await;
+    let data = tempfile::tempdir().expect("temp dir");
+    let path = data.path().join("pollwatch.db");
+    std::fs::copy(source, &path).expect("copy template");
+    let store = Store::open(&path.to_string_lossy()).await.expect("open store");
+    spawn_on(store, data).await
+}
+
+/// Starts pollwatch on an empty database.
+pub async fn spawn_empty_app() -> TestApp {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&data.path().join("pollwatch.db").to_string_lossy()).await.expect("open store");
+    spawn_on(store, data).await
+}
+
+pub async fn spawn_on(store: Store, data: TempDir) -> TestApp {
+    let application = Application::build(store.clone(), &settings()).await.expect("build app");
+    let address = format!("http://{}", application.address());
+    tokio::spawn(application.run_until_stopped());
+    TestApp { address, store, _data: data }
+}
+
+pub fn browser() -> Client {
+    Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+}
+
+/// The value of the first hidden `csrf` field in a page.
+pub fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("no csrf field in page: {html}"));
+    html[start..].split('"').next().unwrap_or_default().to_string()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// Signs in through the real form and returns the browser holding the session.
+    pub async fn login(&self, username: &str, password: &str) -> Client {
+        let client = browser();
+        let response = self.try_login(&client, username, password).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "signing in as {username}");
+        client
+    }
+
+    pub async fn try_login(&self, client: &Client, username: &str, password: &str) -> Response {
+        let page = self.get(client, "/login").await.text().await.expect("login page");
+        let csrf = csrf_in(&page);
+        client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", password), ("csrf", &csrf), ("next", "/")])
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// A form token for a signed-in browser (any page carries it in the sign-out form).
+    pub async fn csrf(&self, client: &Client) -> String {
+        let page = self.get(client, "/account").await.text().await.expect("account page");
+        csrf_in(&page)
+    }
+
+    /// Posts a form with the browser's CSRF token added.
+    pub async fn post_form(&self, client: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
+        let csrf = self.csrf(client).await;
+        let mut fields: Vec<(&str, &str)> = fields.to_vec();
+        fields.push(("csrf", &csrf));
+        client.post(self.url(path)).form(&fields).send().await.expect("post")
+    }
+
+    pub async fn user_id(&self, username: &str) -> i64 {
+        storage::people::by_username(self.store.reads(), username).await.expect("query").expect("user exists").id
+    }
+}
+
+/// Ids of people the access tests need, found in the demo data.
+pub struct Cast {
+    /// An observer in constituency 17 of the same organisation as `orgadmin` (VCUM).
+    pub observer_in_17: i64,
+    /// An observer outside constituency 17 and outside VCUM.
+    pub observer_elsewhere: i64,
+}
+
+pub async fn cast(app: &TestApp) -> Cast {
+    let pool = app.store.reads();
+    let filter = storage::people::PeopleFilter {
+        role: Some(domain::roles::Role::Observer),
+        page: 1,
+        per_page: 500,
+        ..Default::default()
+    };
+    let everyone = domain::access::PeopleScope::Everyone;
+    let in_17_filter = storage::people::PeopleFilter { constituency: Some(17), ..filter.clone() };
+    let mut observers = storage::people::list(pool, &everyone, &in_17_filter).await.expect("list").items;
+    observers.extend(storage::people::list(pool, &everyone, &filter).await.expect("list").items);
+    let (mut observer_in_17, mut observer_elsewhere) = (None, None);
+    for observer in observers.iter().filter(|p| p.username != "observer") {
+        let facts = storage::people::facts(pool, observer.id).await.expect("facts").expect("exists");
+        let in_17 = facts.constituencies.iter().any(|c| c.get() == 17);
+        let vcum = observer.organisation_code.as_deref() == Some("VCUM");
+        if in_17 && vcum && observer_in_17.is_none() {
+            observer_in_17 = Some(observer.id);
+        }
+        if !in_17 && !vcum && observer_elsewhere.is_none() {
+            observer_elsewhere = Some(observer.id);
+        }
+    }
+    Cast {
+        observer_in_17: observer_in_17.expect("a VCUM observer in constituency 17"),
+        observer_elsewhere: observer_elsewhere.expect("an observer elsewhere"),
+    }
+}

@@ -1,0 +1,143 @@
+//! Signing in and out: cookies, CSRF, throttling, disabled accounts, languages.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{DEMO_PASSWORD, browser, spawn_app};
+
+#[tokio::test]
+async fn signing_in_sets_a_protected_session_cookie_and_signing_out_ends_it() {
+    let app = spawn_app().await;
+    let client = browser();
+    let response = app.try_login(&client, "coordinator", DEMO_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("pw_session="))
+        .expect("a session cookie")
+        .to_string();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert_eq!(app.get(&client, "/api/v1/me").await.status(), 200);
+
+    let csrf = app.csrf(&client).await;
+    let out = client.post(app.url("/logout")).form(&[("csrf", csrf)]).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&client, "/api/v1/me").await.status(), 401);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong() {
+    let app = spawn_app().await;
+    let client = browser();
+    let wrong_password = app.try_login(&client, "admin", "not-the-password").await;
+    assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
+    let wrong_page = wrong_password.text().await.unwrap();
+    let no_such_user = app.try_login(&client, "nobody-here", "whatever").await;
+    assert_eq!(no_such_user.status(), StatusCode::UNAUTHORIZED);
+    let unknown_page = no_such_user.text().await.unwrap();
+    let message = "İstifadəçi adı və ya şifrə yanlışdır";
+    assert!(wrong_page.contains(message) && unknown_page.contains(message));
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_for_a_while() {
+    let app = spawn_app().await;
+    let client = browser();
+    for _ in 0..5 {
+        assert_eq!(app.try_login(&client, "analyst", "guess").await.status(), 401);
+    }
+    let locked = app.try_login(&client, "analyst", DEMO_PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert!(locked.headers().contains_key("retry-after"));
+    // Other accounts are unaffected.
+    app.login("media", DEMO_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn forms_without_the_token_or_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let no_token = admin.post(app.url("/tokens")).form(&[("label", "x"), ("username", "partner")]).send().await.unwrap();
+    assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
+
+    let csrf = app.csrf(&admin).await;
+    let cross_site = admin
+        .post(app.url("/tokens"))
+        .header("Origin", "https://evil.example")
+        .form(&[("label", "x"), ("username", "partner"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    let fetch_cross_site = admin
+        .post(app.url("/tokens"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("label", "x"), ("username", "partner"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetch_cross_site.status(), StatusCode::FORBIDDEN);
+    let tokens = storage::sessions::api_tokens(app.store.reads()).await.unwrap();
+    assert!(tokens.iter().all(|t| t.label != "x"), "no refused form changed anything");
+
+    // The sign-in form itself needs its token too.
+    let stranger = browser();
+    let login = stranger.post(app.url("/login")).form(&[("username", "admin"), ("password", DEMO_PASSWORD)]).send().await.unwrap();
+    assert_eq!(login.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_disabled_account_loses_its_sessions_and_cannot_sign_in() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let id = app.user_id("observer").await;
+    let response = app.post_form(&admin, &format!("/people/{id}/active"), &[("active", "0")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&observer, "/api/v1/me").await.status(), 401);
+    assert_eq!(app.try_login(&browser(), "observer", DEMO_PASSWORD).await.status(), 401);
+}
+
+#[tokio::test]
+async fn the_site_speaks_azerbaijani_first_and_switches_language_in_one_click() {
+    let app = spawn_app().await;
+    let client = browser();
+    let home = app.get(&client, "/").await.text().await.unwrap();
+    assert!(home.contains("lang=\"az\"") && home.contains("Seçki dairələri"));
+    let switch = client.get(app.url("/language?to=ru")).header("Referer", app.url("/candidates")).send().await.unwrap();
+    assert_eq!(switch.status(), StatusCode::SEE_OTHER);
+    assert_eq!(switch.headers()["location"], "/candidates");
+    let candidates = app.get(&client, "/candidates").await.text().await.unwrap();
+    assert!(candidates.contains("Кандидаты") && candidates.contains("Ильхам Алиев"));
+    client.get(app.url("/language?to=en")).send().await.unwrap();
+    let candidates = app.get(&client, "/candidates").await.text().await.unwrap();
+    assert!(candidates.contains("Candidates") && candidates.contains("Self-nominated"));
+    assert_eq!(app.get(&client, "/language?to=xx").await.status(), 422);
+}
+
+#[tokio::test]
+async fn people_change_their_own_password_and_the_old_one_stops_working() {
+    let app = spawn_app().await;
+    let client = app.login("media", DEMO_PASSWORD).await;
+    let too_short = app.post_form(&client, "/account/password", &[("current", DEMO_PASSWORD), ("new", "short")]).await.text().await.unwrap();
+    assert!(too_short.contains("ən azı 10 simvol"));
+    let changed = app.post_form(&client, "/account/password", &[("current", DEMO_PASSWORD), ("new", "a much longer secret")]).await.text().await.unwrap();
+    assert!(changed.contains("Şifrəniz dəyişdirildi"));
+    assert_eq!(app.try_login(&browser(), "media", DEMO_PASSWORD).await.status(), 401);
+    app.login("media", "a much longer secret").await;
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_escape_what_people_typed() {
+    let app = spawn_app().await;
+    let response = app.get(&browser(), "/constituencies?q=%3Cscript%3Ealert(1)%3C/script%3E").await;
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let page = response.text().await.unwrap();
+    assert!(!page.contains("<script>alert(1)</script>"));
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
