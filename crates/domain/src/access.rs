@@ -81,9 +81,7 @@ impl Actor {
                     || (action == Action::ListPeople && self.role == Coordinator)
             }
             Action::ExportPeople => matches!(self.role, CoalitionAdmin | OrgAdmin),
-            Action::ImportReferenceData | Action::ViewAuditLog | Action::ManageApiTokens => {
-                self.role == CoalitionAdmin
-            }
+            Action::ImportReferenceData | Action::ViewAuditLog | Action::ManageApiTokens => self.role == CoalitionAdmin,
         }
     }
 
@@ -173,10 +171,7 @@ mod tests {
             user_id: 1,
             role,
             organisation_id,
-            constituencies: constituencies
-                .iter()
-                .map(|n| ConstituencyNo::new(*n).unwrap())
-                .collect(),
+            constituencies: constituencies.iter().map(|n| ConstituencyNo::new(*n).unwrap()).collect(),
             stations: BTreeSet::new(),
         }
     }
@@ -186,10 +181,7 @@ mod tests {
             user_id: 99,
             role,
             organisation_id,
-            constituencies: constituencies
-                .iter()
-                .map(|n| ConstituencyNo::new(*n).unwrap())
-                .collect(),
+            constituencies: constituencies.iter().map(|n| ConstituencyNo::new(*n).unwrap()).collect(),
         }
     }
 

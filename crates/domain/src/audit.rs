@@ -15,8 +15,7 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 5] =
-        [Channel::Web, Channel::Api, Channel::Cli, Channel::Sms, Channel::Demo];
+    pub const ALL: [Channel; 5] = [Channel::Web, Channel::Api, Channel::Cli, Channel::Sms, Channel::Demo];
 
     pub fn as_str(self) -> &'static str {
         match self {

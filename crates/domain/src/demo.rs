@@ -6,8 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::election::{
-    Candidate, Constituency, ConstituencyNo, Election, InBaku, Organisation, Station, StationNo,
-    StationRef,
+    Candidate, Constituency, ConstituencyNo, Election, InBaku, Organisation, Station, StationNo, StationRef,
 };
 use crate::language::Localized;
 use crate::people::{ObserverCode, PersonName, Phone, Username};
@@ -117,19 +116,51 @@ pub fn generate(seed: u64) -> DemoElection {
 fn candidates() -> Vec<Candidate> {
     let self_nominated = || Localized::new("Özünü irəli sürmüş", "Self-nominated", "Самовыдвиженец");
     let rows = [
-        ("İlham Əliyev", "Ilham Aliyev", "Ильхам Алиев",
-            Localized::new("Yeni Azərbaycan Partiyası", "New Azerbaijan Party", "Партия «Новый Азербайджан»")),
+        (
+            "İlham Əliyev",
+            "Ilham Aliyev",
+            "Ильхам Алиев",
+            Localized::new("Yeni Azərbaycan Partiyası", "New Azerbaijan Party", "Партия «Новый Азербайджан»"),
+        ),
         ("Zahid Oruc", "Zahid Oruj", "Захид Орудж", self_nominated()),
-        ("Fuad Əliyev", "Fuad Aliyev", "Фуад Алиев",
-            Localized::new("Azərbaycan Demokratik Maarifçilik Partiyası", "Azerbaijan Democratic Enlightenment Party", "Демократическая просветительская партия Азербайджана")),
-        ("Razi Nurullayev", "Razi Nurullayev", "Рази Нуруллаев",
-            Localized::new("Milli Cəbhə Partiyası", "National Front Party", "Партия «Национальный фронт»")),
-        ("Fazil Mustafa", "Fazil Mustafa", "Фазиль Мустафа",
-            Localized::new("Böyük Quruluş Partiyası", "Great Order Party", "Партия «Великое созидание»")),
-        ("Elşad Musayev", "Elshad Musayev", "Эльшад Мусаев",
-            Localized::new("Böyük Azərbaycan Partiyası", "Great Azerbaijan Party", "Партия «Великий Азербайджан»")),
-        ("Qüdrət Həsənquliyev", "Gudrat Hasanguliyev", "Гудрат Гасангулиев",
-            Localized::new("Bütöv Azərbaycan Xalq Cəbhəsi Partiyası", "Whole Azerbaijan Popular Front Party", "Партия Народного фронта единого Азербайджана")),
+        (
+            "Fuad Əliyev",
+            "Fuad Aliyev",
+            "Фуад Алиев",
+            Localized::new(
+                "Azərbaycan Demokratik Maarifçilik Partiyası",
+                "Azerbaijan Democratic Enlightenment Party",
+                "Демократическая просветительская партия Азербайджана",
+            ),
+        ),
+        (
+            "Razi Nurullayev",
+            "Razi Nurullayev",
+            "Рази Нуруллаев",
+            Localized::new("Milli Cəbhə Partiyası", "National Front Party", "Партия «Национальный фронт»"),
+        ),
+        (
+            "Fazil Mustafa",
+            "Fazil Mustafa",
+            "Фазиль Мустафа",
+            Localized::new("Böyük Quruluş Partiyası", "Great Order Party", "Партия «Великое созидание»"),
+        ),
+        (
+            "Elşad Musayev",
+            "Elshad Musayev",
+            "Эльшад Мусаев",
+            Localized::new("Böyük Azərbaycan Partiyası", "Great Azerbaijan Party", "Партия «Великий Азербайджан»"),
+        ),
+        (
+            "Qüdrət Həsənquliyev",
+            "Gudrat Hasanguliyev",
+            "Гудрат Гасангулиев",
+            Localized::new(
+                "Bütöv Azərbaycan Xalq Cəbhəsi Partiyası",
+                "Whole Azerbaijan Popular Front Party",
+                "Партия Народного фронта единого Азербайджана",
+            ),
+        ),
     ];
     rows.into_iter()
         .zip(1u16..)
@@ -159,11 +190,7 @@ fn organisations() -> Vec<Organisation> {
             "Центр информационных систем и технологий «Мультимедиа»",
         ),
     ];
-    ORGANISATION_CODES
-        .into_iter()
-        .zip(names)
-        .map(|(code, name)| Organisation { code: code.into(), name })
-        .collect()
+    ORGANISATION_CODES.into_iter().zip(names).map(|(code, name)| Organisation { code: code.into(), name }).collect()
 }
 
 /// Baku's constituencies are 7–36 in the 2024 scheme (see data/az-2024-constituencies.README.md).
@@ -172,11 +199,7 @@ fn is_baku(number: u16) -> bool {
 }
 
 fn constituencies(random: &mut SeededRandom) -> Vec<Constituency> {
-    let known: Vec<Vec<&str>> = CONSTITUENCY_CSV
-        .lines()
-        .skip(1)
-        .map(|line| line.split(',').collect())
-        .collect();
+    let known: Vec<Vec<&str>> = CONSTITUENCY_CSV.lines().skip(1).map(|line| line.split(',').collect()).collect();
     // Baku's 30 and Sumqayıt's five are monitored; the rest are drawn from the regions.
     let mut monitored: BTreeSet<u16> = (7..=36).chain(42..=46).collect();
     while monitored.len() < MONITORED_TOTAL {
@@ -201,14 +224,7 @@ fn constituencies(random: &mut SeededRandom) -> Vec<Constituency> {
                     if is_baku(n) { InBaku::Yes } else { InBaku::No },
                 ),
             };
-            Constituency {
-                number,
-                name_az,
-                name_en,
-                area_az,
-                in_baku,
-                monitored: monitored.contains(&n),
-            }
+            Constituency { number, name_az, name_en, area_az, in_baku, monitored: monitored.contains(&n) }
         })
         .collect()
 }
@@ -273,21 +289,66 @@ fn scale_voters(stations: &mut [Station]) {
 }
 
 const MALE_NAMES: &[&str] = &[
-    "Rauf", "Elvin", "Tural", "Orxan", "Kamran", "Nicat", "Elçin", "Vüqar", "Ramil", "Anar",
-    "Rəşad", "Fərid", "Cavid", "Emin", "Samir", "Zaur", "Elnur", "İlkin", "Rüstəm", "Tofiq",
-    "Əli", "Hüseyn", "Murad", "Səbuhi", "Ülvi", "Şahin", "Ceyhun", "Yusif",
+    "Rauf", "Elvin", "Tural", "Orxan", "Kamran", "Nicat", "Elçin", "Vüqar", "Ramil", "Anar", "Rəşad", "Fərid", "Cavid",
+    "Emin", "Samir", "Zaur", "Elnur", "İlkin", "Rüstəm", "Tofiq", "Əli", "Hüseyn", "Murad", "Səbuhi", "Ülvi", "Şahin",
+    "Ceyhun", "Yusif",
 ];
 const FEMALE_NAMES: &[&str] = &[
-    "Aysel", "Günay", "Leyla", "Nərmin", "Səbinə", "Aytən", "Gülnar", "Könül", "Lalə", "Nigar",
-    "Sevinc", "Türkan", "Ülkər", "Zəhra", "Fidan", "Aynur", "Şəbnəm", "İlahə", "Xədicə",
-    "Məleykə", "Gülşən", "Nurlana",
+    "Aysel",
+    "Günay",
+    "Leyla",
+    "Nərmin",
+    "Səbinə",
+    "Aytən",
+    "Gülnar",
+    "Könül",
+    "Lalə",
+    "Nigar",
+    "Sevinc",
+    "Türkan",
+    "Ülkər",
+    "Zəhra",
+    "Fidan",
+    "Aynur",
+    "Şəbnəm",
+    "İlahə",
+    "Xədicə",
+    "Məleykə",
+    "Gülşən",
+    "Nurlana",
 ];
 /// Surnames in their masculine form; the feminine adds "a" (Məmmədov → Məmmədova).
 const SURNAMES: &[&str] = &[
-    "Məmmədov", "Əliyev", "Həsənov", "Hüseynov", "Quliyev", "İsmayılov", "Abbasov", "Babayev",
-    "Cəfərov", "Rzayev", "Süleymanov", "Nəsirov", "Kərimov", "Mustafayev", "Orucov", "Əhmədov",
-    "Vəliyev", "Sadıqov", "Bağırov", "Qasımov", "İbrahimov", "Salmanov", "Zeynalov", "Tağıyev",
-    "Şükürov", "Rəhimov", "Novruzov", "Əsgərov", "Hacıyev", "Yusifov",
+    "Məmmədov",
+    "Əliyev",
+    "Həsənov",
+    "Hüseynov",
+    "Quliyev",
+    "İsmayılov",
+    "Abbasov",
+    "Babayev",
+    "Cəfərov",
+    "Rzayev",
+    "Süleymanov",
+    "Nəsirov",
+    "Kərimov",
+    "Mustafayev",
+    "Orucov",
+    "Əhmədov",
+    "Vəliyev",
+    "Sadıqov",
+    "Bağırov",
+    "Qasımov",
+    "İbrahimov",
+    "Salmanov",
+    "Zeynalov",
+    "Tağıyev",
+    "Şükürov",
+    "Rəhimov",
+    "Novruzov",
+    "Əsgərov",
+    "Hacıyev",
+    "Yusifov",
 ];
 const MOBILE_PREFIXES: &[&str] = &["50", "51", "55", "70", "77", "99", "10"];
 
@@ -299,7 +360,7 @@ struct PersonFactory<'r> {
 
 impl PersonFactory<'_> {
     fn name(&mut self) -> PersonName {
-        let female = self.random.next_u64() % 2 == 0;
+        let female = self.random.next_u64().is_multiple_of(2);
         let given = if female { *self.random.pick(FEMALE_NAMES) } else { *self.random.pick(MALE_NAMES) };
         let surname = *self.random.pick(SURNAMES);
         let surname = if female { format!("{surname}a") } else { surname.to_string() };
@@ -364,7 +425,8 @@ fn people(random: &mut SeededRandom, constituencies: &[Constituency], stations: 
         match role {
             Role::Coordinator => person.constituencies = vec![showcase],
             Role::Observer => {
-                person.stations = vec![StationRef { constituency: showcase, station: StationNo::new(1).expect("valid") }]
+                person.stations =
+                    vec![StationRef { constituency: showcase, station: StationNo::new(1).expect("valid") }]
             }
             _ => {}
         }

@@ -117,11 +117,9 @@ pub enum StationRefError {
 impl StationRef {
     /// Accepts "17/203", "17-203", "17 / 203".
     pub fn parse(text: &str) -> Result<Self, StationRefError> {
-        let (constituency, station) =
-            text.trim().split_once(['/', '-']).ok_or(StationRefError::Shape)?;
+        let (constituency, station) = text.trim().split_once(['/', '-']).ok_or(StationRefError::Shape)?;
         Ok(StationRef {
-            constituency: ConstituencyNo::parse(constituency)
-                .map_err(StationRefError::Constituency)?,
+            constituency: ConstituencyNo::parse(constituency).map_err(StationRefError::Constituency)?,
             station: StationNo::parse(station).map_err(StationRefError::Station)?,
         })
     }
@@ -221,10 +219,8 @@ mod tests {
 
     #[test]
     fn station_refs_parse_in_the_forms_people_write() {
-        let expected = StationRef {
-            constituency: ConstituencyNo::new(17).unwrap(),
-            station: StationNo::new(203).unwrap(),
-        };
+        let expected =
+            StationRef { constituency: ConstituencyNo::new(17).unwrap(), station: StationNo::new(203).unwrap() };
         assert_eq!(StationRef::parse("17/203"), Ok(expected));
         assert_eq!(StationRef::parse(" 17 - 203 "), Ok(expected));
         assert_eq!(expected.to_string(), "17/203");

@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use crate::election::{
-    ConstituencyNo, InBaku, MAX_REGISTERED_VOTERS, NumberError, StationNo, StationRef,
-    StationRefError, parse_whole_number,
+    ConstituencyNo, InBaku, MAX_REGISTERED_VOTERS, NumberError, StationNo, StationRef, StationRefError,
+    parse_whole_number,
 };
 use crate::language::Localized;
 use crate::people::{Email, ObserverCode, PersonFieldError, PersonName, Phone, Username};
 use crate::roles::Role;
-use crate::text::search_key;
+use crate::text::search_query;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -76,12 +76,8 @@ const PEOPLE_FIELDS: &[Field] = &[
 ];
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 4] = [
-        ImportKind::Constituencies,
-        ImportKind::Stations,
-        ImportKind::Candidates,
-        ImportKind::People,
-    ];
+    pub const ALL: [ImportKind; 4] =
+        [ImportKind::Constituencies, ImportKind::Stations, ImportKind::Candidates, ImportKind::People];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -123,12 +119,12 @@ pub enum MappingError {
 impl ColumnMapping {
     /// Matches headers to fields by name in any of the three languages.
     pub fn guess(kind: ImportKind, headers: &[String]) -> ColumnMapping {
-        let keys: Vec<String> = headers.iter().map(|h| search_key(h)).collect();
+        let keys: Vec<String> = headers.iter().map(|h| search_query(h)).collect();
         let mut mapping = BTreeMap::new();
         let mut taken = BTreeSet::new();
         for field in kind.fields() {
             let found = field.aliases.iter().find_map(|alias| {
-                let alias = search_key(alias);
+                let alias = search_query(alias);
                 keys.iter().position(|k| *k == alias).filter(|i| !taken.contains(i))
             });
             if let Some(column) = found {
@@ -191,17 +187,28 @@ pub struct KnownReferences {
 pub enum Problem {
     Required,
     NotANumber,
-    OutOfRange { min: u32, max: u32 },
+    OutOfRange {
+        min: u32,
+        max: u32,
+    },
     UnknownConstituency,
-    UnknownStation { station: String },
-    BadStation { reason: String },
+    UnknownStation {
+        station: String,
+    },
+    BadStation {
+        reason: String,
+    },
     UnknownOrganisation,
     OrganisationRequired,
     UnknownRole,
     NotYesNo,
-    BadPersonField { reason: String },
+    BadPersonField {
+        reason: String,
+    },
     /// The same key already appeared on an earlier row of this file.
-    Duplicate { first_row: usize },
+    Duplicate {
+        first_row: usize,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -215,7 +222,10 @@ impl fmt::Display for Problem {
             Problem::BadStation { reason } => write!(f, "{reason}"),
             Problem::UnknownOrganisation => write!(f, "no member organisation has this code"),
             Problem::OrganisationRequired => write!(f, "this role needs a member organisation"),
-            Problem::UnknownRole => write!(f, "not a role; use observer, coordinator, org_admin, media_monitor, analyst, partner or coalition_admin"),
+            Problem::UnknownRole => write!(
+                f,
+                "not a role; use observer, coordinator, org_admin, media_monitor, analyst, partner or coalition_admin"
+            ),
             Problem::NotYesNo => write!(f, "must be yes or no"),
             Problem::BadPersonField { reason } => write!(f, "{reason}"),
             Problem::Duplicate { first_row } => write!(f, "repeats row {first_row}"),
@@ -366,9 +376,7 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn is_blank(&self) -> bool {
-        self.mapping.0.values().all(|&column| {
-            self.cells.get(column).is_none_or(|cell| cell.trim().is_empty())
-        })
+        self.mapping.0.values().all(|&column| self.cells.get(column).is_none_or(|cell| cell.trim().is_empty()))
     }
 
     /// The trimmed cell for a field; empty when the field is unmapped or the cell missing.
@@ -401,11 +409,7 @@ impl Row<'_> {
         }
     }
 
-    fn parse<T, E: Into<Problem>>(
-        &mut self,
-        field_key: &str,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> Option<T> {
+    fn parse<T, E: Into<Problem>>(&mut self, field_key: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Option<T> {
         let text = self.required(field_key)?;
         match parse(&text) {
             Ok(value) => Some(value),
@@ -440,7 +444,7 @@ impl Row<'_> {
 }
 
 fn parse_yes_no(text: &str) -> Result<bool, Problem> {
-    match search_key(text).as_str() {
+    match search_query(text).as_str() {
         "yes" | "y" | "beli" | "he" | "да" | "1" | "true" | "x" => Ok(true),
         "no" | "n" | "xeyr" | "yox" | "нет" | "0" | "false" => Ok(false),
         _ => Err(Problem::NotYesNo),
@@ -451,10 +455,8 @@ fn parse_constituency(row: &mut Row<'_>) -> Option<ConstituencyRecord> {
     let before = row.errors_so_far();
     let number = row.parse("number", ConstituencyNo::parse);
     let name_az = row.required("name_az");
-    let in_baku = row
-        .optional("in_baku", |t| InBaku::parse(t).ok_or(Problem::NotYesNo))
-        .ok()
-        .map(|v| v.unwrap_or(InBaku::No));
+    let in_baku =
+        row.optional("in_baku", |t| InBaku::parse(t).ok_or(Problem::NotYesNo)).ok().map(|v| v.unwrap_or(InBaku::No));
     let monitored = row.optional("monitored", parse_yes_no).ok().map(|v| v.unwrap_or(false));
     if row.errors_so_far() > before {
         return None;
@@ -472,10 +474,10 @@ fn parse_constituency(row: &mut Row<'_>) -> Option<ConstituencyRecord> {
 fn parse_station(row: &mut Row<'_>, known: &KnownReferences) -> Option<StationRecord> {
     let before = row.errors_so_far();
     let constituency = row.parse("constituency", ConstituencyNo::parse);
-    if let Some(number) = constituency {
-        if !known.constituencies.contains(&number) {
-            row.refuse("constituency", Problem::UnknownConstituency);
-        }
+    if let Some(number) = constituency
+        && !known.constituencies.contains(&number)
+    {
+        row.refuse("constituency", Problem::UnknownConstituency);
     }
     let station = row.parse("number", StationNo::parse);
     let registered_voters = row.parse("registered_voters", |t| {
@@ -499,10 +501,7 @@ fn parse_candidate(row: &mut Row<'_>) -> Option<CandidateRecord> {
     let before = row.errors_so_far();
     let ballot_order = row.parse("ballot_order", |t| {
         let order = parse_whole_number(t)?;
-        u16::try_from(order)
-            .ok()
-            .filter(|o| (1..=99).contains(o))
-            .ok_or(NumberError::OutOfRange { min: 1, max: 99 })
+        u16::try_from(order).ok().filter(|o| (1..=99).contains(o)).ok_or(NumberError::OutOfRange { min: 1, max: 99 })
     });
     let name_az = row.required("name_az");
     if row.errors_so_far() > before {
@@ -531,11 +530,7 @@ fn parse_person(row: &mut Row<'_>, known: &KnownReferences) -> Option<PersonReco
     let role = row.parse("role", |t| Role::parse(t).ok_or(Problem::UnknownRole));
     let organisation_id = row
         .optional("organisation", |code| {
-            known
-                .organisations
-                .get(&code.trim().to_uppercase())
-                .copied()
-                .ok_or(Problem::UnknownOrganisation)
+            known.organisations.get(&code.trim().to_uppercase()).copied().ok_or(Problem::UnknownOrganisation)
         })
         .ok()
         .flatten();
@@ -554,10 +549,7 @@ fn parse_person(row: &mut Row<'_>, known: &KnownReferences) -> Option<PersonReco
     for item in list_items(&station_text) {
         match StationRef::parse(item) {
             Ok(station) if known.stations.contains(&station) => stations.push(station),
-            Ok(station) => row.refuse(
-                "stations",
-                Problem::UnknownStation { station: station.to_string() },
-            ),
+            Ok(station) => row.refuse("stations", Problem::UnknownStation { station: station.to_string() }),
             Err(error) => row.refuse("stations", station_problem(error)),
         }
     }
@@ -602,8 +594,7 @@ mod tests {
         let c17 = ConstituencyNo::new(17).unwrap();
         KnownReferences {
             constituencies: [c17].into(),
-            stations: [StationRef { constituency: c17, station: StationNo::new(3).unwrap() }]
-                .into(),
+            stations: [StationRef { constituency: c17, station: StationNo::new(3).unwrap() }].into(),
             organisations: [("VCUM".to_string(), 1)].into(),
         }
     }
@@ -630,17 +621,8 @@ mod tests {
         let plan = plan(ImportKind::Stations, &headers, &rows, &mapping, &known());
         assert_eq!(plan.records.len(), 1);
         assert_eq!(plan.blank_rows, 1);
-        let found: Vec<(usize, &str)> =
-            plan.errors.iter().map(|e| (e.row, e.column.as_str())).collect();
-        assert_eq!(
-            found,
-            vec![
-                (3, "number"),
-                (4, "constituency"),
-                (4, "registered_voters"),
-                (6, "number"),
-            ]
-        );
+        let found: Vec<(usize, &str)> = plan.errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(found, vec![(3, "number"), (4, "constituency"), (4, "registered_voters"), (6, "number"),]);
         assert_eq!(plan.errors[3].problem, Problem::Duplicate { first_row: 2 });
     }
 
@@ -655,13 +637,7 @@ mod tests {
         let plan = plan(ImportKind::People, &headers, &rows, &mapping, &known());
         assert_eq!(plan.records.len(), 1);
         let problems: Vec<&Problem> = plan.errors.iter().map(|e| &e.problem).collect();
-        assert_eq!(
-            problems,
-            vec![
-                &Problem::OrganisationRequired,
-                &Problem::UnknownStation { station: "17/4".into() }
-            ]
-        );
+        assert_eq!(problems, vec![&Problem::OrganisationRequired, &Problem::UnknownStation { station: "17/4".into() }]);
     }
 
     #[test]

@@ -48,12 +48,8 @@ impl Role {
 
     /// Accepts the stored name and the spellings people type in spreadsheets.
     pub fn parse(text: &str) -> Option<Role> {
-        let normalized: String = text
-            .trim()
-            .to_lowercase()
-            .chars()
-            .map(|c| if c == ' ' || c == '-' { '_' } else { c })
-            .collect();
+        let normalized: String =
+            text.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect();
         let role = match normalized.as_str() {
             "coalition_admin" | "admin" => Role::CoalitionAdmin,
             "org_admin" | "organisation_admin" | "organization_admin" => Role::OrgAdmin,

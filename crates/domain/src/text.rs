@@ -31,33 +31,53 @@ pub fn az_uppercase(text: &str) -> String {
     out
 }
 
-/// The key a name is searched by: lower case, Azerbaijani letters folded to their plain
-/// Latin look-alikes, punctuation and repeated spaces collapsed. Cyrillic stays Cyrillic.
-pub fn search_key(text: &str) -> String {
+/// How Azerbaijani letters are written by someone without them on their keyboard.
+#[derive(Clone, Copy)]
+enum Spelling {
+    /// ə→e, ş→s, ç→c, ğ→g, ı→i, ö→o, ü→u: what people type on a plain Latin keyboard.
+    Plain,
+    /// As Plain, but ə→a ("Aliyev" for "Əliyev").
+    OpenA,
+    /// English transliteration: ə→a, ş→sh, ç→ch, x→kh, ğ→gh, c→j, q→g ("Shaki", "Ganja").
+    English,
+}
+
+fn fold(text: &str, spelling: Spelling) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_was_space = true;
     for c in az_lowercase(text).chars() {
-        let folded = match c {
-            'ə' => 'e',
-            'ı' => 'i',
-            'ş' => 's',
-            'ç' => 'c',
-            'ğ' => 'g',
-            'ö' => 'o',
-            'ü' => 'u',
-            'ё' => 'е',
-            c if c.is_alphanumeric() => c,
+        let folded: &str = match (c, spelling) {
+            ('ə', Spelling::Plain) => "e",
+            ('ə', _) => "a",
+            ('ş', Spelling::English) => "sh",
+            ('ç', Spelling::English) => "ch",
+            ('x', Spelling::English) => "kh",
+            ('ğ', Spelling::English) => "gh",
+            ('c', Spelling::English) => "j",
+            ('q', Spelling::English) => "g",
+            ('ş', _) => "s",
+            ('ç', _) => "c",
+            ('ğ', _) => "g",
+            ('ı', _) => "i",
+            ('ö', _) => "o",
+            ('ü', _) => "u",
+            ('ё', _) => "е",
             // The combining dot left by a decomposed İ, and the like.
-            c if is_combining_mark(c) => continue,
-            _ => ' ',
+            (c, _) if is_combining_mark(c) => continue,
+            (c, _) if c.is_alphanumeric() => {
+                out.push(c);
+                last_was_space = false;
+                continue;
+            }
+            _ => " ",
         };
-        if folded == ' ' {
+        if folded == " " {
             if !last_was_space {
                 out.push(' ');
             }
             last_was_space = true;
         } else {
-            out.push(folded);
+            out.push_str(folded);
             last_was_space = false;
         }
     }
@@ -65,6 +85,26 @@ pub fn search_key(text: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// What a query is compared with: lower case, Azerbaijani letters folded to plain Latin,
+/// punctuation and repeated spaces collapsed. Cyrillic stays Cyrillic.
+pub fn search_query(text: &str) -> String {
+    fold(text, Spelling::Plain)
+}
+
+/// The key a name is stored with: its folded spellings side by side, so that a query typed
+/// the plain way ("Seki"), with ə as a ("Aliyev") or in English ("Shaki") all find it.
+/// Variants are separated by " / ", which a folded query never contains.
+pub fn search_key(text: &str) -> String {
+    let mut variants: Vec<String> = Vec::with_capacity(3);
+    for spelling in [Spelling::Plain, Spelling::OpenA, Spelling::English] {
+        let variant = fold(text, spelling);
+        if !variants.contains(&variant) {
+            variants.push(variant);
+        }
+    }
+    variants.join(" / ")
 }
 
 fn is_combining_mark(c: char) -> bool {
@@ -83,10 +123,19 @@ mod tests {
     }
 
     #[test]
-    fn search_key_matches_typing_without_diacritics() {
-        assert_eq!(search_key("Şəki"), search_key("SEKI"));
-        assert_eq!(search_key("İsmayıllı"), "ismayilli");
-        assert_eq!(search_key("  Nəsimi-Binəqədi  "), "nesimi bineqedi");
-        assert_eq!(search_key("Ильхам Алиев"), "ильхам алиев");
+    fn queries_fold_to_plain_latin() {
+        assert_eq!(search_query("Şəki"), search_query("SEKI"));
+        assert_eq!(search_query("İsmayıllı"), "ismayilli");
+        assert_eq!(search_query("  Nəsimi-Binəqədi  "), "nesimi bineqedi");
+        assert_eq!(search_query("Ильхам Алиев"), "ильхам алиев");
+    }
+
+    #[test]
+    fn stored_keys_match_every_common_spelling() {
+        let key = search_key("Əliyev Şəki Gəncə");
+        for query in ["eliyev", "aliyev", "seki", "shaki", "ganja", "gence"] {
+            assert!(key.contains(&search_query(query)), "{query} should match {key}");
+        }
+        assert_eq!(search_key("Rauf"), "rauf", "names without special letters have one variant");
     }
 }

@@ -10,8 +10,7 @@ pub const BAKU: UtcOffset = match UtcOffset::from_hms(4, 0, 0) {
 
 /// A moment as milliseconds since the Unix epoch, the way storage keeps it.
 pub fn from_millis(millis: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// "2024-02-07 08:05" in Baku time.

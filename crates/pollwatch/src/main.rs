@@ -8,7 +8,11 @@ use pollwatch::commands::{self, CommandError};
 use pollwatch::config::{DatabaseSettings, ServeSettings};
 
 #[derive(Parser)]
-#[command(name = "pollwatch", version, about = "Election observation: reports from polling stations, coordination, analysis.")]
+#[command(
+    name = "pollwatch",
+    version,
+    about = "Election observation: reports from polling stations, coordination, analysis."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -83,7 +87,8 @@ enum UserCommand {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("POLLWATCH_LOG").unwrap_or_else(|_| "warn,pollwatch=info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("POLLWATCH_LOG")
+                .unwrap_or_else(|_| "warn,pollwatch=info".into()),
         )
         .init();
     match run(Cli::parse()).await {

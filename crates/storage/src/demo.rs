@@ -7,7 +7,7 @@ use domain::demo::DemoElection;
 use domain::import::{CandidateRecord, ConstituencyRecord, PersonRecord, StationRecord};
 
 use crate::audit::{self, Change};
-use crate::{Result, Store, StorageError, people, reference};
+use crate::{Result, StorageError, Store, people, reference};
 
 #[derive(Debug, Clone)]
 pub struct DemoSummary {

@@ -25,12 +25,12 @@ pub enum StorageError {
 
 impl From<sqlx::Error> for StorageError {
     fn from(error: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &error {
-            if db.is_unique_violation() || db.is_foreign_key_violation() {
-                return StorageError::Conflict(
-                    db.constraint().map(str::to_string).unwrap_or_else(|| db.message().to_string()),
-                );
-            }
+        if let sqlx::Error::Database(db) = &error
+            && (db.is_unique_violation() || db.is_foreign_key_violation())
+        {
+            return StorageError::Conflict(
+                db.constraint().map(str::to_string).unwrap_or_else(|| db.message().to_string()),
+            );
         }
         match error {
             sqlx::Error::RowNotFound => StorageError::NotFound,

@@ -52,12 +52,10 @@ pub async fn apply(
 ) -> Result<ImportOutcome> {
     let mut outcome = ImportOutcome::default();
     for (row, record) in records {
-        let (created, entity, entity_id) = apply_one(connection, record, now)
-            .await
-            .map_err(|error| match error {
-                StorageError::Conflict(detail) => StorageError::Conflict(format!("row {row}: {detail}")),
-                other => other,
-            })?;
+        let (created, entity, entity_id) = apply_one(connection, record, now).await.map_err(|error| match error {
+            StorageError::Conflict(detail) => StorageError::Conflict(format!("row {row}: {detail}")),
+            other => other,
+        })?;
         if created {
             outcome.created += 1;
         } else {

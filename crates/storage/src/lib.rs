@@ -12,6 +12,8 @@ pub mod reference;
 pub mod sessions;
 mod sql;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod writer;
 
 pub use error::StorageError;
@@ -25,8 +27,5 @@ pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 /// Milliseconds since the Unix epoch, the unit every stored time uses.
 pub fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

@@ -11,7 +11,7 @@ use domain::access::{Actor, PeopleScope, PersonFacts};
 use domain::election::{ConstituencyNo, StationRef};
 use domain::import::PersonRecord;
 use domain::roles::Role;
-use domain::text::search_key;
+use domain::text::search_query;
 
 use crate::sql::{Bind, Conditions, like_pattern, page_bounds};
 use crate::{Connection, Page, Result, StorageError};
@@ -108,7 +108,7 @@ pub async fn list(pool: &AnyPool, scope: &PeopleScope, filter: &PeopleFilter) ->
         PeopleScope::Nobody => return Ok(Page { items: Vec::new(), total: 0, page, per_page }),
     }
     if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = like_pattern(&search_key(text));
+        let pattern = like_pattern(&search_query(text));
         let raw = like_pattern(&text.to_ascii_lowercase());
         conditions.add(
             "(u.search_key LIKE ? ESCAPE '\\' OR u.username LIKE ? ESCAPE '\\' OR u.phone LIKE ? ESCAPE '\\')",
@@ -142,13 +142,17 @@ pub async fn list(pool: &AnyPool, scope: &PeopleScope, filter: &PeopleFilter) ->
 }
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<PersonRow>> {
-    let sql = format!("SELECT {PERSON_COLUMNS} FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1");
+    let sql = format!(
+        "SELECT {PERSON_COLUMNS} FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1"
+    );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
     row.as_ref().map(person_from).transpose()
 }
 
 pub async fn by_username(pool: &AnyPool, username: &str) -> Result<Option<PersonRow>> {
-    let sql = format!("SELECT {PERSON_COLUMNS} FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.username = $1");
+    let sql = format!(
+        "SELECT {PERSON_COLUMNS} FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.username = $1"
+    );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username.to_string()).fetch_optional(pool).await?;
     row.as_ref().map(person_from).transpose()
 }
@@ -195,18 +199,9 @@ fn to_constituency(number: i64) -> Result<ConstituencyNo> {
 pub async fn facts(pool: &AnyPool, user_id: i64) -> Result<Option<PersonFacts>> {
     let Some(person) = by_id(pool, user_id).await? else { return Ok(None) };
     let assignments = assignments(pool, user_id).await?;
-    let constituencies: BTreeSet<ConstituencyNo> = assignments
-        .constituencies
-        .iter()
-        .copied()
-        .chain(assignments.stations.iter().map(|s| s.constituency))
-        .collect();
-    Ok(Some(PersonFacts {
-        user_id,
-        role: person.role,
-        organisation_id: person.organisation_id,
-        constituencies,
-    }))
+    let constituencies: BTreeSet<ConstituencyNo> =
+        assignments.constituencies.iter().copied().chain(assignments.stations.iter().map(|s| s.constituency)).collect();
+    Ok(Some(PersonFacts { user_id, role: person.role, organisation_id: person.organisation_id, constituencies }))
 }
 
 /// The signed-in caller with their scope, or `None` when the account is gone or disabled.
@@ -350,7 +345,11 @@ pub async fn update(connection: &mut Connection, id: i64, record: &PersonRecord)
             .is_some();
         if missing_code {
             let code = free_observer_code(connection).await?;
-            sqlx::query("UPDATE users SET observer_code = $1 WHERE id = $2").bind(code).bind(id).execute(&mut *connection).await?;
+            sqlx::query("UPDATE users SET observer_code = $1 WHERE id = $2")
+                .bind(code)
+                .bind(id)
+                .execute(&mut *connection)
+                .await?;
         }
     }
     set_assignments(connection, id, &record.stations, &record.constituencies).await

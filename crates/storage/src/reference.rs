@@ -8,7 +8,7 @@ use sqlx::{AnyPool, Row};
 use domain::election::{Candidate, Election, Organisation, StationRef};
 use domain::import::{CandidateRecord, ConstituencyRecord, StationRecord};
 use domain::language::Localized;
-use domain::text::search_key;
+use domain::text::{search_key, search_query};
 
 use crate::sql::{Bind, Conditions, like_pattern, page_bounds};
 use crate::{Connection, Page, Result};
@@ -136,7 +136,9 @@ pub async fn constituencies(pool: &AnyPool, filter: &ConstituencyFilter) -> Resu
     if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         match text.parse::<i64>() {
             Ok(number) => conditions.add("c.number = ?", [Bind::Int(number)]),
-            Err(_) => conditions.add("c.search_key LIKE ? ESCAPE '\\'", [Bind::Text(like_pattern(&search_key(text)))]),
+            Err(_) => {
+                conditions.add("c.search_key LIKE ? ESCAPE '\\'", [Bind::Text(like_pattern(&search_query(text)))])
+            }
         }
     }
     if filter.monitored_only {
@@ -179,13 +181,14 @@ pub async fn upsert_constituency(connection: &mut Connection, record: &Constitue
     .bind(record.area_az.clone())
     .bind(record.in_baku.as_str())
     .bind(i64::from(record.monitored))
-    .bind(format!("{} {}", search_key(&record.name_az), search_key(&record.name_en)))
+    .bind(format!("{} / {}", search_key(&record.name_az), search_key(&record.name_en)))
     .execute(&mut *connection)
     .await?;
     Ok(!existed)
 }
 
-const STATION_COLUMNS: &str = "s.id, s.constituency_no, s.number, s.address, s.registered_voters, c.name_az AS constituency_name_az";
+const STATION_COLUMNS: &str =
+    "s.id, s.constituency_no, s.number, s.address, s.registered_voters, c.name_az AS constituency_name_az";
 
 fn station_from(row: &AnyRow) -> Result<StationRow> {
     Ok(StationRow {
@@ -337,14 +340,13 @@ pub async fn organisations(pool: &AnyPool) -> Result<Vec<OrganisationRow>> {
 }
 
 pub async fn insert_organisation(connection: &mut Connection, organisation: &Organisation) -> Result<i64> {
-    let row = sqlx::query(
-        "INSERT INTO organisations (code, name_az, name_en, name_ru) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(organisation.code.to_uppercase())
-    .bind(organisation.name.az.clone())
-    .bind(organisation.name.en.clone())
-    .bind(organisation.name.ru.clone())
-    .fetch_one(&mut *connection)
-    .await?;
+    let row =
+        sqlx::query("INSERT INTO organisations (code, name_az, name_en, name_ru) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(organisation.code.to_uppercase())
+            .bind(organisation.name.az.clone())
+            .bind(organisation.name.en.clone())
+            .bind(organisation.name.ru.clone())
+            .fetch_one(&mut *connection)
+            .await?;
     Ok(row.try_get("id")?)
 }

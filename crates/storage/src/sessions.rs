@@ -52,11 +52,12 @@ pub async fn create_session(
 
 /// The live session with this token hash, if it has not expired.
 pub async fn session(pool: &AnyPool, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
-    let row = sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-        .bind(token_hash.to_string())
-        .bind(now)
-        .fetch_optional(pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token_hash.to_string())
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
     row.map(|row| {
         Ok(SessionRow {
             user_id: row.try_get("user_id")?,

@@ -20,6 +20,8 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     reads: AnyPool,
+    /// Kept only to close it; the writer task owns its use.
+    writes: AnyPool,
     writer: Writer,
     backend: Backend,
 }
@@ -50,13 +52,9 @@ impl Store {
             .acquire_timeout(timeout)
             .connect(&url)
             .await?;
-        let writes = pool_options(backend, false)
-            .max_connections(1)
-            .acquire_timeout(timeout)
-            .connect(&url)
-            .await?;
+        let writes = pool_options(backend, false).max_connections(1).acquire_timeout(timeout).connect(&url).await?;
         migrator(backend).run(&writes).await?;
-        Ok(Store { reads, writer: Writer::start(writes, backend), backend })
+        Ok(Store { reads, writer: Writer::start(writes.clone(), backend), writes, backend })
     }
 
     pub fn backend(&self) -> Backend {
@@ -92,8 +90,10 @@ impl Store {
         Ok(())
     }
 
+    /// Closes every connection; on SQLite the last one to close folds the WAL into the file.
     pub async fn close(&self) {
         self.reads.close().await;
+        self.writes.close().await;
     }
 }
 
@@ -133,7 +133,13 @@ fn migrator(backend: Backend) -> Migrator {
         sources
             .iter()
             .map(|(version, description, sql)| {
-                Migration::new(*version, Cow::Borrowed(description), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false)
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sqlx::SqlSafeStr::into_sql_str(*sql),
+                    false,
+                )
             })
             .collect(),
     )
@@ -145,7 +151,10 @@ mod tests {
 
     #[test]
     fn locations_resolve_to_backends() {
-        assert_eq!(resolve("data/pollwatch.db").unwrap(), (Backend::Sqlite, "sqlite://data/pollwatch.db?mode=rwc".into()));
+        assert_eq!(
+            resolve("data/pollwatch.db").unwrap(),
+            (Backend::Sqlite, "sqlite://data/pollwatch.db?mode=rwc".into())
+        );
         assert_eq!(resolve("sqlite:///tmp/x.db").unwrap().1, "sqlite:///tmp/x.db?mode=rwc");
         assert_eq!(resolve("postgres://u@h/db").unwrap().0, Backend::Postgres);
         assert!(resolve("mysql://x").is_err());

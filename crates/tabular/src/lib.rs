@@ -66,11 +66,8 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TabularError> {
     // Excel's "CSV UTF-8" starts with a byte-order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let delimiter = sniff_delimiter(text.lines().next().unwrap_or(""));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| TabularError::Csv {
@@ -86,15 +83,11 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TabularError> {
 
 /// European Excel writes `;`-separated CSV; some exports use tabs.
 fn sniff_delimiter(first_line: &str) -> u8 {
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| first_line.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',')
+    [b',', b';', b'\t'].into_iter().max_by_key(|d| first_line.bytes().filter(|b| b == d).count()).unwrap_or(b',')
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, TabularError> {
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| TabularError::Xlsx(e.to_string()))?;
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| TabularError::Xlsx(e.to_string()))?;
     let first = workbook.sheet_names().first().cloned().ok_or(TabularError::Empty)?;
     let range = workbook.worksheet_range(&first).map_err(|e| TabularError::Xlsx(e.to_string()))?;
     let mut rows = range.rows().map(|row| row.iter().map(cell_text).collect::<Vec<_>>());
@@ -110,7 +103,13 @@ fn cell_text(cell: &Data) -> String {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
-        Data::Bool(b) => if *b { "yes".into() } else { "no".into() },
+        Data::Bool(b) => {
+            if *b {
+                "yes".into()
+            } else {
+                "no".into()
+            }
+        }
         // Dates are serial day numbers in Excel; keep ISO text so nothing is misread.
         Data::DateTime(d) => d.as_datetime().map(|dt| dt.to_string()).unwrap_or_else(|| d.to_string()),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
@@ -148,7 +147,9 @@ pub fn write_xlsx(sheet_name: &str, table: &Table) -> Result<Vec<u8>, TabularErr
             let column = column as u16;
             // Leading zeros (observer codes like 012345) must survive: keep those as text.
             match cell.parse::<i64>() {
-                Ok(n) if !cell.starts_with('0') || cell == "0" => sheet.write_number(r, column, n as f64).map_err(error)?,
+                Ok(n) if !cell.starts_with('0') || cell == "0" => {
+                    sheet.write_number(r, column, n as f64).map_err(error)?
+                }
                 _ => sheet.write_string(r, column, cell).map_err(error)?,
             };
         }

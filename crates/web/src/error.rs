@@ -86,10 +86,10 @@ impl IntoResponse for AppError {
         }
         let body = ErrorBody { error: self.code(), message: self.to_string() };
         let mut response = (self.status(), Json(body)).into_response();
-        if let AppError::TooManyRequests { retry_after_secs } = &self {
-            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        if let AppError::TooManyRequests { retry_after_secs } = &self
+            && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response.extensions_mut().insert(self);
         response

@@ -51,7 +51,9 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
 }
 
 async fn issue_partner_token(store: &Store) -> Result<String, CommandError> {
-    let partner = people::by_username(store.reads(), "partner").await?.ok_or_else(|| CommandError::Usage("demo partner missing".into()))?;
+    let partner = people::by_username(store.reads(), "partner")
+        .await?
+        .ok_or_else(|| CommandError::Usage("demo partner missing".into()))?;
     let token = format!("pw_{}", web::auth::secrets::random_token());
     let token_hash = web::auth::secrets::hash_token(&token);
     let now = now_millis();

@@ -10,7 +10,13 @@ use storage::import::{apply, known_references};
 
 use crate::commands::CommandError;
 
-pub async fn run(store: &Store, kind: &str, file: &Path, mappings: &[String], dry_run: bool) -> Result<(), CommandError> {
+pub async fn run(
+    store: &Store,
+    kind: &str,
+    file: &Path,
+    mappings: &[String],
+    dry_run: bool,
+) -> Result<(), CommandError> {
     let kind = ImportKind::parse(kind).ok_or_else(|| {
         CommandError::Usage(format!("unknown kind {kind}; use constituencies, stations, candidates or people"))
     })?;
@@ -25,11 +31,15 @@ pub async fn run(store: &Store, kind: &str, file: &Path, mappings: &[String], dr
     }
     let mut mapping = ColumnMapping::guess(kind, &table.headers);
     if !choices.is_empty() {
-        let chosen = ColumnMapping::from_choices(kind, &table.headers, &choices).map_err(|e| CommandError::Usage(e.to_string()))?;
+        let chosen = ColumnMapping::from_choices(kind, &table.headers, &choices)
+            .map_err(|e| CommandError::Usage(e.to_string()))?;
         mapping = merge(kind, &table.headers, mapping, chosen);
     }
     mapping.check_complete(kind).map_err(|e| {
-        CommandError::Usage(format!("{e}. The file's columns are: {}. Map one with --map field=Header", table.headers.join(", ")))
+        CommandError::Usage(format!(
+            "{e}. The file's columns are: {}. Map one with --map field=Header",
+            table.headers.join(", ")
+        ))
     })?;
     let known = known_references(store.reads()).await?;
     let plan = import::plan(kind, &table.headers, &table.rows, &mapping, &known);

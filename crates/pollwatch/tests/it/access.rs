@@ -75,7 +75,11 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         post(format!("/people/{mine}"), observer_form("matrix.edit"), [401, 303, 303, 403, 404, 404, 404, 404]),
         post(format!("/people/{elsewhere}/password"), vec![], [401, 200, 404, 404, 404, 404, 404, 404]),
         post(format!("/people/{mine}/active"), vec![("active", "1".into())], [401, 303, 303, 403, 404, 404, 404, 404]),
-        post("/tokens", vec![("label", "x".into()), ("username", "partner".into())], [401, 200, 403, 403, 403, 403, 403, 403]),
+        post(
+            "/tokens",
+            vec![("label", "x".into()), ("username", "partner".into())],
+            [401, 200, 403, 403, 403, 403, 403, 403],
+        ),
         get("/api/v1/election", ALL_200),
         get("/api/v1/constituencies", ALL_200),
         get("/api/v1/stations?constituency=17", ALL_200),
@@ -101,14 +105,29 @@ async fn send(app: &TestApp, client: &Client, case: &Case) -> StatusCode {
         Method::Get => client.get(url).send().await.expect("get").status(),
         Method::Post => {
             // The public's only form token is the sign-in page's.
-            let token_page = if app.get(client, "/api/v1/me").await.status() == StatusCode::OK { "/account" } else { "/login" };
+            let token_page =
+                if app.get(client, "/api/v1/me").await.status() == StatusCode::OK { "/account" } else { "/login" };
             let csrf = csrf_in(&app.get(client, token_page).await.text().await.expect("page"));
             // Each role creates its own account, so usernames never collide between roles.
-            let role_tag = app.get(client, "/api/v1/me").await.json::<serde_json::Value>().await.ok()
-                .and_then(|me| me["username"].as_str().map(str::to_string)).unwrap_or_else(|| "public".into());
-            let mut fields: Vec<(&str, String)> = case.fields.iter()
-                .map(|(name, value)| if *name == "username" { (*name, format!("{value}.{role_tag}")) } else { (*name, value.clone()) })
-                .collect();
+            let role_tag = app
+                .get(client, "/api/v1/me")
+                .await
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .and_then(|me| me["username"].as_str().map(str::to_string))
+                .unwrap_or_else(|| "public".into());
+            let mut fields: Vec<(&str, String)> =
+                case.fields
+                    .iter()
+                    .map(|(name, value)| {
+                        if *name == "username" {
+                            (*name, format!("{value}.{role_tag}"))
+                        } else {
+                            (*name, value.clone())
+                        }
+                    })
+                    .collect();
             fields.push(("csrf", csrf));
             client.post(url).form(&fields).send().await.expect("post").status()
         }
@@ -125,7 +144,15 @@ async fn every_route_answers_every_role_as_the_access_rules_say() {
         for case in &cases {
             let status = send(&app, &client, case).await.as_u16();
             if status != case.expected[index] {
-                wrong.push(format!("{role:<12} {:>4} {:<40} got {status}, expected {}", match case.method { Method::Get => "GET", Method::Post => "POST" }, case.path, case.expected[index]));
+                wrong.push(format!(
+                    "{role:<12} {:>4} {:<40} got {status}, expected {}",
+                    match case.method {
+                        Method::Get => "GET",
+                        Method::Post => "POST",
+                    },
+                    case.path,
+                    case.expected[index]
+                ));
             }
         }
     }
@@ -136,8 +163,14 @@ async fn every_route_answers_every_role_as_the_access_rules_say() {
 async fn a_partner_token_reads_aggregates_but_no_people() {
     let app = spawn_app().await;
     let admin = app.login("admin", DEMO_PASSWORD).await;
-    let page = app.post_form(&admin, "/tokens", &[("label", "OSCE/ODIHR"), ("username", "partner")]).await.text().await.unwrap();
-    let token = page.split("id=\"issued-token\">").nth(1).and_then(|s| s.split('<').next()).expect("token shown").to_string();
+    let page = app
+        .post_form(&admin, "/tokens", &[("label", "OSCE/ODIHR"), ("username", "partner")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let token =
+        page.split("id=\"issued-token\">").nth(1).and_then(|s| s.split('<').next()).expect("token shown").to_string();
     let api = reqwest::Client::new();
     let call = |path: &str| api.get(app.url(path)).bearer_auth(&token).send();
     assert_eq!(call("/api/v1/election").await.unwrap().status(), 200);

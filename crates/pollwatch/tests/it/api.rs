@@ -10,14 +10,26 @@ async fn the_openapi_document_matches_its_snapshot_and_is_what_the_server_serves
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(SNAPSHOT, &generated).unwrap();
     }
-    let snapshot = std::fs::read_to_string(SNAPSHOT).expect("snapshot exists; run with UPDATE_SNAPSHOTS=1 to create it");
+    let snapshot =
+        std::fs::read_to_string(SNAPSHOT).expect("snapshot exists; run with UPDATE_SNAPSHOTS=1 to create it");
     assert_eq!(generated, snapshot, "the API changed: review it, then run with UPDATE_SNAPSHOTS=1");
 
     let app = spawn_app().await;
     let served: serde_json::Value = app.get(&browser(), "/api/v1/openapi.json").await.json().await.unwrap();
     let generated: serde_json::Value = serde_json::from_str(&generated).unwrap();
     assert_eq!(served, generated);
-    for path in ["/election", "/constituencies", "/constituencies/{number}", "/stations", "/candidates", "/organisations", "/me", "/people", "/people/{id}", "/audit"] {
+    for path in [
+        "/election",
+        "/constituencies",
+        "/constituencies/{number}",
+        "/stations",
+        "/candidates",
+        "/organisations",
+        "/me",
+        "/people",
+        "/people/{id}",
+        "/audit",
+    ] {
         assert!(served["paths"].get(path).is_some(), "{path} is documented");
     }
 }
@@ -34,11 +46,23 @@ async fn the_election_is_served_at_national_scale() {
 
     let candidates: serde_json::Value = app.get(&public, "/api/v1/candidates").await.json().await.unwrap();
     let names: Vec<&str> = candidates.as_array().unwrap().iter().map(|c| c["name_en"].as_str().unwrap()).collect();
-    assert_eq!(names, ["Ilham Aliyev", "Zahid Oruj", "Fuad Aliyev", "Razi Nurullayev", "Fazil Mustafa", "Elshad Musayev", "Gudrat Hasanguliyev"]);
+    assert_eq!(
+        names,
+        [
+            "Ilham Aliyev",
+            "Zahid Oruj",
+            "Fuad Aliyev",
+            "Razi Nurullayev",
+            "Fazil Mustafa",
+            "Elshad Musayev",
+            "Gudrat Hasanguliyev"
+        ]
+    );
 
     let found: serde_json::Value = app.get(&public, "/api/v1/constituencies?q=yasamal").await.json().await.unwrap();
     assert!(found.as_array().unwrap().iter().any(|c| c["number"] == 17));
-    let stations: serde_json::Value = app.get(&public, "/api/v1/stations?constituency=17&per_page=5").await.json().await.unwrap();
+    let stations: serde_json::Value =
+        app.get(&public, "/api/v1/stations?constituency=17&per_page=5").await.json().await.unwrap();
     assert_eq!(stations["items"][0]["reference"], "17/1");
     assert_eq!(stations["items"].as_array().unwrap().len(), 5);
     assert_eq!(app.get(&public, "/api/v1/stations?constituency=126").await.status(), 422);

@@ -8,12 +8,16 @@ async fn changes_are_logged_with_author_channel_and_content() {
     let admin = app.login("admin", DEMO_PASSWORD).await;
     let id = app.user_id("media").await;
     let response = app
-        .post_form(&admin, &format!("/people/{id}"), &[
-            ("full_name", "Media Monitor Renamed"),
-            ("username", "media"),
-            ("role", "media_monitor"),
-            ("organisation", "VCUM"),
-        ])
+        .post_form(
+            &admin,
+            &format!("/people/{id}"),
+            &[
+                ("full_name", "Media Monitor Renamed"),
+                ("username", "media"),
+                ("role", "media_monitor"),
+                ("organisation", "VCUM"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), 303);
 
@@ -26,7 +30,8 @@ async fn changes_are_logged_with_author_channel_and_content() {
     assert!(entry["details"]["before"]["full_name"].as_str().is_some_and(|n| n != "Media Monitor Renamed"));
 
     // Sign-ins are recorded too, and the log filters by person.
-    let by_admin: serde_json::Value = app.get(&admin, "/api/v1/audit?actor=admin&action=session.sign_in").await.json().await.unwrap();
+    let by_admin: serde_json::Value =
+        app.get(&admin, "/api/v1/audit?actor=admin&action=session.sign_in").await.json().await.unwrap();
     assert!(by_admin["total"].as_i64().unwrap() >= 1);
     let page = app.get(&admin, "/audit?action=person.update").await.text().await.unwrap();
     assert!(page.contains("person.update") && page.contains("Media Monitor Renamed"));

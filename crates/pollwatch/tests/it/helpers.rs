@@ -27,9 +27,10 @@ async fn template() -> &'static PathBuf {
             let path = dir.path().join("template.db");
             let store = Store::open(&path.to_string_lossy()).await.expect("open template");
             let hash = web::auth::password::hash(DEMO_PASSWORD.into()).await.expect("hash");
-            storage::demo::load(&store, domain::demo::generate(2024), hash, storage::now_millis()).await.expect("load demo");
-            // Fold the WAL into the main file so that one file copy is the whole database.
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.reads()).await.ok();
+            storage::demo::load(&store, domain::demo::generate(2024), hash, storage::now_millis())
+                .await
+                .expect("load demo");
+            // Closing folds the WAL into the main file, so one file copy is the whole database.
             store.close().await;
             (dir, path)
         })

@@ -9,7 +9,10 @@ use crate::helpers::{DEMO_PASSWORD, TestApp, spawn_app, spawn_empty_app};
 /// Uploads a file and returns the review page's path.
 async fn upload(app: &TestApp, client: &reqwest::Client, kind: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
     let csrf = app.csrf(client).await;
-    let form = Form::new().text("csrf", csrf).text("kind", kind.to_string()).part("file", Part::bytes(bytes).file_name(name.to_string()));
+    let form = Form::new()
+        .text("csrf", csrf)
+        .text("kind", kind.to_string())
+        .part("file", Part::bytes(bytes).file_name(name.to_string()));
     client.post(app.url("/imports")).multipart(form).send().await.unwrap()
 }
 
@@ -35,7 +38,12 @@ async fn a_station_file_is_mapped_dry_run_then_applied() {
     let review = app.get(&admin, &path).await.text().await.unwrap();
     assert!(review.contains("Zəngilan, 1 nömrəli məktəb"), "the preview shows the file");
 
-    let mapping = [("map.constituency", "Dairə"), ("map.number", "Məntəqə №"), ("map.registered_voters", "Seçici sayı"), ("map.address", "Ünvan")];
+    let mapping = [
+        ("map.constituency", "Dairə"),
+        ("map.number", "Məntəqə №"),
+        ("map.registered_voters", "Seçici sayı"),
+        ("map.address", "Ünvan"),
+    ];
     let mut dry = mapping.to_vec();
     dry.push(("step", "dry_run"));
     let page = app.post_form(&admin, &path, &dry).await.text().await.unwrap();
@@ -47,10 +55,24 @@ async fn a_station_file_is_mapped_dry_run_then_applied() {
     let page = app.post_form(&admin, &path, &apply).await.text().await.unwrap();
     assert!(page.contains("İdxal olundu") && page.contains("yeni: 2"), "{page}");
     assert_eq!(station_count(&app, 125).await, before + 2);
-    let station = storage::reference::station(app.store.reads(), domain::election::StationRef::parse("125/201").unwrap()).await.unwrap().unwrap();
+    let station =
+        storage::reference::station(app.store.reads(), domain::election::StationRef::parse("125/201").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(station.registered_voters, 1250);
 
-    let audit = storage::audit::list(app.store.reads(), &storage::audit::AuditFilter { action: Some("station.import_create".into()), page: 1, per_page: 10, ..Default::default() }).await.unwrap();
+    let audit = storage::audit::list(
+        app.store.reads(),
+        &storage::audit::AuditFilter {
+            action: Some("station.import_create".into()),
+            page: 1,
+            per_page: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(audit.total, 2, "each imported row is in the audit log");
     assert_eq!(audit.items[0].actor_username.as_deref(), Some("admin"));
 }
@@ -60,13 +82,30 @@ async fn a_file_with_bad_rows_is_refused_whole_with_every_problem_listed() {
     let app = spawn_app().await;
     let admin = app.login("admin", DEMO_PASSWORD).await;
     let before = station_count(&app, 124).await;
-    let csv = "constituency,number,registered_voters\n124,301,900\n124,abc,900\n126,1,900\n124,302,99999\n124,301,700\n";
+    let csv =
+        "constituency,number,registered_voters\n124,301,900\n124,abc,900\n126,1,900\n124,302,99999\n124,301,700\n";
     let path = review_path(&app, &admin, "stations", "bad.csv", csv.as_bytes().to_vec()).await;
-    let response = app.post_form(&admin, &path, &[("map.constituency", "constituency"), ("map.number", "number"), ("map.registered_voters", "registered_voters"), ("step", "apply")]).await;
+    let response = app
+        .post_form(
+            &admin,
+            &path,
+            &[
+                ("map.constituency", "constituency"),
+                ("map.number", "number"),
+                ("map.registered_voters", "registered_voters"),
+                ("step", "apply"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
     let problems = page.split("id=\"import-problems\"").nth(1).expect("a problem table");
-    for (row, text) in [(3, "tam ədəd olmalıdır"), (4, "1 ilə 125 arasında"), (5, "0 ilə 5000 arasında"), (6, "2 nömrəli sətri təkrarlayır")] {
+    for (row, text) in [
+        (3, "tam ədəd olmalıdır"),
+        (4, "1 ilə 125 arasında"),
+        (5, "0 ilə 5000 arasında"),
+        (6, "2 nömrəli sətri təkrarlayır"),
+    ] {
         assert!(problems.contains(&format!("<td class=\"num\">{row}</td>")), "row {row} listed");
         assert!(problems.contains(text), "{text:?} explained");
     }
@@ -78,9 +117,13 @@ async fn people_import_from_xlsx_creates_accounts_with_assignments() {
     let app = spawn_app().await;
     let admin = app.login("admin", DEMO_PASSWORD).await;
     let table = tabular::Table {
-        headers: ["İstifadəçi adı", "Adı soyadı", "Rol", "Təşkilat", "Telefon", "Məntəqələr", "Dairələr"].map(String::from).to_vec(),
+        headers: ["İstifadəçi adı", "Adı soyadı", "Rol", "Təşkilat", "Telefon", "Məntəqələr", "Dairələr"]
+            .map(String::from)
+            .to_vec(),
         rows: vec![
-            ["leyla.h", "Leyla Həsənova", "Müşahidəçi", "MISTM", "055 123 45 67", "17/3", ""].map(String::from).to_vec(),
+            ["leyla.h", "Leyla Həsənova", "Müşahidəçi", "MISTM", "055 123 45 67", "17/3", ""]
+                .map(String::from)
+                .to_vec(),
             ["emin.k", "Emin Kərimov", "coordinator", "NHMT", "", "", "17; 18"].map(String::from).to_vec(),
         ],
     };
@@ -89,8 +132,18 @@ async fn people_import_from_xlsx_creates_accounts_with_assignments() {
     // Azerbaijani headers are recognised without a manual mapping.
     let review = app.get(&admin, &path).await.text().await.unwrap();
     assert!(review.contains("<option value=\"İstifadəçi adı\" selected>"), "username column guessed");
-    let mapping: Vec<(String, String)> = [("username", "İstifadəçi adı"), ("full_name", "Adı soyadı"), ("role", "Rol"), ("organisation", "Təşkilat"), ("phone", "Telefon"), ("stations", "Məntəqələr"), ("constituencies", "Dairələr")]
-        .iter().map(|(f, h)| (format!("map.{f}"), h.to_string())).collect();
+    let mapping: Vec<(String, String)> = [
+        ("username", "İstifadəçi adı"),
+        ("full_name", "Adı soyadı"),
+        ("role", "Rol"),
+        ("organisation", "Təşkilat"),
+        ("phone", "Telefon"),
+        ("stations", "Məntəqələr"),
+        ("constituencies", "Dairələr"),
+    ]
+    .iter()
+    .map(|(f, h)| (format!("map.{f}"), h.to_string()))
+    .collect();
     let mut fields: Vec<(&str, &str)> = mapping.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     fields.push(("step", "apply"));
     let page = app.post_form(&admin, &path, &fields).await.text().await.unwrap();
@@ -107,13 +160,30 @@ async fn an_organisation_admin_cannot_import_over_other_peoples_accounts() {
     // "admin" exists and is the coalition's; rows for other organisations are refused too.
     let csv = "username,full_name,role,organisation\nadmin,Taken Over,observer,VCUM\nnew.one,New One,observer,NHMT\n";
     let path = review_path(&app, &org_admin, "people", "people.csv", csv.as_bytes().to_vec()).await;
-    let response = app.post_form(&org_admin, &path, &[("map.username", "username"), ("map.full_name", "full_name"), ("map.role", "role"), ("map.organisation", "organisation"), ("step", "apply")]).await;
+    let response = app
+        .post_form(
+            &org_admin,
+            &path,
+            &[
+                ("map.username", "username"),
+                ("map.full_name", "full_name"),
+                ("map.role", "role"),
+                ("map.organisation", "organisation"),
+                ("step", "apply"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let admin = storage::people::by_username(app.store.reads(), "admin").await.unwrap().unwrap();
     assert_eq!(admin.role, domain::roles::Role::CoalitionAdmin);
     assert!(storage::people::by_username(app.store.reads(), "new.one").await.unwrap().is_none());
     // Reference data is not theirs to import at all.
-    assert_eq!(upload(&app, &org_admin, "stations", "s.csv", b"constituency,number,registered_voters\n1,999,1\n".to_vec()).await.status(), 403);
+    assert_eq!(
+        upload(&app, &org_admin, "stations", "s.csv", b"constituency,number,registered_voters\n1,999,1\n".to_vec())
+            .await
+            .status(),
+        403
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,11 @@ use reqwest::StatusCode;
 use crate::helpers::{DEMO_PASSWORD, spawn_app};
 
 fn issued_password(page: &str) -> String {
-    page.split("id=\"issued-password\">").nth(1).and_then(|s| s.split('<').next()).expect("a password shown once").to_string()
+    page.split("id=\"issued-password\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("a password shown once")
+        .to_string()
 }
 
 #[tokio::test]
@@ -13,14 +17,18 @@ async fn an_admin_creates_an_observer_who_can_then_sign_in() {
     let app = spawn_app().await;
     let admin = app.login("admin", DEMO_PASSWORD).await;
     let response = app
-        .post_form(&admin, "/people", &[
-            ("full_name", "Günay İsmayılova"),
-            ("username", "gunay.i"),
-            ("role", "observer"),
-            ("organisation", "NHMT"),
-            ("phone", "050 555 12 34"),
-            ("stations", "21/4; 21/5"),
-        ])
+        .post_form(
+            &admin,
+            "/people",
+            &[
+                ("full_name", "Günay İsmayılova"),
+                ("username", "gunay.i"),
+                ("role", "observer"),
+                ("organisation", "NHMT"),
+                ("phone", "050 555 12 34"),
+                ("stations", "21/4; 21/5"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let password = issued_password(&response.text().await.unwrap());
@@ -39,18 +47,28 @@ async fn a_bad_person_form_names_each_problem_in_the_readers_language() {
     let admin = app.login("admin", DEMO_PASSWORD).await;
     admin.get(app.url("/language?to=en")).send().await.unwrap();
     let response = app
-        .post_form(&admin, "/people", &[
-            ("full_name", ""),
-            ("username", "x"),
-            ("role", "observer"),
-            ("organisation", "NOPE"),
-            ("phone", "12"),
-            ("stations", "17/999"),
-        ])
+        .post_form(
+            &admin,
+            "/people",
+            &[
+                ("full_name", ""),
+                ("username", "x"),
+                ("role", "observer"),
+                ("organisation", "NOPE"),
+                ("phone", "12"),
+                ("stations", "17/999"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
-    for expected in ["Full name: a value is required", "no member organisation has this code", "Phone: invalid value", "there is no polling station 17/999", "Username: invalid value"] {
+    for expected in [
+        "Full name: a value is required",
+        "no member organisation has this code",
+        "Phone: invalid value",
+        "there is no polling station 17/999",
+        "Username: invalid value",
+    ] {
         assert!(page.contains(expected), "missing {expected:?}");
     }
     assert!(storage::people::by_username(app.store.reads(), "x").await.unwrap().is_none());
@@ -62,11 +80,24 @@ async fn an_organisation_admin_cannot_reach_beyond_their_organisation() {
     let org_admin = app.login("orgadmin", DEMO_PASSWORD).await;
     // Asking for another organisation or an admin role is refused or overridden.
     let response = app
-        .post_form(&org_admin, "/people", &[("full_name", "Rauf Əliyev"), ("username", "rauf.a"), ("role", "coalition_admin"), ("organisation", "NHMT")])
+        .post_form(
+            &org_admin,
+            "/people",
+            &[
+                ("full_name", "Rauf Əliyev"),
+                ("username", "rauf.a"),
+                ("role", "coalition_admin"),
+                ("organisation", "NHMT"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let response = app
-        .post_form(&org_admin, "/people", &[("full_name", "Rauf Əliyev"), ("username", "rauf.a"), ("role", "observer"), ("organisation", "NHMT")])
+        .post_form(
+            &org_admin,
+            "/people",
+            &[("full_name", "Rauf Əliyev"), ("username", "rauf.a"), ("role", "observer"), ("organisation", "NHMT")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let rauf = storage::people::by_username(app.store.reads(), "rauf.a").await.unwrap().unwrap();
@@ -97,11 +128,17 @@ async fn a_coordinator_lists_only_the_observers_of_their_constituencies() {
 async fn people_are_found_by_name_without_diacritics() {
     let app = spawn_app().await;
     let admin = app.login("admin", DEMO_PASSWORD).await;
-    app.post_form(&admin, "/people", &[("full_name", "Şəbnəm Qasımova"), ("username", "sebnem.q"), ("role", "analyst")]).await;
+    app.post_form(
+        &admin,
+        "/people",
+        &[("full_name", "Şəbnəm Qasımova"), ("username", "sebnem.q"), ("role", "analyst")],
+    )
+    .await;
     for query in ["sebnem qasimova", "ŞƏBNƏM", "qasımova"] {
         let found: serde_json::Value =
             app.get(&admin, &format!("/api/v1/people?q={}", query.replace(' ', "%20"))).await.json().await.unwrap();
-        let names: Vec<&str> = found["items"].as_array().unwrap().iter().filter_map(|p| p["username"].as_str()).collect();
+        let names: Vec<&str> =
+            found["items"].as_array().unwrap().iter().filter_map(|p| p["username"].as_str()).collect();
         assert!(names.contains(&"sebnem.q"), "{query} should find sebnem.q, found {names:?}");
     }
 }

@@ -60,7 +60,8 @@ async fn repeated_failures_lock_the_account_for_a_while() {
 async fn forms_without_the_token_or_from_another_site_are_refused() {
     let app = spawn_app().await;
     let admin = app.login("admin", DEMO_PASSWORD).await;
-    let no_token = admin.post(app.url("/tokens")).form(&[("label", "x"), ("username", "partner")]).send().await.unwrap();
+    let no_token =
+        admin.post(app.url("/tokens")).form(&[("label", "x"), ("username", "partner")]).send().await.unwrap();
     assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
 
     let csrf = app.csrf(&admin).await;
@@ -85,7 +86,12 @@ async fn forms_without_the_token_or_from_another_site_are_refused() {
 
     // The sign-in form itself needs its token too.
     let stranger = browser();
-    let login = stranger.post(app.url("/login")).form(&[("username", "admin"), ("password", DEMO_PASSWORD)]).send().await.unwrap();
+    let login = stranger
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(login.status(), StatusCode::FORBIDDEN);
 }
 
@@ -122,9 +128,19 @@ async fn the_site_speaks_azerbaijani_first_and_switches_language_in_one_click() 
 async fn people_change_their_own_password_and_the_old_one_stops_working() {
     let app = spawn_app().await;
     let client = app.login("media", DEMO_PASSWORD).await;
-    let too_short = app.post_form(&client, "/account/password", &[("current", DEMO_PASSWORD), ("new", "short")]).await.text().await.unwrap();
+    let too_short = app
+        .post_form(&client, "/account/password", &[("current", DEMO_PASSWORD), ("new", "short")])
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(too_short.contains("ən azı 10 simvol"));
-    let changed = app.post_form(&client, "/account/password", &[("current", DEMO_PASSWORD), ("new", "a much longer secret")]).await.text().await.unwrap();
+    let changed = app
+        .post_form(&client, "/account/password", &[("current", DEMO_PASSWORD), ("new", "a much longer secret")])
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(changed.contains("Şifrəniz dəyişdirildi"));
     assert_eq!(app.try_login(&browser(), "media", DEMO_PASSWORD).await.status(), 401);
     app.login("media", "a much longer secret").await;

@@ -100,7 +100,11 @@ pub struct PeopleQuery {
 #[utoipa::path(get, path = "/people", tag = "people", params(PeopleQuery),
     security(("token" = []), ("session" = [])),
     responses((status = 200, body = PeoplePage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(query): Query<PeopleQuery>) -> AppResult<Json<PeoplePage>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<PeopleQuery>,
+) -> AppResult<Json<PeoplePage>> {
     let actor = caller.require_actor(Action::ListPeople)?;
     let role = match query.role.as_deref() {
         Some(text) => Some(Role::parse(text).ok_or_else(|| AppError::BadRequest(format!("unknown role {text}")))?),
@@ -177,7 +181,11 @@ pub struct AuditParams {
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditParams),
     security(("token" = []), ("session" = [])),
     responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody)))]
-pub async fn audit_log(State(state): State<AppState>, caller: Caller, Query(params): Query<AuditParams>) -> AppResult<Json<AuditPage>> {
+pub async fn audit_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<AuditParams>,
+) -> AppResult<Json<AuditPage>> {
     caller.require_actor(Action::ViewAuditLog)?;
     let query = AuditQuery {
         actor: params.actor.unwrap_or_default(),

@@ -90,7 +90,8 @@ pub async fn constituencies(
 ) -> AppResult<Json<Vec<ConstituencyView>>> {
     caller.require(Action::ViewReferenceData)?;
     let show_monitoring = caller.may(Action::ViewMonitoring);
-    let filter = ConstituencyFilter { search: query.q, monitored_only: show_monitoring && query.monitored == Some(true) };
+    let filter =
+        ConstituencyFilter { search: query.q, monitored_only: show_monitoring && query.monitored == Some(true) };
     let rows = reference::constituencies(state.store.reads(), &filter).await?;
     Ok(Json(rows.into_iter().map(|r| constituency_view(r, show_monitoring)).collect()))
 }
@@ -138,7 +139,11 @@ pub struct StationQuery {
 
 #[utoipa::path(get, path = "/stations", tag = "election", params(StationQuery),
     responses((status = 200, body = StationPage), (status = 422, body = ErrorBody)))]
-pub async fn stations(State(state): State<AppState>, caller: Caller, Query(query): Query<StationQuery>) -> AppResult<Json<StationPage>> {
+pub async fn stations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<StationQuery>,
+) -> AppResult<Json<StationPage>> {
     caller.require(Action::ViewReferenceData)?;
     let constituency = match query.constituency {
         Some(n) => Some(ConstituencyNo::new(n).map_err(|e| AppError::BadRequest(format!("constituency {e}")))?),

@@ -145,10 +145,10 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
         match people::actor(pool, user_id).await? {
             Some(actor) => {
                 let person = people::by_id(pool, user_id).await?;
-                if cookie_language.is_none() {
-                    if let Some(language) = person.as_ref().and_then(|p| Language::parse(&p.language)) {
-                        caller.language = language;
-                    }
+                if cookie_language.is_none()
+                    && let Some(language) = person.as_ref().and_then(|p| Language::parse(&p.language))
+                {
+                    caller.language = language;
                 }
                 caller.actor = Some(actor);
                 caller.person = person;

@@ -35,9 +35,8 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    hash_blocking("pollwatch timing equaliser").unwrap_or_default()
-});
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_blocking("pollwatch timing equaliser").unwrap_or_default());
 
 /// Why a new password is refused, if it is.
 pub fn check_new_password(password: &str) -> Result<(), &'static str> {

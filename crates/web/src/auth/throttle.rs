@@ -19,7 +19,8 @@ impl LoginThrottle {
     pub fn blocked_for(&self, username: &str, address: &str) -> Option<u64> {
         let now = Instant::now();
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let checks = [(account_key(username), MAX_FAILURES_PER_ACCOUNT), (address_key(address), MAX_FAILURES_PER_ADDRESS)];
+        let checks =
+            [(account_key(username), MAX_FAILURES_PER_ACCOUNT), (address_key(address), MAX_FAILURES_PER_ADDRESS)];
         checks
             .into_iter()
             .filter_map(|(key, limit)| {

@@ -21,19 +21,23 @@ pub async fn show(caller: Caller) -> AppResult<Response> {
 
 fn account_page(caller: &Caller, error: Option<&str>, ok: Option<&str>) -> Response {
     let lang = caller.language;
-    page(caller, &t(lang, "account"), html! {
-        h1 { (t(lang, "account")) }
-        @if let Some(person) = &caller.person { p { (person.full_name) " · " code { (person.username) } } }
-        @if let Some(error) = error { (notice_error(error)) }
-        @if let Some(ok) = ok { (notice_ok(ok)) }
-        h2 { (t(lang, "password-change")) }
-        form method="post" action="/account/password" .form-grid {
-            (csrf_field(caller))
-            div { label for="current" { (t(lang, "password-current")) } input #current name="current" type="password" autocomplete="current-password" required; }
-            div { label for="new" { (t(lang, "password-new")) } input #new name="new" type="password" autocomplete="new-password" required minlength="10"; }
-            div { button type="submit" { (t(lang, "save")) } }
-        }
-    })
+    page(
+        caller,
+        &t(lang, "account"),
+        html! {
+            h1 { (t(lang, "account")) }
+            @if let Some(person) = &caller.person { p { (person.full_name) " · " code { (person.username) } } }
+            @if let Some(error) = error { (notice_error(error)) }
+            @if let Some(ok) = ok { (notice_ok(ok)) }
+            h2 { (t(lang, "password-change")) }
+            form method="post" action="/account/password" .form-grid {
+                (csrf_field(caller))
+                div { label for="current" { (t(lang, "password-current")) } input #current name="current" type="password" autocomplete="current-password" required; }
+                div { label for="new" { (t(lang, "password-new")) } input #new name="new" type="password" autocomplete="new-password" required minlength="10"; }
+                div { button type="submit" { (t(lang, "save")) } }
+            }
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -44,7 +48,11 @@ pub struct PasswordChange {
     new: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, caller: Caller, CsrfForm(form): CsrfForm<PasswordChange>) -> AppResult<Response> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    CsrfForm(form): CsrfForm<PasswordChange>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let lang = caller.language;
     let username = caller.person.as_ref().map(|p| p.username.clone()).unwrap_or_default();
@@ -64,7 +72,18 @@ pub async fn change_password(State(state): State<AppState>, caller: Caller, Csrf
         .write(move |connection| {
             Box::pin(async move {
                 people::set_password(connection, user_id, &hash).await?;
-                audit::record(connection, &author, Change { action: "person.password_change", entity: "person", entity_id: user_id.to_string(), details: serde_json::json!({}) }, now).await
+                audit::record(
+                    connection,
+                    &author,
+                    Change {
+                        action: "person.password_change",
+                        entity: "person",
+                        entity_id: user_id.to_string(),
+                        details: serde_json::json!({}),
+                    },
+                    now,
+                )
+                .await
             })
         })
         .await?;

@@ -62,14 +62,22 @@ impl AuditQuery {
     }
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(query): Query<AuditQuery>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<AuditQuery>,
+) -> AppResult<Response> {
     caller.require_actor(Action::ViewAuditLog)?;
     let lang = caller.language;
     let result = audit::list(state.store.reads(), &query.to_filter(100)?).await?;
     let base_query = format!(
         "actor={}&channel={}&entity={}&action={}&from={}&until={}",
-        query_value(&query.actor), query_value(&query.channel), query_value(&query.entity),
-        query_value(&query.action), query_value(&query.from), query_value(&query.until)
+        query_value(&query.actor),
+        query_value(&query.channel),
+        query_value(&query.entity),
+        query_value(&query.action),
+        query_value(&query.from),
+        query_value(&query.until)
     );
     let body = html! {
         h1 { (t(lang, "audit-title")) }

@@ -22,20 +22,22 @@ use crate::state::AppState;
 pub async fn index(caller: Caller) -> AppResult<Response> {
     caller.require(Action::ViewReferenceData)?;
     let lang = caller.language;
-    let kinds: Vec<ImportKind> = ImportKind::ALL
-        .into_iter()
-        .filter(|k| *k != ImportKind::People || caller.may(Action::ExportPeople))
-        .collect();
-    Ok(page(&caller, &t(lang, "exports-title"), html! {
-        h1 { (t(lang, "exports-title")) }
-        table {
-            @for kind in &kinds { tr {
-                td { (t(lang, &format!("import-kind-{}", kind.as_str()))) }
-                td { a href={ "/exports/" (kind.as_str()) ".csv" } { "CSV" } }
-                td { a href={ "/exports/" (kind.as_str()) ".xlsx" } { "XLSX" } }
-            } }
-        }
-    }))
+    let kinds: Vec<ImportKind> =
+        ImportKind::ALL.into_iter().filter(|k| *k != ImportKind::People || caller.may(Action::ExportPeople)).collect();
+    Ok(page(
+        &caller,
+        &t(lang, "exports-title"),
+        html! {
+            h1 { (t(lang, "exports-title")) }
+            table {
+                @for kind in &kinds { tr {
+                    td { (t(lang, &format!("import-kind-{}", kind.as_str()))) }
+                    td { a href={ "/exports/" (kind.as_str()) ".csv" } { "CSV" } }
+                    td { a href={ "/exports/" (kind.as_str()) ".xlsx" } { "XLSX" } }
+                } }
+            }
+        },
+    ))
 }
 
 pub async fn download(State(state): State<AppState>, caller: Caller, Path(file): Path<String>) -> AppResult<Response> {
@@ -57,7 +59,8 @@ pub async fn download(State(state): State<AppState>, caller: Caller, Path(file):
     };
     let bytes = bytes.map_err(|e| AppError::Internal(e.to_string()))?;
     let disposition = format!("attachment; filename=\"pollwatch-{}.{extension}\"", kind.as_str());
-    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
 }
 
 fn headers(names: &[&str]) -> Vec<String> {
@@ -92,10 +95,16 @@ async fn build_table(state: &AppState, caller: &Caller, kind: ImportKind) -> App
             let mut rows = Vec::new();
             let mut page = 1;
             loop {
-                let result = reference::stations(pool, &StationFilter { constituency: None, page, per_page: 500 }).await?;
+                let result =
+                    reference::stations(pool, &StationFilter { constituency: None, page, per_page: 500 }).await?;
                 let done = result.page >= result.page_count();
                 rows.extend(result.items.into_iter().map(|s| {
-                    vec![s.constituency_no.to_string(), s.number.to_string(), s.registered_voters.to_string(), s.address]
+                    vec![
+                        s.constituency_no.to_string(),
+                        s.number.to_string(),
+                        s.registered_voters.to_string(),
+                        s.address,
+                    ]
                 }));
                 if done {
                     break;
@@ -105,12 +114,28 @@ async fn build_table(state: &AppState, caller: &Caller, kind: ImportKind) -> App
             Table { headers: headers(&["constituency", "number", "registered_voters", "address"]), rows }
         }
         ImportKind::Candidates => Table {
-            headers: headers(&["ballot_order", "name_az", "name_en", "name_ru", "nominated_by_az", "nominated_by_en", "nominated_by_ru"]),
+            headers: headers(&[
+                "ballot_order",
+                "name_az",
+                "name_en",
+                "name_ru",
+                "nominated_by_az",
+                "nominated_by_en",
+                "nominated_by_ru",
+            ]),
             rows: reference::candidates(pool)
                 .await?
                 .into_iter()
                 .map(|c| {
-                    vec![c.ballot_order.to_string(), c.name.az, c.name.en, c.name.ru, c.nominated_by.az, c.nominated_by.en, c.nominated_by.ru]
+                    vec![
+                        c.ballot_order.to_string(),
+                        c.name.az,
+                        c.name.en,
+                        c.name.ru,
+                        c.nominated_by.az,
+                        c.nominated_by.en,
+                        c.nominated_by.ru,
+                    ]
                 })
                 .collect(),
         },
@@ -143,7 +168,17 @@ async fn build_table(state: &AppState, caller: &Caller, kind: ImportKind) -> App
                 page += 1;
             }
             Table {
-                headers: headers(&["username", "full_name", "role", "organisation", "phone", "email", "observer_code", "stations", "constituencies"]),
+                headers: headers(&[
+                    "username",
+                    "full_name",
+                    "role",
+                    "organisation",
+                    "phone",
+                    "email",
+                    "observer_code",
+                    "stations",
+                    "constituencies",
+                ]),
                 rows,
             }
         }

@@ -47,10 +47,10 @@ impl UploadShelf {
         let id = random_token()[..24].to_string();
         let mut uploads = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
         uploads.retain(|_, u| u.created.elapsed() < UPLOAD_LIFETIME);
-        if uploads.len() >= MAX_WAITING_UPLOADS {
-            if let Some(oldest) = uploads.iter().min_by_key(|(_, u)| u.created).map(|(k, _)| k.clone()) {
-                uploads.remove(&oldest);
-            }
+        if uploads.len() >= MAX_WAITING_UPLOADS
+            && let Some(oldest) = uploads.iter().min_by_key(|(_, u)| u.created).map(|(k, _)| k.clone())
+        {
+            uploads.remove(&oldest);
         }
         uploads.insert(id.clone(), upload);
         id
@@ -90,23 +90,27 @@ pub async fn start(caller: Caller) -> AppResult<Response> {
 
 fn start_page(caller: &Caller, kinds: &[ImportKind], error: Option<&str>) -> Response {
     let lang = caller.language;
-    page(caller, &t(lang, "imports-title"), html! {
-        h1 { (t(lang, "imports-title")) }
-        p { (t(lang, "imports-help")) }
-        @if let Some(error) = error { (notice_error(error)) }
-        form method="post" action="/imports" enctype="multipart/form-data" .form-grid {
-            (csrf_field(caller))
-            div { label for="kind" { (t(lang, "import-kind")) }
-                select #kind name="kind" { @for kind in kinds { option value=(kind.as_str()) { (kind_name(lang, *kind)) } } } }
-            div { label for="file" { (t(lang, "import-file")) } input #file type="file" name="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required; }
-            div { button type="submit" { (t(lang, "import-upload")) } }
-        }
-        h2 { (t(lang, "import-columns")) }
-        @for kind in kinds {
-            p { strong { (kind_name(lang, *kind)) } ": "
-                @for (i, field) in kind.fields().iter().enumerate() { @if i > 0 { ", " } code { (field.key) } @if field.required { "*" } } }
-        }
-    })
+    page(
+        caller,
+        &t(lang, "imports-title"),
+        html! {
+            h1 { (t(lang, "imports-title")) }
+            p { (t(lang, "imports-help")) }
+            @if let Some(error) = error { (notice_error(error)) }
+            form method="post" action="/imports" enctype="multipart/form-data" .form-grid {
+                (csrf_field(caller))
+                div { label for="kind" { (t(lang, "import-kind")) }
+                    select #kind name="kind" { @for kind in kinds { option value=(kind.as_str()) { (kind_name(lang, *kind)) } } } }
+                div { label for="file" { (t(lang, "import-file")) } input #file type="file" name="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required; }
+                div { button type="submit" { (t(lang, "import-upload")) } }
+            }
+            h2 { (t(lang, "import-columns")) }
+            @for kind in kinds {
+                p { strong { (kind_name(lang, *kind)) } ": "
+                    @for (i, field) in kind.fields().iter().enumerate() { @if i > 0 { ", " } code { (field.key) } @if field.required { "*" } } }
+            }
+        },
+    )
 }
 
 pub async fn upload(State(state): State<AppState>, caller: Caller, mut multipart: Multipart) -> AppResult<Response> {
@@ -153,37 +157,49 @@ pub async fn review(State(state): State<AppState>, caller: Caller, Path(id): Pat
     Ok(review_page(&caller, &id, kind, &file_name, &table, &mapping, html! {}))
 }
 
-fn review_page(caller: &Caller, id: &str, kind: ImportKind, file_name: &str, table: &Table, mapping: &ColumnMapping, outcome: Markup) -> Response {
+fn review_page(
+    caller: &Caller,
+    id: &str,
+    kind: ImportKind,
+    file_name: &str,
+    table: &Table,
+    mapping: &ColumnMapping,
+    outcome: Markup,
+) -> Response {
     let lang = caller.language;
-    page(caller, &t(lang, "imports-title"), html! {
-        h1 { (kind_name(lang, kind)) ": " (file_name) }
-        p.muted { (t(lang, "import-rows")) ": " (table.rows.len()) }
-        (outcome)
-        h2 { (t(lang, "import-mapping")) }
-        form method="post" action={ "/imports/" (id) } .stack {
-            (csrf_field(caller))
-            div.form-grid {
-                @for field in kind.fields() {
-                    div { label for={ "map-" (field.key) } { code { (field.key) } @if field.required { " *" } }
-                        select id={ "map-" (field.key) } name={ "map." (field.key) } {
-                            option value="" { "—" }
-                            @for (column, header) in table.headers.iter().enumerate() {
-                                option value=(header) selected[mapping.column_of(field.key) == Some(column)] { (header) }
-                            }
-                        } }
+    page(
+        caller,
+        &t(lang, "imports-title"),
+        html! {
+            h1 { (kind_name(lang, kind)) ": " (file_name) }
+            p.muted { (t(lang, "import-rows")) ": " (table.rows.len()) }
+            (outcome)
+            h2 { (t(lang, "import-mapping")) }
+            form method="post" action={ "/imports/" (id) } .stack {
+                (csrf_field(caller))
+                div.form-grid {
+                    @for field in kind.fields() {
+                        div { label for={ "map-" (field.key) } { code { (field.key) } @if field.required { " *" } }
+                            select id={ "map-" (field.key) } name={ "map." (field.key) } {
+                                option value="" { "—" }
+                                @for (column, header) in table.headers.iter().enumerate() {
+                                    option value=(header) selected[mapping.column_of(field.key) == Some(column)] { (header) }
+                                }
+                            } }
+                    }
+                }
+                div style="display:flex;gap:.5rem" {
+                    button.secondary type="submit" name="step" value="dry_run" { (t(lang, "import-dry-run")) }
+                    button type="submit" name="step" value="apply" { (t(lang, "import-apply")) }
                 }
             }
-            div style="display:flex;gap:.5rem" {
-                button.secondary type="submit" name="step" value="dry_run" { (t(lang, "import-dry-run")) }
-                button type="submit" name="step" value="apply" { (t(lang, "import-apply")) }
-            }
-        }
-        h2 { (t(lang, "import-preview")) }
-        div.table-wrap { table {
-            thead { tr { th { "#" } @for header in &table.headers { th { (header) } } } }
-            tbody { @for (i, row) in table.rows.iter().take(5).enumerate() { tr { td { (i + 2) } @for cell in row { td { (cell) } } } } }
-        } }
-    })
+            h2 { (t(lang, "import-preview")) }
+            div.table-wrap { table {
+                thead { tr { th { "#" } @for header in &table.headers { th { (header) } } } }
+                tbody { @for (i, row) in table.rows.iter().take(5).enumerate() { tr { td { (i + 2) } @for cell in row { td { (cell) } } } } }
+            } }
+        },
+    )
 }
 
 pub async fn run(
@@ -205,11 +221,21 @@ pub async fn run(
         .iter()
         .filter_map(|(name, header)| name.strip_prefix("map.").map(|field| (field.to_string(), header.clone())))
         .collect();
-    let mapping = match ColumnMapping::from_choices(kind, &table.headers, &choices).and_then(|m| m.check_complete(kind).map(|()| m)) {
+    let mapping = match ColumnMapping::from_choices(kind, &table.headers, &choices)
+        .and_then(|m| m.check_complete(kind).map(|()| m))
+    {
         Ok(mapping) => mapping,
         Err(error) => {
             let fallback = ColumnMapping::guess(kind, &table.headers);
-            return Ok(review_page(&caller, &id, kind, &file_name, &table, &fallback, notice_error(&format!("{}: {error}", t(lang, "import-mapping-invalid")))));
+            return Ok(review_page(
+                &caller,
+                &id,
+                kind,
+                &file_name,
+                &table,
+                &fallback,
+                notice_error(&format!("{}: {error}", t(lang, "import-mapping-invalid"))),
+            ));
         }
     };
     let known = known_references(state.store.reads()).await?;
@@ -232,7 +258,15 @@ pub async fn run(
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(storage::StorageError::Conflict(detail)) => {
-            return Ok(review_page(&caller, &id, kind, &file_name, &table, &mapping, notice_error(&format!("{}: {detail}", t(lang, "import-conflict")))));
+            return Ok(review_page(
+                &caller,
+                &id,
+                kind,
+                &file_name,
+                &table,
+                &mapping,
+                notice_error(&format!("{}: {detail}", t(lang, "import-conflict"))),
+            ));
         }
         Err(other) => return Err(other.into()),
     };
@@ -247,11 +281,15 @@ pub async fn run(
     );
     if apply_now {
         state.uploads.remove(&id);
-        return Ok(page(&caller, &t(lang, "imports-title"), html! {
-            h1 { (kind_name(lang, kind)) }
-            (notice_ok(&summary))
-            p { a href="/imports" { (t(lang, "import-another")) } }
-        }));
+        return Ok(page(
+            &caller,
+            &t(lang, "imports-title"),
+            html! {
+                h1 { (kind_name(lang, kind)) }
+                (notice_ok(&summary))
+                p { a href="/imports" { (t(lang, "import-another")) } }
+            },
+        ));
     }
     Ok(review_page(&caller, &id, kind, &file_name, &table, &mapping, notice_ok(&summary)))
 }
@@ -259,7 +297,12 @@ pub async fn run(
 /// An organisation admin's import may only create or change their own organisation's
 /// people: a row naming another organisation, or an existing account outside their reach
 /// (matched by username), is a problem of that row.
-async fn restrict_to_own_organisation(state: &AppState, actor: &Actor, plan: &mut ImportPlan, lang: Language) -> AppResult<()> {
+async fn restrict_to_own_organisation(
+    state: &AppState,
+    actor: &Actor,
+    plan: &mut ImportPlan,
+    lang: Language,
+) -> AppResult<()> {
     if actor.is_admin() {
         return Ok(());
     }
@@ -267,11 +310,9 @@ async fn restrict_to_own_organisation(state: &AppState, actor: &Actor, plan: &mu
     for (row, record) in &plan.records {
         let Record::Person(person) = record else { continue };
         let mut allowed = actor.may_assign(person.role, person.organisation_id);
-        if allowed {
-            if let Some(existing) = storage::people::by_username(pool, person.username.as_str()).await? {
-                let facts = storage::people::facts(pool, existing.id).await?;
-                allowed = facts.is_some_and(|f| actor.may_edit_person(&f));
-            }
+        if allowed && let Some(existing) = storage::people::by_username(pool, person.username.as_str()).await? {
+            let facts = storage::people::facts(pool, existing.id).await?;
+            allowed = facts.is_some_and(|f| actor.may_edit_person(&f));
         }
         if !allowed {
             plan.errors.push(import::RowError {

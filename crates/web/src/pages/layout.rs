@@ -83,7 +83,8 @@ pub fn csrf_field(caller: &Caller) -> Markup {
 
 /// Previous/next links keeping the other query parameters.
 pub fn pager(lang: Language, page: u32, page_count: u32, base_query: &str) -> Markup {
-    let link = |p: u32| format!("?{}page={p}", if base_query.is_empty() { String::new() } else { format!("{base_query}&") });
+    let link =
+        |p: u32| format!("?{}page={p}", if base_query.is_empty() { String::new() } else { format!("{base_query}&") });
     html! {
         @if page_count > 1 {
             div.pager {
@@ -114,4 +115,3 @@ pub fn notice_ok(text: &str) -> Markup {
 pub fn query_value(value: &str) -> String {
     serde_urlencoded::to_string([("v", value)]).map(|s| s[2..].to_string()).unwrap_or_default()
 }
-

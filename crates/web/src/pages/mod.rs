@@ -69,17 +69,22 @@ async fn render_error_pages(request: Request, next: Next) -> Response {
     if matches!(error, AppError::Unauthenticated) && is_get {
         return Redirect::to(&format!("/login?next={}", layout::query_value(&target))).into_response();
     }
-    let caller = Caller { actor: None, person: None, session: None, language, via: Via::Anonymous, pre_session_csrf: None };
+    let caller =
+        Caller { actor: None, person: None, session: None, language, via: Via::Anonymous, pre_session_csrf: None };
     let title = t(language, &format!("error-{}", error.code()));
     let detail = match &error {
         AppError::BadRequest(text) | AppError::Conflict(text) => Some(text.clone()),
         _ => None,
     };
-    let mut page = layout::page(&caller, &title, html! {
-        h1 { (title) }
-        @if let Some(detail) = detail { p { (detail) } }
-        p { a href="/" { (t(language, "back-home")) } }
-    });
+    let mut page = layout::page(
+        &caller,
+        &title,
+        html! {
+            h1 { (title) }
+            @if let Some(detail) = detail { p { (detail) } }
+            p { a href="/" { (t(language, "back-home")) } }
+        },
+    );
     *page.status_mut() = error.status();
     if let Some(retry) = response.headers().get(axum::http::header::RETRY_AFTER) {
         page.headers_mut().insert(axum::http::header::RETRY_AFTER, retry.clone());

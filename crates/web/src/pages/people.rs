@@ -35,7 +35,11 @@ pub struct PeopleQuery {
     page: Option<u32>,
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(query): Query<PeopleQuery>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<PeopleQuery>,
+) -> AppResult<Response> {
     let actor = caller.require_actor(Action::ListPeople)?;
     let lang = caller.language;
     let filter = PeopleFilter {
@@ -47,7 +51,12 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(query): Q
         ..Default::default()
     };
     let result = people::list(state.store.reads(), &actor.people_scope(), &filter).await?;
-    let base_query = format!("q={}&role={}&constituency={}", query_value(&query.q), query_value(&query.role), query_value(&query.constituency));
+    let base_query = format!(
+        "q={}&role={}&constituency={}",
+        query_value(&query.q),
+        query_value(&query.role),
+        query_value(&query.constituency)
+    );
     let body = html! {
         h1 { (t(lang, "people-title")) }
         @if actor.may(Action::CreatePeople) { p { a.button href="/people/new" { (t(lang, "person-new")) } } }
@@ -124,23 +133,56 @@ impl PersonForm {
 }
 
 /// Checks the form with the import's rules; returns the record or the problems as text.
-async fn parse_form(store: &Store, actor: &Actor, form: &PersonForm, lang: Language) -> AppResult<Result<PersonRecord, Vec<String>>> {
+async fn parse_form(
+    store: &Store,
+    actor: &Actor,
+    form: &PersonForm,
+    lang: Language,
+) -> AppResult<Result<PersonRecord, Vec<String>>> {
     let mut form = form.clone();
     // An organisation admin's people always belong to their organisation.
     if actor.role == Role::OrgAdmin {
         let organisations = reference::organisations(store.reads()).await?;
-        form.organisation = organisations.iter().find(|o| Some(o.id) == actor.organisation_id).map(|o| o.code.clone()).unwrap_or_default();
+        form.organisation = organisations
+            .iter()
+            .find(|o| Some(o.id) == actor.organisation_id)
+            .map(|o| o.code.clone())
+            .unwrap_or_default();
     }
-    let headers: Vec<String> = ["username", "full_name", "role", "organisation", "phone", "email", "observer_code", "stations", "constituencies"]
-        .iter()
-        .map(|h| h.to_string())
-        .collect();
-    let row = vec![form.username, form.full_name, form.role, form.organisation, form.phone, form.email, form.observer_code, form.stations, form.constituencies];
+    let headers: Vec<String> = [
+        "username",
+        "full_name",
+        "role",
+        "organisation",
+        "phone",
+        "email",
+        "observer_code",
+        "stations",
+        "constituencies",
+    ]
+    .iter()
+    .map(|h| h.to_string())
+    .collect();
+    let row = vec![
+        form.username,
+        form.full_name,
+        form.role,
+        form.organisation,
+        form.phone,
+        form.email,
+        form.observer_code,
+        form.stations,
+        form.constituencies,
+    ];
     let known = storage::import::known_references(store.reads()).await?;
     let mapping = ColumnMapping::guess(ImportKind::People, &headers);
     let plan = import::plan(ImportKind::People, &headers, &[row], &mapping, &known);
     if !plan.is_clean() {
-        let problems = plan.errors.iter().map(|e| format!("{}: {}", field_label(lang, &e.column), problem_text(lang, &e.problem))).collect();
+        let problems = plan
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", field_label(lang, &e.column), problem_text(lang, &e.problem)))
+            .collect();
         return Ok(Err(problems));
     }
     match plan.records.into_iter().next() {
@@ -158,7 +200,13 @@ fn field_label(lang: Language, key: &str) -> String {
     t(lang, &format!("field-{}", key.replace('_', "-")))
 }
 
-fn person_form(caller: &Caller, actor: &Actor, action: &str, form: &PersonForm, organisations: &[storage::reference::OrganisationRow]) -> Markup {
+fn person_form(
+    caller: &Caller,
+    actor: &Actor,
+    action: &str,
+    form: &PersonForm,
+    organisations: &[storage::reference::OrganisationRow],
+) -> Markup {
     let lang = caller.language;
     html! {
         form method="post" action=(action) .stack {
@@ -191,16 +239,30 @@ pub async fn new_form(State(state): State<AppState>, caller: Caller) -> AppResul
     Ok(new_page(&caller, actor, &form, &organisations, &[]))
 }
 
-fn new_page(caller: &Caller, actor: &Actor, form: &PersonForm, organisations: &[storage::reference::OrganisationRow], problems: &[String]) -> Response {
+fn new_page(
+    caller: &Caller,
+    actor: &Actor,
+    form: &PersonForm,
+    organisations: &[storage::reference::OrganisationRow],
+    problems: &[String],
+) -> Response {
     let lang = caller.language;
-    page(caller, &t(lang, "person-new"), html! {
-        h1 { (t(lang, "person-new")) }
-        @for problem in problems { (notice_error(problem)) }
-        (person_form(caller, actor, "/people", form, organisations))
-    })
+    page(
+        caller,
+        &t(lang, "person-new"),
+        html! {
+            h1 { (t(lang, "person-new")) }
+            @for problem in problems { (notice_error(problem)) }
+            (person_form(caller, actor, "/people", form, organisations))
+        },
+    )
 }
 
-pub async fn create(State(state): State<AppState>, caller: Caller, CsrfForm(form): CsrfForm<PersonForm>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    CsrfForm(form): CsrfForm<PersonForm>,
+) -> AppResult<Response> {
     let actor = caller.require_actor(Action::CreatePeople)?.clone();
     let lang = caller.language;
     let record = match parse_form(&state.store, &actor, &form, lang).await? {
@@ -222,7 +284,13 @@ pub async fn create(State(state): State<AppState>, caller: Caller, CsrfForm(form
             Box::pin(async move {
                 let id = people::insert(connection, &record, Some(&hash), now).await?;
                 let details = serde_json::to_value(&record).unwrap_or_default();
-                audit::record(connection, &author, Change { action: "person.create", entity: "person", entity_id: id.to_string(), details }, now).await?;
+                audit::record(
+                    connection,
+                    &author,
+                    Change { action: "person.create", entity: "person", entity_id: id.to_string(), details },
+                    now,
+                )
+                .await?;
                 Ok(id)
             })
         })
@@ -241,11 +309,15 @@ fn conflict_text(error: storage::StorageError, lang: Language) -> AppError {
 /// Shows a new password once; it is never stored or shown again.
 fn password_shown(caller: &Caller, id: i64, password: &str) -> Response {
     let lang = caller.language;
-    page(caller, &t(lang, "password-issued"), html! {
-        h1 { (t(lang, "password-issued")) }
-        div.notice.secret { p { (t(lang, "password-issued-help")) } p { code #issued-password { (password) } } }
-        p { a href={ "/people/" (id) } { (t(lang, "back-to-person")) } }
-    })
+    page(
+        caller,
+        &t(lang, "password-issued"),
+        html! {
+            h1 { (t(lang, "password-issued")) }
+            div.notice.secret { p { (t(lang, "password-issued-help")) } p { code #issued-password { (password) } } }
+            p { a href={ "/people/" (id) } { (t(lang, "back-to-person")) } }
+        },
+    )
 }
 
 async fn visible_person(state: &AppState, actor: &Actor, id: i64) -> AppResult<(PersonRow, PersonFacts)> {
@@ -264,39 +336,64 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
     let (person, facts) = visible_person(&state, &actor, id).await?;
     let assignments = people::assignments(state.store.reads(), id).await?;
     let organisations = reference::organisations(state.store.reads()).await?;
-    Ok(person_page(&caller, &actor, &person, &facts, &PersonForm::from_person(&person, &assignments), &organisations, &[]))
+    Ok(person_page(
+        &caller,
+        &actor,
+        &person,
+        &facts,
+        &PersonForm::from_person(&person, &assignments),
+        &organisations,
+        &[],
+    ))
 }
 
-fn person_page(caller: &Caller, actor: &Actor, person: &PersonRow, facts: &PersonFacts, form: &PersonForm, organisations: &[storage::reference::OrganisationRow], problems: &[String]) -> Response {
+fn person_page(
+    caller: &Caller,
+    actor: &Actor,
+    person: &PersonRow,
+    facts: &PersonFacts,
+    form: &PersonForm,
+    organisations: &[storage::reference::OrganisationRow],
+    problems: &[String],
+) -> Response {
     let lang = caller.language;
     let editable = actor.may_edit_person(facts);
-    page(caller, &person.full_name, html! {
-        h1 { (person.full_name) }
-        p { (role_name(lang, person.role)) @if let Some(code) = &person.organisation_code { " · " (code) } @if !person.active { " · " span.tag { (t(lang, "inactive")) } } }
-        @for problem in problems { (notice_error(problem)) }
-        @if editable {
-            (person_form(caller, actor, &format!("/people/{}", person.id), form, organisations))
-            h2 { (t(lang, "account")) }
-            div.filters style="display:flex;gap:.5rem;flex-wrap:wrap" {
-                form method="post" action={ "/people/" (person.id) "/password" } { (csrf_field(caller)) button.secondary type="submit" { (t(lang, "password-reset")) } }
-                form method="post" action={ "/people/" (person.id) "/active" } {
-                    (csrf_field(caller))
-                    input type="hidden" name="active" value=(if person.active { "0" } else { "1" });
-                    @if person.active { button.danger type="submit" { (t(lang, "deactivate")) } } @else { button type="submit" { (t(lang, "activate")) } }
+    page(
+        caller,
+        &person.full_name,
+        html! {
+            h1 { (person.full_name) }
+            p { (role_name(lang, person.role)) @if let Some(code) = &person.organisation_code { " · " (code) } @if !person.active { " · " span.tag { (t(lang, "inactive")) } } }
+            @for problem in problems { (notice_error(problem)) }
+            @if editable {
+                (person_form(caller, actor, &format!("/people/{}", person.id), form, organisations))
+                h2 { (t(lang, "account")) }
+                div.filters style="display:flex;gap:.5rem;flex-wrap:wrap" {
+                    form method="post" action={ "/people/" (person.id) "/password" } { (csrf_field(caller)) button.secondary type="submit" { (t(lang, "password-reset")) } }
+                    form method="post" action={ "/people/" (person.id) "/active" } {
+                        (csrf_field(caller))
+                        input type="hidden" name="active" value=(if person.active { "0" } else { "1" });
+                        @if person.active { button.danger type="submit" { (t(lang, "deactivate")) } } @else { button type="submit" { (t(lang, "activate")) } }
+                    }
+                }
+            } @else {
+                dl {
+                    dt { (t(lang, "field-username")) } dd { (person.username) }
+                    dt { (t(lang, "field-phone")) } dd { (person.phone.as_deref().unwrap_or("—")) }
+                    dt { (t(lang, "field-stations")) } dd { (form.stations) }
+                    dt { (t(lang, "field-constituencies")) } dd { (form.constituencies) }
                 }
             }
-        } @else {
-            dl {
-                dt { (t(lang, "field-username")) } dd { (person.username) }
-                dt { (t(lang, "field-phone")) } dd { (person.phone.as_deref().unwrap_or("—")) }
-                dt { (t(lang, "field-stations")) } dd { (form.stations) }
-                dt { (t(lang, "field-constituencies")) } dd { (form.constituencies) }
-            }
-        }
-    })
+        },
+    )
 }
 
-pub async fn update(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, CsrfForm(form): CsrfForm<PersonForm>) -> AppResult<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<PersonForm>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let lang = caller.language;
     let (person, facts) = visible_person(&state, &actor, id).await?;
@@ -321,7 +418,13 @@ pub async fn update(State(state): State<AppState>, caller: Caller, Path(id): Pat
             Box::pin(async move {
                 people::update(connection, id, &record).await?;
                 let details = serde_json::json!({ "before": form_json(&before), "after": record });
-                audit::record(connection, &author, Change { action: "person.update", entity: "person", entity_id: id.to_string(), details }, now).await
+                audit::record(
+                    connection,
+                    &author,
+                    Change { action: "person.update", entity: "person", entity_id: id.to_string(), details },
+                    now,
+                )
+                .await
             })
         })
         .await
@@ -340,7 +443,12 @@ fn form_json(form: &PersonForm) -> serde_json::Value {
 #[derive(Deserialize)]
 pub struct NoFields {}
 
-pub async fn reset_password(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, CsrfForm(_): CsrfForm<NoFields>) -> AppResult<Response> {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let (_, facts) = visible_person(&state, &actor, id).await?;
     if !actor.may_edit_person(&facts) {
@@ -348,9 +456,14 @@ pub async fn reset_password(State(state): State<AppState>, caller: Caller, Path(
     }
     let new_password = random_password();
     let hash = password::hash(new_password.clone()).await?;
-    write_account_change(&state.store, caller.author(), id, "person.password_reset", serde_json::json!({}), move |connection| {
-        Box::pin(async move { people::set_password(connection, id, &hash).await })
-    })
+    write_account_change(
+        &state.store,
+        caller.author(),
+        id,
+        "person.password_reset",
+        serde_json::json!({}),
+        move |connection| Box::pin(async move { people::set_password(connection, id, &hash).await }),
+    )
     .await?;
     Ok(password_shown(&caller, id, &new_password))
 }
@@ -360,7 +473,12 @@ pub struct ActiveForm {
     active: String,
 }
 
-pub async fn set_active(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, CsrfForm(form): CsrfForm<ActiveForm>) -> AppResult<Response> {
+pub async fn set_active(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ActiveForm>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let (_, facts) = visible_person(&state, &actor, id).await?;
     if !actor.may_edit_person(&facts) || id == actor.user_id {
@@ -368,17 +486,31 @@ pub async fn set_active(State(state): State<AppState>, caller: Caller, Path(id):
     }
     let active = form.active == "1";
     let action = if active { "person.activate" } else { "person.deactivate" };
-    write_account_change(&state.store, caller.author(), id, action, serde_json::json!({ "active": active }), move |connection| {
-        Box::pin(async move { people::set_active(connection, id, active).await })
-    })
+    write_account_change(
+        &state.store,
+        caller.author(),
+        id,
+        action,
+        serde_json::json!({ "active": active }),
+        move |connection| Box::pin(async move { people::set_active(connection, id, active).await }),
+    )
     .await?;
     Ok(Redirect::to(&format!("/people/{id}")).into_response())
 }
 
 /// An account change that also signs the person out everywhere, with its audit entry.
-async fn write_account_change<F>(store: &Store, author: ChangeAuthor, id: i64, action: &'static str, details: serde_json::Value, change: F) -> AppResult<()>
+async fn write_account_change<F>(
+    store: &Store,
+    author: ChangeAuthor,
+    id: i64,
+    action: &'static str,
+    details: serde_json::Value,
+    change: F,
+) -> AppResult<()>
 where
-    F: for<'c> FnOnce(&'c mut storage::Connection) -> futures_util::future::BoxFuture<'c, storage::Result<()>> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut storage::Connection) -> futures_util::future::BoxFuture<'c, storage::Result<()>>
+        + Send
+        + 'static,
 {
     let now = now_millis();
     store
@@ -386,7 +518,13 @@ where
             Box::pin(async move {
                 change(&mut *connection).await?;
                 sessions::delete_sessions_of(connection, id).await?;
-                audit::record(connection, &author, Change { action, entity: "person", entity_id: id.to_string(), details }, now).await
+                audit::record(
+                    connection,
+                    &author,
+                    Change { action, entity: "person", entity_id: id.to_string(), details },
+                    now,
+                )
+                .await
             })
         })
         .await?;

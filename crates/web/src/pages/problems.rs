@@ -11,11 +11,9 @@ pub fn problem_text(lang: Language, problem: &Problem) -> String {
     match problem {
         Problem::Required => t(lang, "problem-required"),
         Problem::NotANumber => t(lang, "problem-not-a-number"),
-        Problem::OutOfRange { min, max } => t_args(
-            lang,
-            "problem-out-of-range",
-            &[("min", FluentValue::from(*min)), ("max", FluentValue::from(*max))],
-        ),
+        Problem::OutOfRange { min, max } => {
+            t_args(lang, "problem-out-of-range", &[("min", FluentValue::from(*min)), ("max", FluentValue::from(*max))])
+        }
         Problem::UnknownConstituency => t(lang, "problem-unknown-constituency"),
         Problem::UnknownStation { station } => {
             t_args(lang, "problem-unknown-station", &[("station", FluentValue::from(station.clone()))])

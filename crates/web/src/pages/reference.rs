@@ -77,11 +77,8 @@ pub async fn constituency(
     let constituency_no = ConstituencyNo::parse(&number_text).map_err(|_| AppError::NotFound)?;
     let pool = state.store.reads();
     let row = reference::constituency(pool, i64::from(constituency_no.get())).await?.ok_or(AppError::NotFound)?;
-    let stations = reference::stations(
-        pool,
-        &StationFilter { constituency: Some(row.number), page: 1, per_page: 500 },
-    )
-    .await?;
+    let stations =
+        reference::stations(pool, &StationFilter { constituency: Some(row.number), page: 1, per_page: 500 }).await?;
     // Coordinators of this constituency and admins see who works here; nobody else does.
     let team = match caller.actor.as_ref().filter(|a| a.covers_constituency(constituency_no)) {
         Some(actor) => Some(
@@ -143,7 +140,9 @@ pub async fn stations(
     caller.require(Action::ViewReferenceData)?;
     let lang = caller.language;
     let constituency = match query.constituency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(text) => Some(ConstituencyNo::parse(text).map_err(|e| AppError::BadRequest(format!("constituency: {e}")))?),
+        Some(text) => {
+            Some(ConstituencyNo::parse(text).map_err(|e| AppError::BadRequest(format!("constituency: {e}")))?)
+        }
         None => None,
     };
     let filter = StationFilter {

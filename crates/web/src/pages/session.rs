@@ -180,7 +180,9 @@ pub async fn logout(
     if let Some(session) = caller.session.clone() {
         state
             .store
-            .write(move |connection| Box::pin(async move { sessions::delete_session(connection, &session.token_hash).await }))
+            .write(move |connection| {
+                Box::pin(async move { sessions::delete_session(connection, &session.token_hash).await })
+            })
             .await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
@@ -200,12 +202,15 @@ pub async fn choose_language(
     jar: CookieJar,
     Query(query): Query<LanguageQuery>,
 ) -> AppResult<Response> {
-    let language = Language::parse(&query.to).ok_or_else(|| AppError::BadRequest("language must be az, en or ru".into()))?;
+    let language =
+        Language::parse(&query.to).ok_or_else(|| AppError::BadRequest("language must be az, en or ru".into()))?;
     if let Some(actor) = &caller.actor {
         let user_id = actor.user_id;
         state
             .store
-            .write(move |connection| Box::pin(async move { people::set_language(connection, user_id, language.code()).await }))
+            .write(move |connection| {
+                Box::pin(async move { people::set_language(connection, user_id, language.code()).await })
+            })
             .await?;
     }
     let back = headers

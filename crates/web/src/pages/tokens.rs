@@ -26,26 +26,30 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Re
 async fn tokens_page(state: &AppState, caller: &Caller, error: Option<String>) -> AppResult<Response> {
     let lang = caller.language;
     let tokens = sessions::api_tokens(state.store.reads()).await?;
-    Ok(page(caller, &t(lang, "tokens-title"), html! {
-        h1 { (t(lang, "tokens-title")) }
-        p { (t(lang, "tokens-help")) }
-        @if let Some(error) = error { (notice_error(&error)) }
-        form method="post" action="/tokens" .form-grid {
-            (csrf_field(caller))
-            div { label for="label" { (t(lang, "token-label")) } input #label name="label" required placeholder="OSCE/ODIHR"; }
-            div { label for="username" { (t(lang, "token-account")) } input #username name="username" required autocapitalize="none" placeholder="partner"; }
-            div { button type="submit" { (t(lang, "token-create")) } }
-        }
-        div.table-wrap { table {
-            thead { tr { th { (t(lang, "token-label")) } th { (t(lang, "token-account")) } th { (t(lang, "token-created")) } th { } } }
-            tbody { @for token in &tokens { tr {
-                td { (token.label) } td { (token.username) } td { (format_baku(token.created_at)) }
-                td { @if let Some(revoked) = token.revoked_at { span.tag { (t(lang, "token-revoked")) " " (format_baku(revoked)) } } @else {
-                    form method="post" action={ "/tokens/" (token.id) "/revoke" } { (csrf_field(caller)) button.danger type="submit" { (t(lang, "token-revoke")) } }
-                } }
-            } } }
-        } }
-    }))
+    Ok(page(
+        caller,
+        &t(lang, "tokens-title"),
+        html! {
+            h1 { (t(lang, "tokens-title")) }
+            p { (t(lang, "tokens-help")) }
+            @if let Some(error) = error { (notice_error(&error)) }
+            form method="post" action="/tokens" .form-grid {
+                (csrf_field(caller))
+                div { label for="label" { (t(lang, "token-label")) } input #label name="label" required placeholder="OSCE/ODIHR"; }
+                div { label for="username" { (t(lang, "token-account")) } input #username name="username" required autocapitalize="none" placeholder="partner"; }
+                div { button type="submit" { (t(lang, "token-create")) } }
+            }
+            div.table-wrap { table {
+                thead { tr { th { (t(lang, "token-label")) } th { (t(lang, "token-account")) } th { (t(lang, "token-created")) } th { } } }
+                tbody { @for token in &tokens { tr {
+                    td { (token.label) } td { (token.username) } td { (format_baku(token.created_at)) }
+                    td { @if let Some(revoked) = token.revoked_at { span.tag { (t(lang, "token-revoked")) " " (format_baku(revoked)) } } @else {
+                        form method="post" action={ "/tokens/" (token.id) "/revoke" } { (csrf_field(caller)) button.danger type="submit" { (t(lang, "token-revoke")) } }
+                    } }
+                } } }
+            } }
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -56,11 +60,17 @@ pub struct NewToken {
     username: String,
 }
 
-pub async fn create(State(state): State<AppState>, caller: Caller, CsrfForm(form): CsrfForm<NewToken>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    CsrfForm(form): CsrfForm<NewToken>,
+) -> AppResult<Response> {
     caller.require_actor(Action::ManageApiTokens)?;
     let lang = caller.language;
     let label = form.label.trim().to_string();
-    let Some(account) = people::by_username(state.store.reads(), form.username.trim()).await?.filter(|_| !label.is_empty()) else {
+    let Some(account) =
+        people::by_username(state.store.reads(), form.username.trim()).await?.filter(|_| !label.is_empty())
+    else {
         return tokens_page(&state, &caller, Some(t(lang, "token-account-unknown"))).await;
     };
     let token = format!("pw_{}", random_token());
@@ -72,23 +82,39 @@ pub async fn create(State(state): State<AppState>, caller: Caller, CsrfForm(form
         .store
         .write(move |connection| {
             Box::pin(async move {
-                let id = sessions::create_api_token(connection, &token_hash, &label, account_id, author.user_id, now).await?;
+                let id = sessions::create_api_token(connection, &token_hash, &label, account_id, author.user_id, now)
+                    .await?;
                 let details = serde_json::json!({ "label": label, "account": account_id });
-                audit::record(connection, &author, Change { action: "api_token.create", entity: "api_token", entity_id: id.to_string(), details }, now).await
+                audit::record(
+                    connection,
+                    &author,
+                    Change { action: "api_token.create", entity: "api_token", entity_id: id.to_string(), details },
+                    now,
+                )
+                .await
             })
         })
         .await?;
-    Ok(page(&caller, &t(lang, "tokens-title"), html! {
-        h1 { (t(lang, "token-issued")) }
-        div.notice.secret { p { (t(lang, "token-issued-help")) } p { code #issued-token { (token) } } }
-        p { a href="/tokens" { (t(lang, "tokens-title")) } }
-    }))
+    Ok(page(
+        &caller,
+        &t(lang, "tokens-title"),
+        html! {
+            h1 { (t(lang, "token-issued")) }
+            div.notice.secret { p { (t(lang, "token-issued-help")) } p { code #issued-token { (token) } } }
+            p { a href="/tokens" { (t(lang, "tokens-title")) } }
+        },
+    ))
 }
 
 #[derive(Deserialize)]
 pub struct NoFields {}
 
-pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, CsrfForm(_): CsrfForm<NoFields>) -> AppResult<Response> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> AppResult<Response> {
     caller.require_actor(Action::ManageApiTokens)?;
     let author = caller.author();
     let now = now_millis();
@@ -97,7 +123,18 @@ pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Pat
         .write(move |connection| {
             Box::pin(async move {
                 sessions::revoke_api_token(connection, id, now).await?;
-                audit::record(connection, &author, Change { action: "api_token.revoke", entity: "api_token", entity_id: id.to_string(), details: serde_json::json!({}) }, now).await
+                audit::record(
+                    connection,
+                    &author,
+                    Change {
+                        action: "api_token.revoke",
+                        entity: "api_token",
+                        entity_id: id.to_string(),
+                        details: serde_json::json!({}),
+                    },
+                    now,
+                )
+                .await
             })
         })
         .await
