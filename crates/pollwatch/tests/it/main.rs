@@ -2,6 +2,7 @@
 //! demo election built once per run), driven over HTTP like a browser or an API client.
 
 mod access;
+mod browser;
 mod api;
 mod audit;
 mod helpers;
@@ -9,3 +10,4 @@ mod imports;
 mod people;
 mod postgres;
 mod sessions;
+mod webdriver;

@@ -1,0 +1,139 @@
+//! A small WebDriver client for driving Debian's chromium through chromedriver: just the
+//! commands the browser tests use. (The W3C protocol is plain JSON over HTTP.)
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub struct Browser {
+    driver: Child,
+    base: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium with a phone-sized window, or `None` when
+    /// POLLWATCH_SKIP_BROWSER is set. Without either, a missing browser fails the test.
+    pub async fn start(width: u32, height: u32) -> Option<Browser> {
+        let found = std::path::Path::new("/usr/bin/chromedriver").exists() && std::path::Path::new("/usr/bin/chromium").exists();
+        if !found {
+            assert!(
+                std::env::var_os("POLLWATCH_SKIP_BROWSER").is_some(),
+                "chromium and chromedriver are needed: apt-get install chromium chromium-driver (or set POLLWATCH_SKIP_BROWSER=1)"
+            );
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut browser = Browser { driver, base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new(), _profile: profile };
+        for _ in 0..100 {
+            if browser.http.get(format!("{}/status", browser.base)).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--disable-quic",
+                    format!("--user-data-dir={}", browser._profile.path().display()),
+                    format!("--window-size={width},{height}"),
+                ]
+            }
+        } } });
+        let session = browser.call("POST", "/session", capabilities).await;
+        let id = session["sessionId"].as_str().expect("a WebDriver session").to_string();
+        browser.base = format!("{}/session/{id}", browser.base);
+        Some(browser)
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.base);
+        let request = match method {
+            "GET" => self.http.get(url),
+            "DELETE" => self.http.delete(url),
+            _ => self.http.post(url).json(&body),
+        };
+        let response: Value = request.send().await.expect("webdriver call").json().await.expect("webdriver json");
+        if let Some(error) = response["value"].get("error") {
+            panic!("WebDriver {method} {path} failed: {error} {}", response["value"]["message"]);
+        }
+        response["value"].clone()
+    }
+
+    pub async fn go(&self, url: &str) {
+        self.call("POST", "/url", json!({ "url": url })).await;
+    }
+
+    pub async fn find(&self, css: &str) -> String {
+        let element = self.call("POST", "/element", json!({ "using": "css selector", "value": css })).await;
+        // The reference sits under the protocol's fixed "element-6066-…" key, its only field.
+        element.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string()
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.call("POST", &format!("/element/{element}/value"), json!({ "text": text })).await;
+    }
+
+    pub async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call("POST", &format!("/element/{element}/click"), json!({})).await;
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        self.call("GET", &format!("/element/{element}/text"), json!({})).await.as_str().unwrap_or_default().to_string()
+    }
+
+    pub async fn url(&self) -> String {
+        self.call("GET", "/url", json!({})).await.as_str().unwrap_or_default().to_string()
+    }
+
+    /// A PNG of the window, for looking at what a person would see.
+    pub async fn screenshot(&self, path: &std::path::Path) {
+        use base64_decode::decode;
+        let data = self.call("GET", "/screenshot", json!({})).await;
+        std::fs::write(path, decode(data.as_str().unwrap_or_default())).expect("write screenshot");
+    }
+
+    pub async fn quit(mut self) {
+        let _ = self.http.delete(self.base.clone()).send().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Standard base64 decoding, enough for screenshots (avoids a dependency for one test aid).
+mod base64_decode {
+    pub fn decode(text: &str) -> Vec<u8> {
+        let value = |c: u8| match c {
+            b'A'..=b'Z' => Some(c - b'A'),
+            b'a'..=b'z' => Some(c - b'a' + 26),
+            b'0'..=b'9' => Some(c - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        };
+        let digits: Vec<u8> = text.bytes().filter_map(value).collect();
+        let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+        for chunk in digits.chunks(4) {
+            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, d)| acc | (u32::from(*d) << (18 - 6 * i)));
+            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            out.extend_from_slice(&bytes[..chunk.len().saturating_sub(1)]);
+        }
+        out
+    }
+}
