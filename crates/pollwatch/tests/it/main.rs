@@ -2,9 +2,9 @@
 //! demo election built once per run), driven over HTTP like a browser or an API client.
 
 mod access;
-mod browser;
 mod api;
 mod audit;
+mod browser;
 mod helpers;
 mod imports;
 mod people;

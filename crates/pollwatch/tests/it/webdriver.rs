@@ -17,7 +17,8 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium with a phone-sized window, or `None` when
     /// POLLWATCH_SKIP_BROWSER is set. Without either, a missing browser fails the test.
     pub async fn start(width: u32, height: u32) -> Option<Browser> {
-        let found = std::path::Path::new("/usr/bin/chromedriver").exists() && std::path::Path::new("/usr/bin/chromium").exists();
+        let found = std::path::Path::new("/usr/bin/chromedriver").exists()
+            && std::path::Path::new("/usr/bin/chromium").exists();
         if !found {
             assert!(
                 std::env::var_os("POLLWATCH_SKIP_BROWSER").is_some(),
@@ -33,7 +34,12 @@ impl Browser {
             .spawn()
             .expect("start chromedriver");
         let profile = tempfile::tempdir().expect("profile dir");
-        let mut browser = Browser { driver, base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new(), _profile: profile };
+        let mut browser = Browser {
+            driver,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            _profile: profile,
+        };
         for _ in 0..100 {
             if browser.http.get(format!("{}/status", browser.base)).send().await.is_ok() {
                 break;
@@ -59,18 +65,43 @@ impl Browser {
         Some(browser)
     }
 
-    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+    async fn try_call(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
         let url = format!("{}{path}", self.base);
         let request = match method {
             "GET" => self.http.get(url),
             "DELETE" => self.http.delete(url),
             _ => self.http.post(url).json(&body),
         };
-        let response: Value = request.send().await.expect("webdriver call").json().await.expect("webdriver json");
-        if let Some(error) = response["value"].get("error") {
-            panic!("WebDriver {method} {path} failed: {error} {}", response["value"]["message"]);
+        let response: Value =
+            request.send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+        match response["value"].get("error") {
+            Some(error) => Err(format!("WebDriver {method} {path} failed: {error} {}", response["value"]["message"])),
+            None => Ok(response["value"].clone()),
         }
-        response["value"].clone()
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        self.try_call(method, path, body).await.unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// Waits (up to 10 s) until the element's text contains `needle`: pages load after a
+    /// click, and an element found on the old page goes stale.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..200 {
+            let found = self.try_call("POST", "/element", json!({ "using": "css selector", "value": css })).await;
+            if let Some(id) =
+                found.ok().as_ref().and_then(|e| e.as_object()).and_then(|o| o.values().next()).and_then(Value::as_str)
+                && let Ok(text) = self.try_call("GET", &format!("/element/{id}/text"), json!({})).await
+            {
+                last = text.as_str().unwrap_or_default().to_string();
+                if last.contains(needle) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{css} never showed {needle:?}; last text: {last:?}");
     }
 
     pub async fn go(&self, url: &str) {
@@ -93,13 +124,19 @@ impl Browser {
         self.call("POST", &format!("/element/{element}/click"), json!({})).await;
     }
 
-    pub async fn text(&self, css: &str) -> String {
-        let element = self.find(css).await;
-        self.call("GET", &format!("/element/{element}/text"), json!({})).await.as_str().unwrap_or_default().to_string()
-    }
-
     pub async fn url(&self) -> String {
         self.call("GET", "/url", json!({})).await.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Waits (up to 10 s) until the address contains `needle`.
+    pub async fn wait_for_url(&self, needle: &str) {
+        for _ in 0..200 {
+            if self.url().await.contains(needle) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the address never contained {needle:?}: {}", self.url().await);
     }
 
     /// A PNG of the window, for looking at what a person would see.
