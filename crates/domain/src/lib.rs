@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod demo;
 pub mod election;
+pub mod forms;
 pub mod import;
 pub mod language;
 pub mod people;

@@ -1,0 +1,238 @@
+//! Checking a submission's answers against its form: each value against its question's type
+//! and range, skip logic (answers to hidden questions are dropped), required questions, and
+//! the form's cross-field checks. Every problem is reported, each tied to a question code.
+
+use serde::ser::{Serialize, SerializeSeq, Serializer};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+use crate::forms::definition::{FormDefinition, Question, QuestionKind};
+use crate::forms::expression::{AnswerSource, Expr, Value};
+use crate::language::Localized;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    YesNo(bool),
+    Integer(i64),
+    Decimal(f64),
+    Choice(u8),
+    Choices(Vec<u8>),
+    Text(String),
+    /// "HH:MM".
+    Time(String),
+    /// Lower-case hex SHA-256 of an uploaded photo.
+    Photo(String),
+}
+
+impl Serialize for Answer {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Answer::YesNo(b) => serializer.serialize_bool(*b),
+            Answer::Integer(i) => serializer.serialize_i64(*i),
+            Answer::Decimal(d) => serializer.serialize_f64(*d),
+            Answer::Choice(c) => serializer.serialize_u8(*c),
+            Answer::Choices(cs) => {
+                let mut seq = serializer.serialize_seq(Some(cs.len()))?;
+                for c in cs {
+                    seq.serialize_element(c)?;
+                }
+                seq.end()
+            }
+            Answer::Text(s) | Answer::Time(s) | Answer::Photo(s) => serializer.serialize_str(s),
+        }
+    }
+}
+
+/// Answers by question code; ordered, so that their JSON is canonical.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Answers(pub BTreeMap<String, Answer>);
+
+impl Answers {
+    /// The canonical JSON text: sorted codes, no spaces. Equal answers give equal text.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_default()
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Answer> {
+        self.0.get(code)
+    }
+}
+
+impl AnswerSource for Answers {
+    fn value(&self, code: &str) -> Value {
+        match self.0.get(code) {
+            Some(Answer::YesNo(b)) => Value::Bool(*b),
+            Some(Answer::Integer(i)) => Value::Number(*i as f64),
+            Some(Answer::Decimal(d)) => Value::Number(*d),
+            Some(Answer::Choice(c)) => Value::Number(f64::from(*c)),
+            Some(_) => Value::Bool(true),
+            None => Value::Unknown,
+        }
+    }
+
+    fn is_answered(&self, code: &str) -> bool {
+        self.0.contains_key(code)
+    }
+
+    fn has_option(&self, code: &str, option: f64) -> Value {
+        match self.0.get(code) {
+            Some(Answer::Choices(cs)) => Value::Bool(cs.iter().any(|c| f64::from(*c) == option)),
+            Some(Answer::Choice(c)) => Value::Bool(f64::from(*c) == option),
+            _ => Value::Unknown,
+        }
+    }
+}
+
+/// What is wrong with one answer (or, with `question` empty, with the form).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum AnswerProblem {
+    UnknownQuestion,
+    Required,
+    NotYesNo,
+    NotInteger,
+    NotNumber,
+    OutOfRange { min: f64, max: f64 },
+    UnknownChoice { allowed: Vec<u8> },
+    TooLong { max: usize },
+    NotText,
+    BadTime,
+    NotAPhoto,
+    /// A cross-field check does not hold; the message explains it.
+    CheckFailed { rule: String, message: Localized },
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FieldError {
+    pub question: String,
+    #[serde(flatten)]
+    pub problem: AnswerProblem,
+}
+
+fn parse_answer(question: &Question, raw: &Json) -> Result<Option<Answer>, AnswerProblem> {
+    if raw.is_null() || raw.as_str().is_some_and(|s| s.trim().is_empty()) {
+        return Ok(None);
+    }
+    let answer = match &question.kind {
+        QuestionKind::YesNo => match raw {
+            Json::Bool(b) => Answer::YesNo(*b),
+            Json::String(s) if s.eq_ignore_ascii_case("yes") => Answer::YesNo(true),
+            Json::String(s) if s.eq_ignore_ascii_case("no") => Answer::YesNo(false),
+            _ => return Err(AnswerProblem::NotYesNo),
+        },
+        QuestionKind::Integer { min, max } => {
+            let value = match raw {
+                Json::Number(n) => n.as_i64().ok_or(AnswerProblem::NotInteger)?,
+                Json::String(s) => s.trim().parse().map_err(|_| AnswerProblem::NotInteger)?,
+                _ => return Err(AnswerProblem::NotInteger),
+            };
+            if value < *min || value > *max {
+                return Err(AnswerProblem::OutOfRange { min: *min as f64, max: *max as f64 });
+            }
+            Answer::Integer(value)
+        }
+        QuestionKind::Decimal { min, max } => {
+            let value = match raw {
+                Json::Number(n) => n.as_f64().ok_or(AnswerProblem::NotNumber)?,
+                Json::String(s) => s.trim().replace(',', ".").parse().map_err(|_| AnswerProblem::NotNumber)?,
+                _ => return Err(AnswerProblem::NotNumber),
+            };
+            if !value.is_finite() || value < *min || value > *max {
+                return Err(AnswerProblem::OutOfRange { min: *min, max: *max });
+            }
+            Answer::Decimal(value)
+        }
+        QuestionKind::SingleChoice { options } => {
+            let allowed: Vec<u8> = options.iter().map(|o| o.value).collect();
+            let choice = raw.as_u64().and_then(|n| u8::try_from(n).ok()).filter(|c| allowed.contains(c));
+            Answer::Choice(choice.ok_or(AnswerProblem::UnknownChoice { allowed })?)
+        }
+        QuestionKind::MultipleChoice { options } => {
+            let allowed: Vec<u8> = options.iter().map(|o| o.value).collect();
+            let unknown = || AnswerProblem::UnknownChoice { allowed: allowed.clone() };
+            let items = raw.as_array().ok_or_else(unknown)?;
+            let mut choices = Vec::with_capacity(items.len());
+            for item in items {
+                let choice = item.as_u64().and_then(|n| u8::try_from(n).ok()).filter(|c| allowed.contains(c));
+                choices.push(choice.ok_or_else(unknown)?);
+            }
+            choices.sort_unstable();
+            choices.dedup();
+            if choices.is_empty() {
+                return Ok(None);
+            }
+            Answer::Choices(choices)
+        }
+        QuestionKind::Text { max_length } => {
+            let text = raw.as_str().ok_or(AnswerProblem::NotText)?.trim().to_string();
+            if text.chars().count() > *max_length {
+                return Err(AnswerProblem::TooLong { max: *max_length });
+            }
+            Answer::Text(text)
+        }
+        QuestionKind::Time => {
+            let text = raw.as_str().ok_or(AnswerProblem::BadTime)?.trim();
+            let valid = text.split_once(':').is_some_and(|(h, m)| {
+                h.len() <= 2 && m.len() == 2 && h.parse::<u8>().is_ok_and(|h| h < 24) && m.parse::<u8>().is_ok_and(|m| m < 60)
+            });
+            if !valid {
+                return Err(AnswerProblem::BadTime);
+            }
+            Answer::Time(format!("{:0>5}", text))
+        }
+        QuestionKind::Photo => {
+            let text = raw.as_str().ok_or(AnswerProblem::NotAPhoto)?.trim().to_ascii_lowercase();
+            if text.len() != 64 || !text.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(AnswerProblem::NotAPhoto);
+            }
+            Answer::Photo(text)
+        }
+    };
+    Ok(Some(answer))
+}
+
+/// Validates raw answers (question code → JSON value) against a form.
+pub fn validate(form: &FormDefinition, raw: &serde_json::Map<String, Json>) -> Result<Answers, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut answers = Answers::default();
+    for (code, value) in raw {
+        let code = code.trim().to_ascii_uppercase();
+        let Some(question) = form.question(&code) else {
+            errors.push(FieldError { question: code, problem: AnswerProblem::UnknownQuestion });
+            continue;
+        };
+        match parse_answer(question, value) {
+            Ok(Some(answer)) => {
+                answers.0.insert(code, answer);
+            }
+            Ok(None) => {}
+            Err(problem) => errors.push(FieldError { question: code, problem }),
+        }
+    }
+    // Skip logic: a question is shown only when its condition definitely holds.
+    let hidden: Vec<String> = form
+        .questions()
+        .filter(|q| q.show_if.as_deref().and_then(|e| Expr::parse(e).ok()).is_some_and(|e| !e.holds(&answers)))
+        .map(|q| q.code.clone())
+        .collect();
+    for code in &hidden {
+        answers.0.remove(code);
+    }
+    for question in form.questions() {
+        let failed_already = errors.iter().any(|e| e.question == question.code);
+        if question.required && !hidden.contains(&question.code) && !answers.0.contains_key(&question.code) && !failed_already {
+            errors.push(FieldError { question: question.code.clone(), problem: AnswerProblem::Required });
+        }
+    }
+    for check in &form.checks {
+        let Ok(rule) = Expr::parse(&check.rule) else { continue };
+        if !rule.not_violated(&answers) {
+            let question = rule.codes().first().map(|c| c.to_string()).unwrap_or_default();
+            errors.push(FieldError {
+                question,
+                problem: AnswerProblem::CheckFailed { rule: check.rule.clone(), message: check.message.clone() },
+            });
+        }
+    }
+    if errors.is_empty() { Ok(answers) } else { Err(errors) }
+}

@@ -1,0 +1,123 @@
+//! The standard forms pollwatch ships (in `forms/` at the repository root): opening, voting,
+//! turnout count, closing and counting, results protocol, incident.
+
+use crate::forms::definition::FormDefinition;
+
+pub const STANDARD_FORMS: [(&str, &str); 6] = [
+    ("opening", include_str!("../../../../forms/opening.json")),
+    ("voting", include_str!("../../../../forms/voting.json")),
+    ("turnout", include_str!("../../../../forms/turnout.json")),
+    ("closing", include_str!("../../../../forms/closing.json")),
+    ("protocol", include_str!("../../../../forms/protocol.json")),
+    ("incident", include_str!("../../../../forms/incident.json")),
+];
+
+/// The standard forms, parsed. They are checked by this crate's tests, so parsing cannot fail
+/// in a released build.
+pub fn standard_forms() -> Vec<FormDefinition> {
+    STANDARD_FORMS
+        .iter()
+        .map(|(name, json)| FormDefinition::parse(json).unwrap_or_else(|e| panic!("standard form {name}: {e}")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forms::answers::{AnswerProblem, validate};
+    use serde_json::json;
+
+    fn form(code: &str) -> FormDefinition {
+        standard_forms().into_iter().find(|f| f.code == code).unwrap()
+    }
+
+    fn answers(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn every_standard_form_parses_with_unique_codes() {
+        let forms = standard_forms();
+        let codes: std::collections::BTreeSet<_> = forms.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes.len(), 6);
+        for form in &forms {
+            for question in form.questions() {
+                assert!(!question.label.en.is_empty() && !question.label.ru.is_empty(), "{} {}", form.code, question.code);
+            }
+        }
+    }
+
+    #[test]
+    fn skip_logic_requires_a_follow_up_only_when_it_is_shown() {
+        let opening = form("OP");
+        let base = json!({"OA": "07:05", "OB": true, "OC": true, "OF": true, "OG": true, "OH": true, "OI": false, "OK": true});
+        assert!(validate(&opening, &answers(base.clone())).is_ok());
+        let mut late = base.clone();
+        late["OK"] = json!(false);
+        let errors = validate(&opening, &answers(late.clone())).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].question, "OL");
+        assert_eq!(errors[0].problem, AnswerProblem::Required);
+        late["OL"] = json!("8:20");
+        let valid = validate(&opening, &answers(late)).unwrap();
+        assert_eq!(valid.get("OL"), Some(&crate::forms::answers::Answer::Time("08:20".into())));
+        // An answer to a hidden question is dropped, not stored.
+        let mut stray = base;
+        stray["OL"] = json!("09:00");
+        assert!(validate(&opening, &answers(stray)).unwrap().get("OL").is_none());
+    }
+
+    #[test]
+    fn a_protocol_whose_arithmetic_breaks_is_explained() {
+        let protocol = form("PR");
+        let mut figures = json!({"PA": 1500, "PB": 1200, "PC": 900, "PD": 40, "PE": 260, "PF": 40, "PG": 900, "PH": 20, "PI": 920,
+            "C1": 700, "C2": 50, "C3": 40, "C4": 30, "C5": 40, "C6": 30, "C7": 30});
+        assert!(validate(&protocol, &answers(figures.clone())).is_ok());
+        figures["PE"] = json!(250);
+        figures["C1"] = json!(710);
+        let errors = validate(&protocol, &answers(figures)).unwrap_err();
+        let rules: Vec<String> = errors
+            .iter()
+            .filter_map(|e| match &e.problem {
+                AnswerProblem::CheckFailed { rule, message } => {
+                    assert!(!message.az.is_empty());
+                    Some(rule.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rules, vec!["PB == PC + PD + PE", "C1 + C2 + C3 + C4 + C5 + C6 + C7 == PI"]);
+    }
+
+    #[test]
+    fn values_are_checked_against_their_questions() {
+        let turnout = form("TC");
+        let errors =
+            validate(&turnout, &answers(json!({"TA": 9, "TB": -3, "TC": "maybe", "ZZ": 1}))).unwrap_err();
+        let found: Vec<(&str, &AnswerProblem)> = errors.iter().map(|e| (e.question.as_str(), &e.problem)).collect();
+        assert!(found.contains(&("ZZ", &AnswerProblem::UnknownQuestion)));
+        assert!(found.contains(&("TA", &AnswerProblem::UnknownChoice { allowed: vec![1, 2, 3, 4, 5] })));
+        assert!(found.contains(&("TB", &AnswerProblem::OutOfRange { min: 0.0, max: 5000.0 })));
+        assert!(found.contains(&("TC", &AnswerProblem::NotYesNo)));
+    }
+
+    #[test]
+    fn equal_answers_have_equal_canonical_json() {
+        let turnout = form("TC");
+        let a = validate(&turnout, &answers(json!({"TA": 2, "TB": 300, "TC": false}))).unwrap();
+        let b = validate(&turnout, &answers(json!({"TC": "no", "TB": "300", "TA": 2}))).unwrap();
+        assert_eq!(a.canonical_json(), b.canonical_json());
+        assert_eq!(a.canonical_json(), r#"{"TA":2,"TB":300,"TC":false}"#);
+    }
+
+    #[test]
+    fn definitions_with_mistakes_are_refused_with_the_reason() {
+        let mut bad = serde_json::to_value(form("TC")).unwrap();
+        bad["groups"][0]["questions"][3]["show_if"] = json!("TX == yes");
+        let error = FormDefinition::parse(&bad.to_string()).unwrap_err();
+        assert!(error.to_string().contains("no question TX"), "{error}");
+        let mut duplicate = serde_json::to_value(form("TC")).unwrap();
+        duplicate["groups"][0]["questions"][1]["code"] = json!("TA");
+        assert!(FormDefinition::parse(&duplicate.to_string()).unwrap_err().to_string().contains("used twice"));
+    }
+}
