@@ -4,12 +4,18 @@
 //! so SQLite never answers "database is locked" and an acknowledged write is on disk.
 
 pub mod audit;
+pub mod conflicts;
+pub mod coverage;
 pub mod demo;
 mod error;
+pub mod forms;
 pub mod import;
+pub mod incidents;
+pub mod ledger;
 pub mod people;
 pub mod reference;
 pub mod sessions;
+pub mod submissions;
 mod sql;
 mod store;
 #[cfg(feature = "testing")]
