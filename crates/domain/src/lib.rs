@@ -12,6 +12,7 @@ pub mod incidents;
 pub mod language;
 pub mod ledger;
 pub mod people;
+pub mod photos;
 pub mod roles;
 pub mod submissions;
 pub mod text;

@@ -17,7 +17,8 @@ impl Application {
     /// Opens the listener (port 0 picks a free port) around an opened store.
     pub async fn build(store: Store, settings: &ServeSettings) -> std::io::Result<Application> {
         let listener = TcpListener::bind(settings.bind).await?;
-        let state = web::AppState::new(store.clone(), settings.web_config());
+        let forms = web::reporting::FormCatalog::load(&store).await.map_err(std::io::Error::other)?;
+        let state = web::AppState::new(store.clone(), settings.web_config(), forms);
         Ok(Application { listener, router: web::router(state), store })
     }
 

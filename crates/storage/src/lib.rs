@@ -13,6 +13,7 @@ pub mod import;
 pub mod incidents;
 pub mod ledger;
 pub mod people;
+pub mod photos;
 pub mod reference;
 pub mod sessions;
 pub mod submissions;

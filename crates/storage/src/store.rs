@@ -34,10 +34,12 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FU
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
     (2, "reporting", include_str!("../migrations/sqlite/0002_reporting.sql")),
+    (3, "photos", include_str!("../migrations/sqlite/0003_photos.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, "reporting", include_str!("../migrations/postgres/0002_reporting.sql")),
+    (3, "photos", include_str!("../migrations/postgres/0003_photos.sql")),
 ];
 
 impl Store {

@@ -18,6 +18,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    /// Answers that do not fit their form: each problem with its question, in the reader's language.
+    #[error("{message}")]
+    InvalidAnswers { message: String, fields: Vec<FieldMessage> },
     #[error("{0}")]
     Conflict(String),
     #[error("the form has expired or did not come from this site; reload the page and try again")]
@@ -36,7 +39,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) | AppError::InvalidAnswers { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -50,7 +53,7 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
-            AppError::BadRequest(_) => "invalid",
+            AppError::BadRequest(_) | AppError::InvalidAnswers { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::Csrf => "csrf",
             AppError::TooManyRequests { .. } => "too_many_requests",
@@ -76,6 +79,19 @@ pub struct ErrorBody {
     pub error: &'static str,
     /// A human-readable explanation.
     pub message: String,
+    /// For `invalid` answers: what is wrong with each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldMessage>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FieldMessage {
+    /// The question's code, e.g. `OL`; empty for the form as a whole.
+    pub question: String,
+    /// Stable code of the problem, e.g. `required`, `out_of_range`, `check_failed`.
+    pub problem: String,
+    /// The problem explained in the reader's language.
+    pub message: String,
 }
 
 impl IntoResponse for AppError {
@@ -84,7 +100,11 @@ impl IntoResponse for AppError {
             // The detail may name tables or paths: log it, never send it.
             tracing::error!(%detail, "request failed");
         }
-        let body = ErrorBody { error: self.code(), message: self.to_string() };
+        let fields = match &self {
+            AppError::InvalidAnswers { fields, .. } => fields.clone(),
+            _ => Vec::new(),
+        };
+        let body = ErrorBody { error: self.code(), message: self.to_string(), fields };
         let mut response = (self.status(), Json(body)).into_response();
         if let AppError::TooManyRequests { retry_after_secs } = &self
             && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())

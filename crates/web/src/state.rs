@@ -4,6 +4,7 @@ use storage::Store;
 
 use crate::auth::throttle::LoginThrottle;
 use crate::pages::imports::UploadShelf;
+use crate::reporting::{FormCatalog, LiveFeed};
 
 /// Web settings; built by the binary's configuration module, the one place settings are read.
 #[derive(Debug, Clone)]
@@ -36,15 +37,19 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub throttle: Arc<LoginThrottle>,
     pub uploads: Arc<UploadShelf>,
+    pub forms: Arc<FormCatalog>,
+    pub live: Arc<LiveFeed>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> Self {
+    pub fn new(store: Store, config: WebConfig, forms: FormCatalog) -> Self {
         AppState {
             store,
             config: Arc::new(config),
             throttle: Arc::new(LoginThrottle::default()),
             uploads: Arc::new(UploadShelf::default()),
+            forms: Arc::new(forms),
+            live: Arc::new(LiveFeed::default()),
         }
     }
 }

@@ -8,6 +8,7 @@ mod browser;
 mod helpers;
 mod imports;
 mod people;
+mod reporting;
 mod postgres;
 mod sessions;
 mod webdriver;

@@ -182,3 +182,23 @@ error-csrf = Formanın vaxtı keçib və ya o bu saytdan gəlməyib. Səhifəni 
 error-too_many_requests = Çox sayda cəhd. Bir neçə dəqiqə gözləyin və yenidən cəhd edin.
 error-too_large = Yüklənən fayl çox böyükdür
 error-internal = Bizim tərəfdə xəta baş verdi. Yenidən cəhd edin; təkrarlanarsa, koalisiyanın administratoruna bildirin.
+
+# Seçki günü hesabatları
+answers-invalid = Bəzi cavabları düzəltmək lazımdır
+answer-unknown_question = bu formada belə sual yoxdur
+answer-required = cavab lazımdır
+answer-not_yes_no = bəli və ya xeyr cavabı verin
+answer-not_integer = tam ədəd olmalıdır
+answer-not_number = ədəd olmalıdır
+answer-out_of_range = { $min } ilə { $max } arasında olmalıdır
+answer-unknown_choice = bunlardan birini seçin: { $allowed }
+answer-too_long = ən çoxu { $max } simvol
+answer-not_text = mətn olmalıdır
+answer-bad_time = vaxtı SS:DD kimi yazın, məs. 08:05
+answer-not_a_photo = şəkli yenidən əlavə edin
+answer-check_failed = rəqəmlər bir-birinə uyğun gəlmir
+intake-bad-id = Hesabatın identifikatoru 8–64 hərf, rəqəm, '-' və ya '_' olmalıdır.
+intake-unknown-form = Belə forma yoxdur:
+intake-bad-station = Belə seçki məntəqəsi yoxdur; dairə/məntəqə kimi yazın, məs. 17/203
+intake-station-needed = Siz bir neçə məntəqəni əhatə edirsiniz: hesabatın hansı məntəqəyə aid olduğunu göstərin.
+intake-id-reused = Bu hesabat identifikatoru artıq başqa hesabat üçün istifadə olunub

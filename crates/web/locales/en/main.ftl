@@ -184,3 +184,23 @@ error-csrf = The form has expired or did not come from this site. Reload the pag
 error-too_many_requests = Too many attempts. Wait a few minutes and try again.
 error-too_large = The upload is too large
 error-internal = Something went wrong on our side. Try again; if it persists, tell the coalition's administrator.
+
+# Election-day reporting
+answers-invalid = Some answers need fixing
+answer-unknown_question = this form has no such question
+answer-required = an answer is needed
+answer-not_yes_no = answer yes or no
+answer-not_integer = must be a whole number
+answer-not_number = must be a number
+answer-out_of_range = must be between { $min } and { $max }
+answer-unknown_choice = choose one of: { $allowed }
+answer-too_long = at most { $max } characters
+answer-not_text = must be text
+answer-bad_time = write the time as HH:MM, e.g. 08:05
+answer-not_a_photo = attach the photo again
+answer-check_failed = the figures do not add up
+intake-bad-id = The report's id must have 8 to 64 letters, digits, '-' or '_'.
+intake-unknown-form = There is no form
+intake-bad-station = No such polling station; write it as constituency/station, e.g. 17/203
+intake-station-needed = You cover several stations: say which one this report is for.
+intake-id-reused = This report id was already used for a different report

@@ -3,8 +3,10 @@
 //! `/api/v1/openapi.json` is generated from the code and cannot drift from it.
 //! Partners and analysts get aggregated data only; people are visible within scope.
 
+pub mod coordination;
 mod people;
 mod reference;
+pub mod reporting;
 
 use axum::Json;
 use axum::routing::get;
@@ -29,7 +31,9 @@ use crate::state::AppState;
     tags(
         (name = "election", description = "Public reference data"),
         (name = "people", description = "Accounts within the caller's scope"),
-        (name = "audit", description = "The audit log (coalition admins)")
+        (name = "audit", description = "The audit log (coalition admins)"),
+        (name = "reporting", description = "Observers' reports: forms, submissions, photos"),
+        (name = "coordination", description = "Coverage, the live feed, incidents, disagreements")
     )
 )]
 struct ApiDoc;
@@ -60,6 +64,21 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(people::list))
         .routes(routes!(people::show))
         .routes(routes!(people::audit_log))
+        .routes(routes!(reporting::forms))
+        .routes(routes!(reporting::submit))
+        .routes(routes!(reporting::mine))
+        .routes(routes!(reporting::upload_photo))
+        .routes(routes!(reporting::photo))
+        .routes(routes!(coordination::coverage))
+        .routes(routes!(coordination::missing))
+        .routes(routes!(coordination::constituency_stations))
+        .routes(routes!(coordination::events))
+        .routes(routes!(coordination::incident_list))
+        .routes(routes!(coordination::incident))
+        .routes(routes!(coordination::change_incident))
+        .routes(routes!(coordination::conflict_list))
+        .routes(routes!(coordination::resolve_conflict))
+        .routes(routes!(coordination::ledger_head))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -141,12 +141,21 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
         None
     };
 
+    // API clients say their language in Accept-Language; browsers keep Azerbaijani first
+    // unless the person chooses otherwise.
+    let header_language = parts
+        .headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Language::from_accept_language)
+        .filter(|_| caller.via == Via::ApiToken);
     if let Some(user_id) = user_id {
         match people::actor(pool, user_id).await? {
             Some(actor) => {
                 let person = people::by_id(pool, user_id).await?;
+                let stored_language = person.as_ref().and_then(|p| Language::parse(&p.language));
                 if cookie_language.is_none()
-                    && let Some(language) = person.as_ref().and_then(|p| Language::parse(&p.language))
+                    && let Some(language) = header_language.or(stored_language)
                 {
                     caller.language = language;
                 }

@@ -7,7 +7,7 @@ pub mod home;
 pub mod imports;
 pub mod layout;
 pub mod people;
-mod problems;
+pub mod problems;
 pub mod reference;
 pub mod session;
 pub mod tokens;
@@ -74,6 +74,7 @@ async fn render_error_pages(request: Request, next: Next) -> Response {
     let title = t(language, &format!("error-{}", error.code()));
     let detail = match &error {
         AppError::BadRequest(text) | AppError::Conflict(text) => Some(text.clone()),
+        AppError::InvalidAnswers { message, .. } => Some(message.clone()),
         _ => None,
     };
     let mut page = layout::page(

@@ -1,0 +1,299 @@
+//! Election-day reporting over the API: validation, skip logic, checks, idempotency, scope,
+//! coverage, incidents, disagreements and the hash chain.
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{DEMO_PASSWORD, TestApp, spawn_app};
+
+fn opening(id: &str, station: &str) -> Value {
+    json!({
+        "id": id, "form": "OP", "station": station, "device_time": storage::now_millis(),
+        "answers": {"OA": "07:02", "OB": true, "OC": true, "OF": true, "OG": true, "OH": true, "OI": false, "OK": true}
+    })
+}
+
+async fn post(app: &TestApp, client: &Client, path: &str, body: &Value) -> (StatusCode, Value) {
+    let csrf = app.csrf(client).await;
+    let response = client.post(app.url(path)).header("x-csrf-token", csrf).json(body).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_report_is_stored_once_however_often_it_is_sent() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let report = opening("b1e6f0a2-0000-4000-8000-000000000001", "17/1");
+    let (status, first) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["duplicate"], false);
+    let (status, again) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+
+    let mut changed = report.clone();
+    changed["answers"]["OA"] = json!("07:30");
+    let (status, conflict) = post(&app, &observer, "/api/v1/submissions", &changed).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(conflict["message"].as_str().unwrap().contains("b1e6f0a2"), "{conflict}");
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn problems_come_back_per_question_in_the_observers_language() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let mut report = opening("b1e6f0a2-0000-4000-8000-000000000002", "17/1");
+    report["answers"]["OK"] = json!(false); // voting started late: OL becomes required
+    report["answers"]["OA"] = json!("7 o'clock");
+    let (status, body) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<(&str, &str)> =
+        body["fields"].as_array().unwrap().iter().map(|f| (f["question"].as_str().unwrap(), f["problem"].as_str().unwrap())).collect();
+    assert_eq!(fields, vec![("OA", "bad_time"), ("OL", "required")]);
+    assert!(body["fields"][0]["message"].as_str().unwrap().contains("SS:DD"), "Azerbaijani by default: {body}");
+
+    observer.get(app.url("/language?to=ru")).send().await.unwrap();
+    let (_, body) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert!(body["fields"][0]["message"].as_str().unwrap().contains("ЧЧ:ММ"), "{body}");
+}
+
+#[tokio::test]
+async fn a_protocol_with_broken_arithmetic_is_refused_with_the_rule_explained() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let mut figures = json!({"PA": 1500, "PB": 1200, "PC": 900, "PD": 40, "PE": 250, "PF": 40, "PG": 900, "PH": 20, "PI": 920,
+        "C1": 700, "C2": 50, "C3": 40, "C4": 30, "C5": 40, "C6": 30, "C7": 30});
+    let report = |answers: &Value| json!({"id": "protocol-17-1-aaaa", "form": "PR", "station": "17/1", "answers": answers});
+    let (status, body) = post(&app, &observer, "/api/v1/submissions", &report(&figures)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"][0]["problem"], "check_failed");
+    assert!(body["fields"][0]["message"].as_str().unwrap().contains("PB = PC + PD + PE"));
+    figures["PE"] = json!(260);
+    let (status, _) = post(&app, &observer, "/api/v1/submissions", &report(&figures)).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn observers_report_only_for_their_own_stations() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let (status, _) = post(&app, &observer, "/api/v1/submissions", &opening("elsewhere-0000001", "17/2")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Deployed to one station, an observer may leave the station out.
+    let mut report = opening("no-station-0000001", "17/1");
+    report.as_object_mut().unwrap().remove("station");
+    let (status, body) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["station"], "17/1");
+    // Coordinators and admins do not file observers' reports.
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let (status, _) = post(&app, &coordinator, "/api/v1/submissions", &opening("coordinator-00001", "17/1")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_device_clock_far_off_is_flagged_not_trusted() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let mut report = opening("clock-off-0000001", "17/1");
+    report["device_time"] = json!(storage::now_millis() - 3 * 3_600_000);
+    let (_, body) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(body["clock_off"], true);
+    assert!(body["server_time_baku"].as_str().unwrap().ends_with("+04:00"));
+}
+
+#[tokio::test]
+async fn coverage_counts_stations_and_the_missing_list_names_who_to_call() {
+    let app = spawn_app().await;
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let before: Value = app.get(&coordinator, "/api/v1/coverage").await.json().await.unwrap();
+    let row = &before["constituencies"][0];
+    assert_eq!(row["constituency_no"], 17, "a coordinator sees only their constituency");
+    assert_eq!(before["constituencies"].as_array().unwrap().len(), 1);
+    assert!(row["received"].get("OP").is_none());
+    let missing: Value = app.get(&coordinator, "/api/v1/coverage/missing?form=OP").await.json().await.unwrap();
+    let observer_row = missing.as_array().unwrap().iter().find(|m| m["station"] == "17/1").expect("17/1 is missing");
+    assert!(observer_row["observer_phone"].as_str().unwrap().starts_with("+994"));
+
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    post(&app, &observer, "/api/v1/submissions", &opening("coverage-0000001", "17/1")).await;
+    post(&app, &observer, "/api/v1/submissions", &opening("coverage-0000002", "17/1")).await;
+    let after: Value = app.get(&coordinator, "/api/v1/coverage").await.json().await.unwrap();
+    assert_eq!(after["constituencies"][0]["received"]["OP"], 1, "a station counts once");
+    let missing: Value = app.get(&coordinator, "/api/v1/coverage/missing?form=OP").await.json().await.unwrap();
+    assert!(missing.as_array().unwrap().iter().all(|m| m["station"] != "17/1"));
+
+    let analyst = app.login("analyst", DEMO_PASSWORD).await;
+    assert_eq!(app.get(&analyst, "/api/v1/coverage").await.status(), 200);
+    assert_eq!(app.get(&analyst, "/api/v1/coverage/missing?form=OP").await.status(), 403, "names and phones are not for analysts");
+    assert_eq!(app.get(&observer, "/api/v1/coverage").await.status(), 403);
+}
+
+#[tokio::test]
+async fn turnout_counts_build_the_timeline_next_to_the_announced_figures() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let report = json!({"id": "turnout-17-1-slot2", "form": "TC", "station": "17/1", "answers": {"TA": 2, "TB": 240, "TC": true, "TD": 300}});
+    let (status, _) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let coverage: Value = app.get(&admin, "/api/v1/coverage").await.json().await.unwrap();
+    let point = &coverage["turnout"][0];
+    assert_eq!(point["slot"], 2);
+    assert_eq!(point["counted"], 240);
+    assert_eq!(point["announced"], 300);
+    assert!(point["registered"].as_i64().unwrap() > 240);
+}
+
+#[tokio::test]
+async fn incidents_move_through_the_workflow_with_history() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let report = json!({"id": "incident-17-1-0001", "form": "IN", "station": "17/1",
+        "answers": {"IA": 1, "IB": "11:40", "IC": "Bir nəfər qutuya bir neçə bülleten atdı", "ID": 4, "IF": false}});
+    let (status, _) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let queue: Value = app.get(&coordinator, "/api/v1/incidents?status=new").await.json().await.unwrap();
+    assert_eq!(queue["total"], 1);
+    let id = queue["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(queue["items"][0]["severity"], 4);
+
+    let (status, body) = post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &json!({"status": "verified"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "verification needs triage first: {body}");
+    for (status_name, extra) in [("triaged", json!({})), ("verified", json!({"note": "Confirmed by a second observer"})), ("referred", json!({"referred_to": "17 saylı DSK"}))] {
+        let mut change = extra.clone();
+        change["status"] = json!(status_name);
+        let (status, body) = post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &change).await;
+        assert_eq!(status, StatusCode::OK, "{status_name}: {body}");
+    }
+    let view: Value = app.get(&coordinator, &format!("/api/v1/incidents/{id}")).await.json().await.unwrap();
+    assert_eq!(view["incident"]["status"], "referred");
+    assert_eq!(view["incident"]["referred_to"], "17 saylı DSK");
+    let steps: Vec<&str> = view["history"].as_array().unwrap().iter().filter_map(|e| e["to_status"].as_str()).collect();
+    assert_eq!(steps, vec!["new", "triaged", "verified", "referred"]);
+
+    // A coordinator of another constituency sees nothing of it.
+    let other = other_coordinator(&app).await;
+    let elsewhere = app.login(&other, DEMO_PASSWORD).await;
+    assert_eq!(app.get(&elsewhere, &format!("/api/v1/incidents/{id}")).await.status(), 404);
+    let queue: Value = app.get(&elsewhere, "/api/v1/incidents").await.json().await.unwrap();
+    assert_eq!(queue["total"], 0);
+    let (status, _) = post(&app, &elsewhere, &format!("/api/v1/incidents/{id}"), &json!({"status": "resolved"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The username of a coordinator who does not coordinate constituency 17.
+async fn other_coordinator(app: &TestApp) -> String {
+    let filter = storage::people::PeopleFilter { role: Some(domain::roles::Role::Coordinator), page: 1, per_page: 100, ..Default::default() };
+    let coordinators = storage::people::list(app.store.reads(), &domain::access::PeopleScope::Everyone, &filter).await.unwrap();
+    for person in coordinators.items {
+        let facts = storage::people::facts(app.store.reads(), person.id).await.unwrap().unwrap();
+        if !facts.constituencies.iter().any(|c| c.get() == 17) {
+            return person.username;
+        }
+    }
+    panic!("no other coordinator in the demo");
+}
+
+#[tokio::test]
+async fn two_observers_who_disagree_are_flagged_and_a_coordinator_resolves_it() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let created = app
+        .post_form(&admin, "/people", &[("full_name", "İkinci Müşahidəçi"), ("username", "second.observer"), ("role", "observer"), ("organisation", "NHMT"), ("stations", "17/1")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let password = created.split("id=\"issued-password\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+    let first = app.login("observer", DEMO_PASSWORD).await;
+    let second = app.login("second.observer", &password).await;
+    post(&app, &first, "/api/v1/submissions", &opening("disagree-first-01", "17/1")).await;
+    let mut other = opening("disagree-second-1", "17/1");
+    other["answers"]["OF"] = json!(false);
+    let (status, _) = post(&app, &second, "/api/v1/submissions", &other).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let open: Value = app.get(&coordinator, "/api/v1/conflicts").await.json().await.unwrap();
+    let conflict = &open[0];
+    assert_eq!(conflict["question_code"], "OF");
+    assert_eq!((conflict["answer_a"].clone(), conflict["answer_b"].clone()), (json!(true), json!(false)));
+    let id = conflict["id"].as_i64().unwrap();
+    let (status, _) = post(&app, &coordinator, &format!("/api/v1/conflicts/{id}/resolve"), &json!({"value": false})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let open: Value = app.get(&coordinator, "/api/v1/conflicts").await.json().await.unwrap();
+    assert!(open.as_array().unwrap().is_empty());
+    // Both originals are kept as they were.
+    let mine: Value = app.get(&first, "/api/v1/submissions/mine").await.json().await.unwrap();
+    assert_eq!(mine[0]["answers"]["OF"], true);
+}
+
+#[tokio::test]
+async fn the_hash_chain_detects_a_tampered_row() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    for n in 0..3 {
+        post(&app, &observer, "/api/v1/submissions", &opening(&format!("chain-entry-000{n}"), "17/1")).await;
+    }
+    let head: Value = app.get(&crate::helpers::browser(), "/api/v1/ledger/head").await.json().await.unwrap();
+    assert_eq!(head["entries"], 3);
+    let verified = storage::ledger::verify(app.store.reads()).await.unwrap();
+    assert!(verified.first_break.is_none());
+    assert_eq!(verified.checked, 3);
+    assert_eq!(verified.head, head["hash"].as_str().unwrap());
+
+    // Someone edits the second report in the database behind pollwatch's back.
+    let second = storage::submissions::of_observer(app.store.reads(), app.user_id("observer").await, 10).await.unwrap()[1].id;
+    app.store
+        .write(move |c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE submissions SET answers = replace(answers, '\"OB\":true', '\"OB\":false') WHERE id = $1")
+                    .bind(second)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    let verified = storage::ledger::verify(app.store.reads()).await.unwrap();
+    let broken = verified.first_break.expect("tampering is detected").to_string();
+    assert!(broken.contains(&format!("submission:{second}")), "{broken}");
+}
+
+#[tokio::test]
+async fn photos_are_checked_and_served_without_metadata_beyond_coordinators() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x0D];
+    jpeg.extend(b"Exif\0\0GPS!!");
+    jpeg.extend([0xFF, 0xDA, 0x00, 0x02, 0x01, 0xFF, 0xD9]);
+    let csrf = app.csrf(&observer).await;
+    let response = observer.post(app.url("/api/v1/photos")).header("x-csrf-token", &csrf).body(jpeg.clone()).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let sha256 = response.json::<Value>().await.unwrap()["sha256"].as_str().unwrap().to_string();
+    let refused = observer.post(app.url("/api/v1/photos")).header("x-csrf-token", &csrf).body("not a photo").send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let report = json!({"id": "incident-photo-001", "form": "IN", "station": "17/1",
+        "answers": {"IA": 16, "IB": "12:00", "IC": "Kamera örtülüb", "ID": 2, "IE": sha256, "IF": false}});
+    assert_eq!(post(&app, &observer, "/api/v1/submissions", &report).await.0, StatusCode::CREATED);
+
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let original = app.get(&coordinator, &format!("/api/v1/photos/{sha256}")).await;
+    assert_eq!(original.status(), 200, "{:?}", original.headers());
+    assert_eq!(original.headers()["x-metadata-removed"], "false");
+    assert_eq!(original.bytes().await.unwrap().to_vec(), jpeg);
+    let analyst = app.login("analyst", DEMO_PASSWORD).await;
+    let copy = app.get(&analyst, &format!("/api/v1/photos/{sha256}")).await;
+    assert_eq!(copy.headers()["x-metadata-removed"], "true");
+    assert!(!String::from_utf8_lossy(&copy.bytes().await.unwrap()).contains("GPS"));
+    let media = app.login("media", DEMO_PASSWORD).await;
+    assert_eq!(app.get(&media, &format!("/api/v1/photos/{sha256}")).await.status(), 404);
+}

@@ -1,0 +1,10 @@
+-- Photos attached to reports, kept whole (with metadata) as evidence; who may see which
+-- copy is decided when one is served.
+CREATE TABLE photos (
+    sha256 TEXT PRIMARY KEY,
+    content_type TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    uploader_id INTEGER REFERENCES users (id),
+    uploaded_at INTEGER NOT NULL
+);

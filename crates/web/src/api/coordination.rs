@@ -1,0 +1,326 @@
+//! Coordination over the API: coverage, the missing list, the live feed, incidents,
+//! disagreements between observers, and the hash chain's head.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream};
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+use std::time::Duration;
+use utoipa::{IntoParams, ToSchema};
+
+use domain::access::Actor;
+use domain::incidents::IncidentStatus;
+use domain::roles::Role;
+use storage::coverage::{self, Area, ConstituencyCoverage, MissingStation, StationStatus, TurnoutPoint};
+use storage::incidents::{self, IncidentChange, IncidentEvent, IncidentFilter, IncidentRow};
+use storage::{conflicts, ledger, now_millis};
+
+use crate::auth::Caller;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::state::AppState;
+
+/// Where a caller may look at election-day aggregates: everywhere (admins, analysts) or
+/// their constituencies (coordinators).
+pub fn aggregate_area(actor: &Actor) -> Result<Area, AppError> {
+    match actor.role {
+        Role::CoalitionAdmin | Role::Analyst => Ok(Area::All),
+        Role::Coordinator => Ok(Area::Constituencies(actor.constituencies.iter().map(|c| i64::from(c.get())).collect())),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// Where a caller may see people and their reports (names, phones, incidents).
+pub fn people_area(actor: &Actor) -> Result<Area, AppError> {
+    match actor.role {
+        Role::CoalitionAdmin => Ok(Area::All),
+        Role::Coordinator => Ok(Area::Constituencies(actor.constituencies.iter().map(|c| i64::from(c.get())).collect())),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+fn within(area: &Area, constituency_no: i64) -> bool {
+    match area {
+        Area::All => true,
+        Area::Constituencies(numbers) => numbers.contains(&constituency_no),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CoverageView {
+    #[schema(value_type = Vec<Object>)]
+    pub constituencies: Vec<ConstituencyCoverage>,
+    /// Observed turnout per reporting time (1 = 10:00 … 5 = 19:00).
+    #[schema(value_type = Vec<Object>)]
+    pub turnout: Vec<TurnoutPoint>,
+    pub generated_at: i64,
+}
+
+#[utoipa::path(get, path = "/coverage", tag = "coordination",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, body = CoverageView), (status = 403, body = ErrorBody)))]
+pub async fn coverage(State(state): State<AppState>, caller: Caller) -> AppResult<Json<CoverageView>> {
+    let area = aggregate_area(caller.actor()?)?;
+    let pool = state.store.reads();
+    Ok(Json(CoverageView {
+        constituencies: coverage::by_constituency(pool, &area).await?,
+        turnout: coverage::turnout(pool, &area).await?,
+        generated_at: now_millis(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MissingQuery {
+    /// A form code, e.g. `OP`.
+    pub form: String,
+}
+
+#[utoipa::path(get, path = "/coverage/missing", tag = "coordination", params(MissingQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "Deployed stations without this form, with whom to call", body = Vec<Object>)))]
+pub async fn missing(State(state): State<AppState>, caller: Caller, Query(query): Query<MissingQuery>) -> AppResult<Json<Vec<MissingStation>>> {
+    let area = people_area(caller.actor()?)?;
+    let code = query.form.trim().to_ascii_uppercase();
+    if state.forms.current(&code).is_none() {
+        return Err(AppError::BadRequest(format!("no form {code}")));
+    }
+    Ok(Json(coverage::missing(state.store.reads(), &area, &code).await?))
+}
+
+#[utoipa::path(get, path = "/coverage/constituencies/{number}", tag = "coordination",
+    params(("number" = i64, Path)),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "Each deployed station and the forms it has sent", body = Vec<Object>)))]
+pub async fn constituency_stations(State(state): State<AppState>, caller: Caller, Path(number): Path<i64>) -> AppResult<Json<Vec<StationStatus>>> {
+    let area = aggregate_area(caller.actor()?)?;
+    if !within(&area, number) {
+        return Err(AppError::NotFound);
+    }
+    Ok(Json(coverage::stations_of(state.store.reads(), number).await?))
+}
+
+/// Server-sent events: a `change` event whenever a report arrives in the caller's area.
+#[utoipa::path(get, path = "/events", tag = "coordination",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "text/event-stream of `change` events", content_type = "text/event-stream")))]
+pub async fn events(State(state): State<AppState>, caller: Caller) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let area = aggregate_area(caller.actor()?)?;
+    let receiver = state.live.subscribe();
+    let stream = stream::unfold((receiver, area), |(mut receiver, area)| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(notice) if within(&area, notice.constituency_no) => {
+                    let event = Event::default().event("change").json_data(&notice).unwrap_or_default();
+                    return Some((Ok(event), (receiver, area)));
+                }
+                Ok(_) => continue,
+                // Fell behind: tell the page to refresh everything.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    return Some((Ok(Event::default().event("change").data("{}")), (receiver, area)));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct IncidentQuery {
+    pub status: Option<String>,
+    pub category: Option<i64>,
+    /// 1 low … 4 critical: this and above.
+    pub min_severity: Option<i64>,
+    pub constituency: Option<i64>,
+    pub page: Option<u32>,
+}
+
+impl IncidentQuery {
+    pub fn filter(&self) -> Result<IncidentFilter, AppError> {
+        let status = match self.status.as_deref().filter(|s| !s.is_empty()) {
+            Some(text) => Some(IncidentStatus::parse(text).ok_or_else(|| AppError::BadRequest(format!("unknown status {text}")))?),
+            None => None,
+        };
+        Ok(IncidentFilter {
+            status,
+            category: self.category,
+            min_severity: self.min_severity,
+            constituency: self.constituency,
+            page: self.page.unwrap_or(1),
+            per_page: 50,
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IncidentPage {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<IncidentRow>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[utoipa::path(get, path = "/incidents", tag = "coordination", params(IncidentQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, body = IncidentPage), (status = 403, body = ErrorBody)))]
+pub async fn incident_list(State(state): State<AppState>, caller: Caller, Query(query): Query<IncidentQuery>) -> AppResult<Json<IncidentPage>> {
+    let area = people_area(caller.actor()?)?;
+    let page = incidents::list(state.store.reads(), &area, &query.filter()?).await?;
+    Ok(Json(IncidentPage { items: page.items, total: page.total, page: page.page, per_page: page.per_page }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IncidentView {
+    #[schema(value_type = Object)]
+    pub incident: IncidentRow,
+    #[schema(value_type = Vec<Object>)]
+    pub history: Vec<IncidentEvent>,
+    /// Where the workflow allows it to go next.
+    pub next: Vec<String>,
+}
+
+/// An incident the caller may see, or 404 (out of area looks like absent).
+pub async fn visible_incident(state: &AppState, actor: &Actor, id: i64) -> AppResult<IncidentRow> {
+    let area = people_area(actor)?;
+    let incident = incidents::by_id(state.store.reads(), id).await?.ok_or(AppError::NotFound)?;
+    if !within(&area, incident.constituency_no) {
+        return Err(AppError::NotFound);
+    }
+    Ok(incident)
+}
+
+pub fn next_statuses(incident: &IncidentRow) -> Vec<String> {
+    IncidentStatus::parse(&incident.status).map(|s| s.next().iter().map(|n| n.as_str().to_string()).collect()).unwrap_or_default()
+}
+
+#[utoipa::path(get, path = "/incidents/{id}", tag = "coordination", params(("id" = i64, Path)),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, body = IncidentView), (status = 404, body = ErrorBody)))]
+pub async fn incident(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<IncidentView>> {
+    let incident = visible_incident(&state, caller.actor()?, id).await?;
+    let history = incidents::history(state.store.reads(), id).await?;
+    Ok(Json(IncidentView { next: next_statuses(&incident), incident, history }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct IncidentChangeRequest {
+    /// new, triaged, verified, rejected, referred or resolved (as the workflow allows).
+    pub status: Option<String>,
+    /// A user id to assign, or 0 to unassign.
+    pub assignee: Option<i64>,
+    /// The commission it was referred to.
+    pub referred_to: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Checks a requested change against the workflow rules and the caller's reach.
+pub fn incident_change(request: IncidentChangeRequest) -> Result<IncidentChange, AppError> {
+    let to_status = match request.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(text) => Some(IncidentStatus::parse(text).ok_or_else(|| AppError::BadRequest(format!("unknown status {text}")))?),
+        None => None,
+    };
+    if to_status == Some(IncidentStatus::Referred) && request.referred_to.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(AppError::BadRequest("say which commission it was referred to".into()));
+    }
+    Ok(IncidentChange {
+        to_status,
+        assignee_id: request.assignee.map(|id| (id != 0).then_some(id)),
+        referred_to: request.referred_to.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+        note: request.note.trim().chars().take(2000).collect(),
+    })
+}
+
+#[utoipa::path(post, path = "/incidents/{id}", tag = "coordination", params(("id" = i64, Path)),
+    request_body = IncidentChangeRequest,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, body = IncidentView), (status = 409, description = "The workflow does not allow this move", body = ErrorBody)))]
+pub async fn change_incident(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(request): Json<IncidentChangeRequest>,
+) -> AppResult<Json<IncidentView>> {
+    let actor = caller.actor()?.clone();
+    let incident = visible_incident(&state, &actor, id).await?;
+    apply_incident_change(&state, &caller, &incident, incident_change(request)?).await?;
+    let incident = visible_incident(&state, &actor, id).await?;
+    let history = incidents::history(state.store.reads(), id).await?;
+    Ok(Json(IncidentView { next: next_statuses(&incident), incident, history }))
+}
+
+pub async fn apply_incident_change(state: &AppState, caller: &Caller, incident: &IncidentRow, change: IncidentChange) -> AppResult<()> {
+    let author = caller.author();
+    let now = now_millis();
+    let id = incident.id;
+    state.store.write(move |c| Box::pin(async move { incidents::change(c, id, &change, &author, now).await })).await?;
+    state.live.publish(crate::reporting::live::Notice {
+        kind: "incident",
+        constituency_no: incident.constituency_no,
+        form_code: "IN".into(),
+        station: incident.station.clone(),
+    });
+    Ok(())
+}
+
+#[utoipa::path(get, path = "/conflicts", tag = "coordination",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "Open disagreements between observers, with both answers", body = Vec<Object>)))]
+pub async fn conflict_list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<conflicts::ConflictRow>>> {
+    let area = people_area(caller.actor()?)?;
+    Ok(Json(conflicts::open(state.store.reads(), &area).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResolveRequest {
+    /// The answer that stands, as JSON (one of the two, or another after a call).
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+#[utoipa::path(post, path = "/conflicts/{id}/resolve", tag = "coordination", params(("id" = i64, Path)),
+    request_body = ResolveRequest,
+    security(("token" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn resolve_conflict(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(request): Json<ResolveRequest>,
+) -> AppResult<axum::http::StatusCode> {
+    resolve(&state, &caller, id, request.value).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+pub async fn resolve(state: &AppState, caller: &Caller, id: i64, value: serde_json::Value) -> AppResult<()> {
+    let area = people_area(caller.actor()?)?;
+    let conflict = conflicts::by_id(state.store.reads(), id).await?.ok_or(AppError::NotFound)?;
+    if !within(&area, conflict.constituency_no) {
+        return Err(AppError::NotFound);
+    }
+    let author = caller.author();
+    let now = now_millis();
+    state.store.write(move |c| Box::pin(async move { conflicts::resolve(c, id, &value, &author, now).await })).await?;
+    Ok(())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerHead {
+    /// How many entries the chain holds.
+    pub entries: i64,
+    /// The newest entry's hash: publishing it fixes the whole record up to that entry.
+    pub hash: String,
+    pub at: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/ledger/head", tag = "election",
+    responses((status = 200, body = LedgerHead)))]
+pub async fn ledger_head(State(state): State<AppState>) -> AppResult<Json<LedgerHead>> {
+    let head = ledger::head(state.store.reads()).await?;
+    Ok(Json(match head {
+        Some(entry) => LedgerHead { entries: entry.seq, hash: entry.hash, at: Some(entry.at) },
+        None => LedgerHead { entries: 0, hash: domain::ledger::GENESIS.into(), at: None },
+    }))
+}

@@ -1,0 +1,64 @@
+//! The forms in use, held in memory (every report is validated against one) and refreshed
+//! when a new version is loaded.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use domain::forms::FormDefinition;
+use domain::forms::standard::standard_forms;
+use storage::{Store, StorageError, now_millis};
+
+#[derive(Default)]
+pub struct FormCatalog {
+    /// (code, version) → definition.
+    forms: RwLock<BTreeMap<(String, u32), Arc<FormDefinition>>>,
+}
+
+impl FormCatalog {
+    /// Loads the stored forms, storing the standard ones first when a version of theirs is
+    /// missing (a fresh database starts with the standard forms).
+    pub async fn load(store: &Store) -> Result<FormCatalog, StorageError> {
+        for form in standard_forms() {
+            let now = now_millis();
+            let result = store.write(move |c| Box::pin(async move { storage::forms::save(c, &form, now).await })).await;
+            match result {
+                Ok(_) => {}
+                // A mission may have edited a standard form's same version in its database;
+                // theirs stands.
+                Err(StorageError::Conflict(detail)) => tracing::warn!(%detail, "kept the stored form"),
+                Err(other) => return Err(other),
+            }
+        }
+        let catalog = FormCatalog::default();
+        catalog.replace(storage::forms::all(store.reads()).await?);
+        Ok(catalog)
+    }
+
+    pub fn replace(&self, forms: Vec<FormDefinition>) {
+        let map = forms.into_iter().map(|f| ((f.code.clone(), f.version), Arc::new(f))).collect();
+        *self.forms.write().unwrap_or_else(|e| e.into_inner()) = map;
+    }
+
+    /// The newest version of a form.
+    pub fn current(&self, code: &str) -> Option<Arc<FormDefinition>> {
+        let forms = self.forms.read().unwrap_or_else(|e| e.into_inner());
+        forms.range((code.to_string(), 0)..=(code.to_string(), u32::MAX)).next_back().map(|(_, f)| f.clone())
+    }
+
+    pub fn version(&self, code: &str, version: u32) -> Option<Arc<FormDefinition>> {
+        self.forms.read().unwrap_or_else(|e| e.into_inner()).get(&(code.to_string(), version)).cloned()
+    }
+
+    /// The newest version of every form, in a stable order.
+    pub fn all_current(&self) -> Vec<Arc<FormDefinition>> {
+        let forms = self.forms.read().unwrap_or_else(|e| e.into_inner());
+        let mut current: BTreeMap<&str, Arc<FormDefinition>> = BTreeMap::new();
+        for ((code, _), form) in forms.iter() {
+            current.insert(code, form.clone());
+        }
+        let order = |f: &FormDefinition| (f.phase.map(|p| p as u8).unwrap_or(9), f.code.clone());
+        let mut list: Vec<_> = current.into_values().collect();
+        list.sort_by_key(|f| order(f));
+        list
+    }
+}

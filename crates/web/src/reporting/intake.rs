@@ -1,0 +1,140 @@
+//! The one path every report takes, whatever the channel (the API today, SMS next): check
+//! the id, find the form and the station, check the reporter may report there, validate
+//! the answers, store once, tell the dashboard. Nothing is acknowledged before it is on disk.
+
+use std::sync::Arc;
+
+use domain::access::Actor;
+use domain::audit::Channel;
+use domain::election::StationRef;
+use domain::forms::{FieldError, FormDefinition, validate};
+use domain::roles::Role;
+use domain::submissions::{ClientId, clock_is_off, submission_content_hash};
+use storage::submissions::{NewSubmission, StationFacts, Stored, SubmissionRow};
+use storage::{StorageError, now_millis, reference};
+
+use crate::reporting::live::Notice;
+use crate::state::AppState;
+
+/// A report as a channel received it.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub client_id: String,
+    pub form_code: String,
+    /// `None`: the form's current version.
+    pub form_version: Option<u32>,
+    /// "17/203"; `None` when the reporter is deployed to exactly one station.
+    pub station: Option<String>,
+    pub answers: serde_json::Map<String, serde_json::Value>,
+    /// Milliseconds since the epoch, as the device's clock said.
+    pub device_time: Option<i64>,
+    pub channel: Channel,
+}
+
+#[derive(Debug)]
+pub enum IntakeError {
+    BadId,
+    UnknownForm(String),
+    /// The station is not written as constituency/station, or does not exist.
+    BadStation(String),
+    /// The reporter must name one of several stations.
+    StationNeeded,
+    NotDeployedThere,
+    NotAnObserver,
+    Invalid { form: Arc<FormDefinition>, errors: Vec<FieldError> },
+    /// The id was used before for different content.
+    Conflict(String),
+    Storage(StorageError),
+}
+
+impl From<StorageError> for IntakeError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::Conflict(detail) => IntakeError::Conflict(detail),
+            other => IntakeError::Storage(other),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub submission: SubmissionRow,
+    /// True when this was a retry of something already stored.
+    pub duplicate: bool,
+}
+
+pub async fn submit(state: &AppState, reporter: &Actor, report: Report) -> Result<Accepted, IntakeError> {
+    if reporter.role != Role::Observer {
+        return Err(IntakeError::NotAnObserver);
+    }
+    let client_id = ClientId::parse(&report.client_id).map_err(|_| IntakeError::BadId)?;
+    let code = report.form_code.trim().to_ascii_uppercase();
+    let form = match report.form_version {
+        Some(version) => state.forms.version(&code, version),
+        None => state.forms.current(&code),
+    }
+    .ok_or(IntakeError::UnknownForm(code))?;
+    let station = resolve_station(state, reporter, report.station.as_deref()).await?;
+    let answers = validate(&form, &report.answers).map_err(|errors| IntakeError::Invalid { form: form.clone(), errors })?;
+
+    let server_time = now_millis();
+    let reference = StationRef::parse(&station.label).map_err(|_| IntakeError::BadStation(station.label.clone()))?;
+    let canonical = answers.canonical_json();
+    let new = NewSubmission {
+        client_id: client_id.as_str().to_string(),
+        form_code: form.code.clone(),
+        form_version: form.version,
+        form_kind: form.kind,
+        form_phase: form.phase,
+        repeatable: form.repeatable,
+        content_hash: submission_content_hash(&form.code, form.version, reference, &canonical),
+        station,
+        observer_id: Some(reporter.user_id),
+        channel: report.channel,
+        device_time: report.device_time,
+        server_time,
+        clock_off: report.device_time.is_some_and(|device| clock_is_off(device, server_time)),
+        answers,
+    };
+    let stored = state.store.write(move |c| Box::pin(async move { storage::submissions::store(c, &new).await })).await?;
+    Ok(match stored {
+        Stored::Created(submission) => {
+            state.live.publish(Notice {
+                kind: if form.kind == domain::forms::FormKind::Incident { "incident" } else { "submission" },
+                constituency_no: i64::from(reference.constituency.get()),
+                form_code: submission.form_code.clone(),
+                station: submission.station.clone(),
+            });
+            Accepted { submission, duplicate: false }
+        }
+        Stored::AlreadyStored(submission) => Accepted { submission, duplicate: true },
+    })
+}
+
+async fn resolve_station(state: &AppState, reporter: &Actor, station: Option<&str>) -> Result<StationFacts, IntakeError> {
+    let pool = state.store.reads();
+    let row = match station.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(text) => {
+            let reference = StationRef::parse(text).map_err(|e| IntakeError::BadStation(format!("{text}: {e}")))?;
+            reference::station(pool, reference).await?.ok_or_else(|| IntakeError::BadStation(text.to_string()))?
+        }
+        None => {
+            // One station: no need to name it (SMS reporters rarely do).
+            let mut deployed = storage::people::assignments(pool, reporter.user_id).await?.stations;
+            if deployed.len() != 1 {
+                return Err(IntakeError::StationNeeded);
+            }
+            let reference = deployed.remove(0);
+            reference::station(pool, reference).await?.ok_or_else(|| IntakeError::BadStation(reference.to_string()))?
+        }
+    };
+    if !reporter.stations.contains(&row.id) {
+        return Err(IntakeError::NotDeployedThere);
+    }
+    Ok(StationFacts {
+        id: row.id,
+        constituency_no: row.constituency_no,
+        label: row.label(),
+        registered_voters: row.registered_voters,
+    })
+}
