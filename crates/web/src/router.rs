@@ -23,7 +23,7 @@ pub fn router(state: AppState) -> Router {
     let max_upload = state.config.max_upload_bytes;
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes(state.clone()))
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .layer(axum::middleware::from_fn(same_origin_guard))

@@ -34,6 +34,10 @@ async fn a_report_is_stored_once_however_often_it_is_sent() {
     assert_eq!(again["id"], first["id"]);
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
 
+    // From a browser session, a write without the page's token is refused.
+    let no_token = observer.post(app.url("/api/v1/submissions")).json(&report).send().await.unwrap();
+    assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
+
     let mut changed = report.clone();
     changed["answers"]["OA"] = json!("07:30");
     let (status, conflict) = post(&app, &observer, "/api/v1/submissions", &changed).await;

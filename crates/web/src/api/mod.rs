@@ -88,8 +88,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document
 }
 
-pub fn routes() -> axum::Router<AppState> {
+pub fn routes(state: AppState) -> axum::Router<AppState> {
     let (router, _) = documented_routes().split_for_parts();
     let document = openapi();
-    router.route("/openapi.json", get(move || async move { Json(document) }))
+    router
+        .route("/openapi.json", get(move || async move { Json(document) }))
+        .layer(axum::middleware::from_fn_with_state(state, crate::auth::csrf::api_token_guard))
 }

@@ -4,7 +4,7 @@
 //! 2. `CsrfForm` requires every form to echo the session's secret token.
 
 use axum::body::Body;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -76,4 +76,25 @@ pub fn check_token(caller: &Caller, sent: &str) -> Result<(), AppError> {
         return Err(AppError::Csrf);
     }
     Ok(())
+}
+
+/// API writes from a browser session must carry the session's token in `X-CSRF-Token`
+/// (the observer app reads it from its page). Token-authenticated calls need none.
+pub async fn api_token_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let caller = match Caller::from_request_parts(&mut parts, &state).await {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    if caller.session.is_some() {
+        let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+        if let Err(error) = check_token(&caller, sent) {
+            return error.into_response();
+        }
+    }
+    next.run(Request::from_parts(parts, body)).await
 }
