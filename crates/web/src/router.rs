@@ -14,6 +14,7 @@ use crate::state::AppState;
 use crate::{api, pages};
 
 const STYLESHEET: &str = include_str!("../static/app.css");
+const COVERAGE_SCRIPT: &str = include_str!("../static/coverage.js");
 
 /// No inline scripts or styles from elsewhere; pages cannot be framed (clickjacking).
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes(state.clone()))
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/coverage.js", get(|| async { javascript(COVERAGE_SCRIPT) }))
         .layer(axum::middleware::from_fn(same_origin_guard))
         .layer(DefaultBodyLimit::max(max_upload))
         .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
@@ -53,4 +55,8 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn stylesheet() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], STYLESHEET)
+}
+
+fn javascript(source: &'static str) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], source)
 }

@@ -57,6 +57,14 @@ fn navigation(caller: &Caller) -> Markup {
         a href="/candidates" { (t(lang, "nav-candidates")) }
         a href="/organisations" { (t(lang, "nav-organisations")) }
         @if caller.may(Action::ListPeople) { a href="/people" { (t(lang, "nav-people")) } }
+        @if let Some(actor) = &caller.actor {
+            @if actor.role == domain::roles::Role::Observer { a href="/observe" { (t(lang, "nav-observe")) } }
+            @if matches!(actor.role, domain::roles::Role::CoalitionAdmin | domain::roles::Role::Coordinator | domain::roles::Role::Analyst) { a href="/coverage" { (t(lang, "nav-coverage")) } }
+            @if matches!(actor.role, domain::roles::Role::CoalitionAdmin | domain::roles::Role::Coordinator) {
+                a href="/incidents" { (t(lang, "nav-incidents")) }
+                a href="/conflicts" { (t(lang, "nav-conflicts")) }
+            }
+        }
         @if caller.may(Action::ImportPeople) || caller.may(Action::ImportReferenceData) { a href="/imports" { (t(lang, "nav-imports")) } }
         @if caller.may(Action::ViewReferenceData) { a href="/exports" { (t(lang, "nav-exports")) } }
         @if caller.may(Action::ViewAuditLog) { a href="/audit" { (t(lang, "nav-audit")) } }

@@ -2,9 +2,12 @@
 
 pub mod account;
 pub mod audit;
+pub mod conflicts;
+pub mod coverage;
 pub mod exports;
 pub mod home;
 pub mod imports;
+pub mod incidents;
 pub mod layout;
 pub mod people;
 pub mod problems;
@@ -54,6 +57,13 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit::list))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/coverage", get(coverage::dashboard))
+        .route("/coverage/missing", get(coverage::missing))
+        .route("/coverage/{number}", get(coverage::constituency))
+        .route("/incidents", get(incidents::list))
+        .route("/incidents/{id}", get(incidents::show).post(incidents::change))
+        .route("/conflicts", get(conflicts::list))
+        .route("/conflicts/{id}", post(conflicts::resolve_form))
         .layer(axum::middleware::from_fn(render_error_pages))
 }
 

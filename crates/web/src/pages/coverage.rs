@@ -1,0 +1,155 @@
+//! The coverage dashboard: expected vs received forms per constituency, the turnout
+//! timeline beside the announced figures, and the missing list. The page listens to the
+//! live feed (server-sent events) and refreshes its figures without a reload.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use domain::access::Actor;
+use domain::forms::FormKind;
+use domain::language::Language;
+use domain::timezone::format_baku;
+use storage::coverage::{self, ConstituencyCoverage, TurnoutPoint};
+
+use crate::api::coordination::{aggregate_area, people_area};
+use crate::auth::Caller;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{number, t};
+use crate::pages::layout::page;
+use crate::state::AppState;
+
+const SLOTS: [&str; 5] = ["10:00", "12:00", "15:00", "17:00", "19:00"];
+
+#[derive(Deserialize, Default)]
+pub struct CoverageQuery {
+    /// `1`: only the figures, for the page's live refresh.
+    fragment: Option<String>,
+}
+
+fn checklist_codes(state: &AppState) -> Vec<(String, String)> {
+    state.forms.all_current().iter().filter(|f| f.kind != FormKind::Incident).map(|f| (f.code.clone(), f.title.az.clone())).collect()
+}
+
+pub async fn dashboard(State(state): State<AppState>, caller: Caller, Query(query): Query<CoverageQuery>) -> AppResult<Response> {
+    let actor = caller.actor()?.clone();
+    let area = aggregate_area(&actor)?;
+    let lang = caller.language;
+    let pool = state.store.reads();
+    let rows = coverage::by_constituency(pool, &area).await?;
+    let turnout = coverage::turnout(pool, &area).await?;
+    let forms: Vec<(String, String)> = checklist_codes(&state)
+        .into_iter()
+        .map(|(code, _)| {
+            let title = state.forms.current(&code).map(|f| f.title.get(lang).to_string()).unwrap_or_default();
+            (code, title)
+        })
+        .collect();
+    let figures = figures(lang, &actor, &forms, &rows, &turnout);
+    if query.fragment.as_deref() == Some("1") {
+        return Ok(Html(figures.into_string()).into_response());
+    }
+    Ok(page(&caller, &t(lang, "coverage-title"), html! {
+        h1 { (t(lang, "coverage-title")) }
+        p.muted { (t(lang, "coverage-live")) " · " span #coverage-updated { (format_baku(storage::now_millis())) } }
+        div #coverage data-source="/coverage?fragment=1" { (figures) }
+        script src="/static/coverage.js" defer {}
+    }))
+}
+
+fn figures(lang: Language, actor: &Actor, forms: &[(String, String)], rows: &[ConstituencyCoverage], turnout: &[TurnoutPoint]) -> Markup {
+    let totals: Vec<i64> = forms.iter().map(|(code, _)| rows.iter().map(|r| r.received.get(code).copied().unwrap_or(0)).sum()).collect();
+    let expected: i64 = rows.iter().map(|r| r.expected).sum();
+    let may_call = people_area(actor).is_ok();
+    html! {
+        div.cards {
+            @for ((code, title), total) in forms.iter().zip(&totals) {
+                div.card {
+                    div.figure { (number(lang, *total)) " / " (number(lang, expected)) }
+                    div.label { (title) " (" (code) ")" }
+                    @if may_call { a href={ "/coverage/missing?form=" (code) } { (t(lang, "coverage-missing")) } }
+                }
+            }
+        }
+        h2 { (t(lang, "coverage-turnout")) }
+        div.table-wrap { table #turnout {
+            thead { tr { th { (t(lang, "coverage-time")) } th.num { (t(lang, "coverage-stations")) } th.num { (t(lang, "coverage-observed")) } th.num { (t(lang, "coverage-announced")) } } }
+            tbody { @for point in turnout { tr {
+                td { (SLOTS.get((point.slot - 1).max(0) as usize).copied().unwrap_or("?")) }
+                td.num { (point.stations) }
+                td.num { (percent(point.counted, point.registered)) }
+                td.num { @if point.announced_stations > 0 { (percent(point.announced, point.announced_registered)) " (" (point.announced_stations) ")" } @else { "—" } }
+            } } }
+        } }
+        h2 { (t(lang, "nav-constituencies")) }
+        div.table-wrap { table #coverage-table {
+            thead { tr { th { "№" } th { (t(lang, "name")) } th.num { (t(lang, "coverage-expected")) } @for (code, _) in forms { th.num { (code) } } } }
+            tbody { @for row in rows { tr {
+                td { (row.constituency_no) }
+                td { a href={ "/coverage/" (row.constituency_no) } { (row.name_az) } }
+                td.num { (row.expected) }
+                @for (code, _) in forms {
+                    @let received = row.received.get(code).copied().unwrap_or(0);
+                    td.num data-form=(code) data-constituency=(row.constituency_no) { (received) }
+                }
+            } } }
+        } }
+    }
+}
+
+fn percent(part: i64, whole: i64) -> String {
+    if whole <= 0 { "—".into() } else { format!("{:.1}%", part as f64 * 100.0 / whole as f64) }
+}
+
+pub async fn constituency(State(state): State<AppState>, caller: Caller, Path(number_text): Path<i64>) -> AppResult<Response> {
+    let actor = caller.actor()?.clone();
+    let area = aggregate_area(&actor)?;
+    if let storage::coverage::Area::Constituencies(numbers) = &area {
+        if !numbers.contains(&number_text) {
+            return Err(AppError::NotFound);
+        }
+    }
+    let lang = caller.language;
+    let stations = coverage::stations_of(state.store.reads(), number_text).await?;
+    let forms = checklist_codes(&state);
+    Ok(page(&caller, &t(lang, "coverage-title"), html! {
+        h1 { (t(lang, "constituency")) " " (number_text) }
+        div.table-wrap { table {
+            thead { tr { th { "№" } th.num { (t(lang, "coverage-observers")) } @for (code, _) in &forms { th { (code) } } } }
+            tbody { @for station in &stations { tr {
+                td { (station.station) }
+                td.num { (station.observers) }
+                @for (code, _) in &forms {
+                    td { @if let Some(at) = station.last.get(code) { span.tag.yes { (format_baku(*at).split(' ').nth(1).unwrap_or("")) } } @else { span.tag { "—" } } }
+                }
+            } } }
+        } }
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct MissingQuery {
+    form: String,
+}
+
+pub async fn missing(State(state): State<AppState>, caller: Caller, Query(query): Query<MissingQuery>) -> AppResult<Response> {
+    let actor = caller.actor()?.clone();
+    let area = people_area(&actor)?;
+    let lang = caller.language;
+    let form = state.forms.current(&query.form.to_ascii_uppercase()).ok_or(AppError::NotFound)?;
+    let rows = coverage::missing(state.store.reads(), &area, &form.code).await?;
+    Ok(page(&caller, &t(lang, "coverage-missing"), html! {
+        h1 { (t(lang, "coverage-missing")) ": " (form.title.get(lang)) }
+        @if let Some(due) = &form.due { p.muted { (t(lang, "coverage-due")) " " (due.until) } }
+        p { (t(lang, "total")) ": " (rows.len()) }
+        div.table-wrap { table #missing {
+            thead { tr { th { "№" } th { (t(lang, "field-full-name")) } th { (t(lang, "field-phone")) } } }
+            tbody { @for row in &rows { tr {
+                td { (row.station) }
+                td { a href={ "/people/" (row.observer_id) } { (row.observer_name) } }
+                td { @if let Some(phone) = &row.observer_phone { a href={ "tel:" (phone) } { (phone) } } }
+            } } }
+        } }
+    }))
+}

@@ -1,0 +1,25 @@
+// Live coverage: listen to the server's change events and refresh the figures in place,
+// at most once a second however many reports arrive.
+(function () {
+  "use strict";
+  var box = document.getElementById("coverage");
+  var stamp = document.getElementById("coverage-updated");
+  if (!box || !window.EventSource) return;
+  var pending = null;
+  function refresh() {
+    pending = null;
+    fetch(box.getAttribute("data-source"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        box.innerHTML = html;
+        if (stamp) stamp.textContent = new Date().toLocaleTimeString("az-Latn-AZ", { timeZone: "Asia/Baku" });
+        document.body.setAttribute("data-refreshed", String(Date.now()));
+      })
+      .catch(function () {});
+  }
+  var events = new EventSource("/api/v1/events");
+  events.addEventListener("change", function () {
+    if (!pending) pending = setTimeout(refresh, 1000);
+  });
+  events.onopen = function () { document.body.setAttribute("data-live", "1"); };
+})();
