@@ -65,15 +65,10 @@ pub enum ChainBreak {
 }
 
 /// Walks entries in order; stops at the first break.
+#[derive(Default)]
 pub struct ChainVerifier {
     last: Option<(i64, String)>,
     pub checked: u64,
-}
-
-impl Default for ChainVerifier {
-    fn default() -> Self {
-        ChainVerifier { last: None, checked: 0 }
-    }
 }
 
 impl ChainVerifier {
@@ -106,7 +101,8 @@ mod tests {
     fn chain(n: usize) -> Vec<Entry> {
         let mut entries: Vec<Entry> = Vec::new();
         for i in 0..n {
-            let entry = Entry::new(entries.last(), 1_000 + i as i64, "submission.accept", &format!("submission:{i}"), "{}");
+            let entry =
+                Entry::new(entries.last(), 1_000 + i as i64, "submission.accept", &format!("submission:{i}"), "{}");
             entries.push(entry);
         }
         entries

@@ -22,7 +22,11 @@ impl ClientId {
     pub fn parse(text: &str) -> Result<ClientId, BadClientId> {
         let id = text.trim();
         let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-        if (8..=64).contains(&id.len()) && id.chars().all(allowed) { Ok(ClientId(id.to_string())) } else { Err(BadClientId) }
+        if (8..=64).contains(&id.len()) && id.chars().all(allowed) {
+            Ok(ClientId(id.to_string()))
+        } else {
+            Err(BadClientId)
+        }
     }
 
     pub fn as_str(&self) -> &str {

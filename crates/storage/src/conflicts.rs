@@ -53,7 +53,8 @@ fn row_from(row: &AnyRow) -> Result<ConflictRow> {
     })
 }
 
-const SELECT: &str = "SELECT c.id, c.constituency_no, st.number, c.form_code, c.question_code, c.submission_a, c.submission_b,
+const SELECT: &str =
+    "SELECT c.id, c.constituency_no, st.number, c.form_code, c.question_code, c.submission_a, c.submission_b,
     a.answers AS answers_a, b.answers AS answers_b, ua.full_name AS observer_a, ub.full_name AS observer_b,
     c.status, c.resolved_value
     FROM conflicts c JOIN stations st ON st.id = c.station_id
@@ -70,17 +71,25 @@ pub async fn open(pool: &AnyPool, area: &Area) -> Result<Vec<ConflictRow>> {
         let marks = vec!["?"; numbers.len()].join(", ");
         conditions.add(&format!("c.constituency_no IN ({marks})"), numbers.iter().map(|n| Bind::Int(*n)));
     }
-    let rows = conditions.query(format!("{SELECT}{} ORDER BY c.id LIMIT 500", conditions.where_sql())).fetch_all(pool).await?;
+    let rows =
+        conditions.query(format!("{SELECT}{} ORDER BY c.id LIMIT 500", conditions.where_sql())).fetch_all(pool).await?;
     rows.iter().map(row_from).collect()
 }
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<ConflictRow>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1"))).bind(id).fetch_optional(pool).await?;
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1"))).bind(id).fetch_optional(pool).await?;
     row.as_ref().map(row_from).transpose()
 }
 
 /// Records which value stands (as JSON text), keeping both originals.
-pub async fn resolve(connection: &mut Connection, id: i64, value: &serde_json::Value, author: &ChangeAuthor, now: i64) -> Result<()> {
+pub async fn resolve(
+    connection: &mut Connection,
+    id: i64,
+    value: &serde_json::Value,
+    author: &ChangeAuthor,
+    now: i64,
+) -> Result<()> {
     let updated = sqlx::query(
         "UPDATE conflicts SET status = 'resolved', resolved_value = $1, resolved_by = $2, resolved_at = $3
          WHERE id = $4 AND status = 'open'",
@@ -95,7 +104,13 @@ pub async fn resolve(connection: &mut Connection, id: i64, value: &serde_json::V
         return Err(StorageError::Conflict("this disagreement is already resolved".into()));
     }
     let details = serde_json::json!({ "value": value, "by": author.user_id });
-    audit::record(connection, author, Change { action: "conflict.resolve", entity: "conflict", entity_id: id.to_string(), details: details.clone() }, now).await?;
+    audit::record(
+        connection,
+        author,
+        Change { action: "conflict.resolve", entity: "conflict", entity_id: id.to_string(), details: details.clone() },
+        now,
+    )
+    .await?;
     ledger::append(connection, now, "conflict.resolve", &format!("conflict:{id}"), &details).await?;
     Ok(())
 }

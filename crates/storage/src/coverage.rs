@@ -6,8 +6,8 @@ use serde::Serialize;
 use sqlx::{AnyPool, Row};
 use std::collections::BTreeMap;
 
-use crate::sql::{Bind, Conditions};
 use crate::Result;
+use crate::sql::{Bind, Conditions};
 
 /// Which constituencies a query covers: all, or a coordinator's.
 #[derive(Debug, Clone)]
@@ -79,7 +79,9 @@ pub async fn by_constituency(pool: &AnyPool, area: &Area) -> Result<Vec<Constitu
         .await?;
     for row in &received {
         let number: i64 = row.try_get("constituency_no")?;
-        let entry = result.entry(number).or_insert_with(|| ConstituencyCoverage { constituency_no: number, ..Default::default() });
+        let entry = result
+            .entry(number)
+            .or_insert_with(|| ConstituencyCoverage { constituency_no: number, ..Default::default() });
         entry.received.insert(row.try_get("form_code")?, row.try_get("stations")?);
     }
     Ok(result.into_values().collect())

@@ -26,15 +26,17 @@ pub async fn save(connection: &mut Connection, form: &FormDefinition, now: i64) 
             )))
         };
     }
-    sqlx::query("INSERT INTO forms (code, version, kind, phase, definition, loaded_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(form.code.clone())
-        .bind(i64::from(form.version))
-        .bind(serde_json::to_value(form.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())
-        .bind(form.phase.map(|p| p.as_str().to_string()))
-        .bind(definition)
-        .bind(now)
-        .execute(&mut *connection)
-        .await?;
+    sqlx::query(
+        "INSERT INTO forms (code, version, kind, phase, definition, loaded_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(form.code.clone())
+    .bind(i64::from(form.version))
+    .bind(serde_json::to_value(form.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())
+    .bind(form.phase.map(|p| p.as_str().to_string()))
+    .bind(definition)
+    .bind(now)
+    .execute(&mut *connection)
+    .await?;
     Ok(true)
 }
 

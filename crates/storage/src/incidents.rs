@@ -52,7 +52,8 @@ pub struct IncidentFilter {
 
 const COLUMNS: &str = "i.id, i.submission_id, st.constituency_no, st.number, i.category, i.severity, i.status,
     i.assignee_id, u.full_name AS assignee_name, i.referred_to, i.created_at, i.updated_at, s.answers";
-const FROM: &str = "FROM incidents i JOIN stations st ON st.id = i.station_id JOIN submissions s ON s.id = i.submission_id
+const FROM: &str =
+    "FROM incidents i JOIN stations st ON st.id = i.station_id JOIN submissions s ON s.id = i.submission_id
     LEFT JOIN users u ON u.id = i.assignee_id";
 
 fn row_from(row: &AnyRow) -> Result<IncidentRow> {
@@ -111,7 +112,10 @@ pub async fn list(pool: &AnyPool, area: &Area, filter: &IncidentFilter) -> Resul
 }
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<IncidentRow>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} {FROM} WHERE i.id = $1"))).bind(id).fetch_optional(pool).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} {FROM} WHERE i.id = $1")))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(row_from).transpose()
 }
 
@@ -146,13 +150,24 @@ pub struct IncidentChange {
 }
 
 /// Applies a change after checking the workflow allows it; records history, audit and chain.
-pub async fn change(connection: &mut Connection, id: i64, change: &IncidentChange, author: &ChangeAuthor, now: i64) -> Result<()> {
-    let row = sqlx::query("SELECT status FROM incidents WHERE id = $1").bind(id).fetch_optional(&mut *connection).await?;
+pub async fn change(
+    connection: &mut Connection,
+    id: i64,
+    change: &IncidentChange,
+    author: &ChangeAuthor,
+    now: i64,
+) -> Result<()> {
+    let row =
+        sqlx::query("SELECT status FROM incidents WHERE id = $1").bind(id).fetch_optional(&mut *connection).await?;
     let current: String = row.ok_or(StorageError::NotFound)?.try_get("status")?;
     let current = IncidentStatus::parse(&current).ok_or_else(|| StorageError::Corrupt(format!("status {current}")))?;
     if let Some(next) = change.to_status {
         if !current.may_become(next) {
-            return Err(StorageError::Conflict(format!("an incident that is {} cannot become {}", current.as_str(), next.as_str())));
+            return Err(StorageError::Conflict(format!(
+                "an incident that is {} cannot become {}",
+                current.as_str(),
+                next.as_str()
+            )));
         }
         sqlx::query("UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(next.as_str())
@@ -193,7 +208,13 @@ pub async fn change(connection: &mut Connection, id: i64, change: &IncidentChang
         "referred_to": change.referred_to,
         "note": change.note,
     });
-    audit::record(connection, author, Change { action: "incident.change", entity: "incident", entity_id: id.to_string(), details: details.clone() }, now).await?;
+    audit::record(
+        connection,
+        author,
+        Change { action: "incident.change", entity: "incident", entity_id: id.to_string(), details: details.clone() },
+        now,
+    )
+    .await?;
     let mut payload = details;
     payload["by"] = serde_json::json!(author.user_id);
     ledger::append(connection, now, "incident.change", &format!("incident:{id}"), &payload).await?;

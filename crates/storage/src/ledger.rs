@@ -25,22 +25,30 @@ fn entry_from(row: &AnyRow) -> Result<Entry> {
 
 const COLUMNS: &str = "seq, at, kind, subject, payload, previous_hash, hash";
 
-pub async fn append(connection: &mut Connection, at: i64, kind: &str, subject: &str, payload: &serde_json::Value) -> Result<Entry> {
+pub async fn append(
+    connection: &mut Connection,
+    at: i64,
+    kind: &str,
+    subject: &str,
+    payload: &serde_json::Value,
+) -> Result<Entry> {
     let last = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM ledger ORDER BY seq DESC LIMIT 1")))
         .fetch_optional(&mut *connection)
         .await?;
     let last = last.as_ref().map(entry_from).transpose()?;
     let entry = Entry::new(last.as_ref(), at, kind, subject, &payload.to_string());
-    sqlx::query("INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(entry.seq)
-        .bind(entry.at)
-        .bind(entry.kind.clone())
-        .bind(entry.subject.clone())
-        .bind(entry.payload.clone())
-        .bind(entry.previous_hash.clone())
-        .bind(entry.hash.clone())
-        .execute(&mut *connection)
-        .await?;
+    sqlx::query(
+        "INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(entry.seq)
+    .bind(entry.at)
+    .bind(entry.kind.clone())
+    .bind(entry.subject.clone())
+    .bind(entry.payload.clone())
+    .bind(entry.previous_hash.clone())
+    .bind(entry.hash.clone())
+    .execute(&mut *connection)
+    .await?;
     Ok(entry)
 }
 
@@ -65,10 +73,12 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
     let mut verifier = ChainVerifier::default();
     let mut after = 0i64;
     loop {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM ledger WHERE seq > $1 ORDER BY seq LIMIT 5000")))
-            .bind(after)
-            .fetch_all(pool)
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM ledger WHERE seq > $1 ORDER BY seq LIMIT 5000"
+        )))
+        .bind(after)
+        .fetch_all(pool)
+        .await?;
         if rows.is_empty() {
             break;
         }
@@ -80,7 +90,11 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
                 Err(broken) => Err(broken),
             };
             if let Err(broken) = outcome {
-                return Ok(Verification { checked: verifier.checked, head: verifier.head().to_string(), first_break: Some(broken) });
+                return Ok(Verification {
+                    checked: verifier.checked,
+                    head: verifier.head().to_string(),
+                    first_break: Some(broken),
+                });
             }
         }
     }
@@ -105,7 +119,11 @@ async fn check_record(pool: &AnyPool, entry: &Entry) -> Result<Result<(), ChainB
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(Err(altered())) };
-    let station = StationRef::parse(&format!("{}/{}", row.try_get::<i64, _>("constituency_no")?, row.try_get::<i64, _>("number")?));
+    let station = StationRef::parse(&format!(
+        "{}/{}",
+        row.try_get::<i64, _>("constituency_no")?,
+        row.try_get::<i64, _>("number")?
+    ));
     let Ok(station) = station else { return Ok(Err(altered())) };
     let form: String = row.try_get("form_code")?;
     let version = u32::try_from(row.try_get::<i64, _>("form_version")?).unwrap_or(0);

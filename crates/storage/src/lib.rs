@@ -16,9 +16,9 @@ pub mod people;
 pub mod photos;
 pub mod reference;
 pub mod sessions;
-pub mod submissions;
 mod sql;
 mod store;
+pub mod submissions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod writer;

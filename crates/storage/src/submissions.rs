@@ -91,8 +91,10 @@ fn row_from(row: &AnyRow) -> Result<SubmissionRow> {
 }
 
 async fn by_client_id(connection: &mut Connection, client_id: &str) -> Result<Option<SubmissionRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.client_id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(client_id.to_string()).fetch_optional(&mut *connection).await?;
+    let sql =
+        format!("SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.client_id = $1");
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(client_id.to_string()).fetch_optional(&mut *connection).await?;
     row.as_ref().map(row_from).transpose()
 }
 
@@ -162,7 +164,13 @@ pub async fn store(connection: &mut Connection, new: &NewSubmission) -> Result<S
     }
     let author = ChangeAuthor { user_id: new.observer_id, channel: new.channel };
     let details = serde_json::json!({ "form": new.form_code, "station": new.station.label });
-    audit::record(connection, &author, Change { action: "submission.create", entity: "submission", entity_id: id.to_string(), details }, new.server_time).await?;
+    audit::record(
+        connection,
+        &author,
+        Change { action: "submission.create", entity: "submission", entity_id: id.to_string(), details },
+        new.server_time,
+    )
+    .await?;
     let payload = serde_json::json!({
         "client_id": new.client_id,
         "content_hash": new.content_hash,
@@ -208,7 +216,8 @@ async fn record_coverage(connection: &mut Connection, new: &NewSubmission) -> Re
 /// Turnout forms carry the reporting time (TA), the observer's count (TB) and the
 /// commission's figure (TD). The latest report per station and time counts.
 async fn record_turnout(connection: &mut Connection, new: &NewSubmission) -> Result<()> {
-    let (Some(Answer::Choice(slot)), Some(Answer::Integer(counted))) = (new.answers.get("TA"), new.answers.get("TB")) else {
+    let (Some(Answer::Choice(slot)), Some(Answer::Integer(counted))) = (new.answers.get("TA"), new.answers.get("TB"))
+    else {
         return Ok(());
     };
     let announced = match new.answers.get("TD") {

@@ -15,6 +15,10 @@ use crate::{api, pages};
 
 const STYLESHEET: &str = include_str!("../static/app.css");
 const COVERAGE_SCRIPT: &str = include_str!("../static/coverage.js");
+const OBSERVER_SCRIPT: &str = include_str!("../static/observe.js");
+const SERVICE_WORKER: &str = include_str!("../static/sw.js");
+const MANIFEST: &str = include_str!("../static/manifest.webmanifest");
+const ICON: &str = include_str!("../static/icon.svg");
 
 /// No inline scripts or styles from elsewhere; pages cannot be framed (clickjacking).
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
@@ -28,6 +32,13 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .route("/static/coverage.js", get(|| async { javascript(COVERAGE_SCRIPT) }))
+        .route("/static/observe.js", get(|| async { javascript(OBSERVER_SCRIPT) }))
+        .route("/sw.js", get(|| async { javascript(SERVICE_WORKER) }))
+        .route(
+            "/manifest.webmanifest",
+            get(|| async { ([(header::CONTENT_TYPE, "application/manifest+json")], MANIFEST) }),
+        )
+        .route("/static/icon.svg", get(|| async { ([(header::CONTENT_TYPE, "image/svg+xml")], ICON) }))
         .layer(axum::middleware::from_fn(same_origin_guard))
         .layer(DefaultBodyLimit::max(max_upload))
         .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))

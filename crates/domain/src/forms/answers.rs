@@ -92,14 +92,24 @@ pub enum AnswerProblem {
     NotYesNo,
     NotInteger,
     NotNumber,
-    OutOfRange { min: f64, max: f64 },
-    UnknownChoice { allowed: Vec<u8> },
-    TooLong { max: usize },
+    OutOfRange {
+        min: f64,
+        max: f64,
+    },
+    UnknownChoice {
+        allowed: Vec<u8>,
+    },
+    TooLong {
+        max: usize,
+    },
     NotText,
     BadTime,
     NotAPhoto,
     /// A cross-field check does not hold; the message explains it.
-    CheckFailed { rule: String, message: Localized },
+    CheckFailed {
+        rule: String,
+        message: Localized,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -173,7 +183,10 @@ fn parse_answer(question: &Question, raw: &Json) -> Result<Option<Answer>, Answe
         QuestionKind::Time => {
             let text = raw.as_str().ok_or(AnswerProblem::BadTime)?.trim();
             let valid = text.split_once(':').is_some_and(|(h, m)| {
-                h.len() <= 2 && m.len() == 2 && h.parse::<u8>().is_ok_and(|h| h < 24) && m.parse::<u8>().is_ok_and(|m| m < 60)
+                h.len() <= 2
+                    && m.len() == 2
+                    && h.parse::<u8>().is_ok_and(|h| h < 24)
+                    && m.parse::<u8>().is_ok_and(|m| m < 60)
             });
             if !valid {
                 return Err(AnswerProblem::BadTime);
@@ -220,7 +233,11 @@ pub fn validate(form: &FormDefinition, raw: &serde_json::Map<String, Json>) -> R
     }
     for question in form.questions() {
         let failed_already = errors.iter().any(|e| e.question == question.code);
-        if question.required && !hidden.contains(&question.code) && !answers.0.contains_key(&question.code) && !failed_already {
+        if question.required
+            && !hidden.contains(&question.code)
+            && !answers.0.contains_key(&question.code)
+            && !failed_already
+        {
             errors.push(FieldError { question: question.code.clone(), problem: AnswerProblem::Required });
         }
     }

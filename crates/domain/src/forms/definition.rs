@@ -68,11 +68,23 @@ pub struct Choice {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QuestionKind {
     YesNo,
-    Integer { min: i64, max: i64 },
-    Decimal { min: f64, max: f64 },
-    SingleChoice { options: Vec<Choice> },
-    MultipleChoice { options: Vec<Choice> },
-    Text { max_length: usize },
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Decimal {
+        min: f64,
+        max: f64,
+    },
+    SingleChoice {
+        options: Vec<Choice>,
+    },
+    MultipleChoice {
+        options: Vec<Choice>,
+    },
+    Text {
+        max_length: usize,
+    },
     /// "HH:MM", Baku time.
     Time,
     /// The SHA-256 of an uploaded photo.
@@ -196,7 +208,8 @@ impl FormDefinition {
             if question.label.az.trim().is_empty() {
                 return Err(DefinitionError::MissingLabel(question.code.clone()));
             }
-            let bad = |problem: &str| DefinitionError::BadQuestion { code: question.code.clone(), problem: problem.into() };
+            let bad =
+                |problem: &str| DefinitionError::BadQuestion { code: question.code.clone(), problem: problem.into() };
             match &question.kind {
                 QuestionKind::Integer { min, max } if min > max => return Err(bad("min is above max")),
                 QuestionKind::Decimal { min, max } if min > max => return Err(bad("min is above max")),
@@ -205,7 +218,10 @@ impl FormDefinition {
                     // Several choices are typed as one run of digits in SMS ("AB 135"), so
                     // their options are single digits; a single choice may go to 99.
                     let highest = if matches!(question.kind, QuestionKind::MultipleChoice { .. }) { 9 } else { 99 };
-                    if options.is_empty() || values.len() != options.len() || values.iter().any(|v| !(1..=highest).contains(v)) {
+                    if options.is_empty()
+                        || values.len() != options.len()
+                        || values.iter().any(|v| !(1..=highest).contains(v))
+                    {
                         return Err(bad(&format!("options must be numbered 1–{highest}, each once")));
                     }
                 }
@@ -221,16 +237,16 @@ impl FormDefinition {
             .filter_map(|q| q.show_if.as_ref().map(|e| (format!("show_if of {}", q.code), e)))
             .chain(self.checks.iter().enumerate().map(|(i, c)| (format!("check {}", i + 1), &c.rule)));
         for (place, text) in places {
-            let expression =
-                Expr::parse(text).map_err(|e| DefinitionError::BadExpression { place: place.clone(), problem: e.to_string() })?;
+            let expression = Expr::parse(text)
+                .map_err(|e| DefinitionError::BadExpression { place: place.clone(), problem: e.to_string() })?;
             if let Some(unknown) = expression.codes().into_iter().find(|c| !codes.contains(c)) {
                 return Err(DefinitionError::BadExpression { place, problem: format!("no question {unknown}") });
             }
         }
-        if let Some(due) = &self.due {
-            if !valid_time(&due.from) || !valid_time(&due.until) {
-                return Err(DefinitionError::BadQuestion { code: "due".into(), problem: "times are written HH:MM".into() });
-            }
+        if let Some(due) = &self.due
+            && (!valid_time(&due.from) || !valid_time(&due.until))
+        {
+            return Err(DefinitionError::BadQuestion { code: "due".into(), problem: "times are written HH:MM".into() });
         }
         Ok(())
     }

@@ -86,7 +86,9 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
                 i += 1;
             }
             let literal: String = chars[start..i].iter().collect();
-            let number = literal.parse().map_err(|_| ParseError { position: start, message: format!("bad number {literal}") })?;
+            let number = literal
+                .parse()
+                .map_err(|_| ParseError { position: start, message: format!("bad number {literal}") })?;
             tokens.push((start, Token::Number(number)));
         } else if c.is_ascii_alphabetic() || c == '_' {
             let start = i;
@@ -96,9 +98,10 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
             tokens.push((start, Token::Word(chars[start..i].iter().collect())));
         } else {
             let two: String = chars[i..chars.len().min(i + 2)].iter().collect();
-            let symbol = ["==", "!=", "<=", ">="].into_iter().find(|s| *s == two).or_else(|| {
-                ["<", ">", "+", "-", "(", ")", ","].into_iter().find(|s| s.starts_with(c))
-            });
+            let symbol = ["==", "!=", "<=", ">="]
+                .into_iter()
+                .find(|s| *s == two)
+                .or_else(|| ["<", ">", "+", "-", "(", ")", ","].into_iter().find(|s| s.starts_with(c)));
             match symbol {
                 Some(symbol) => {
                     tokens.push((i, Token::Symbol(symbol)));
@@ -368,7 +371,13 @@ mod tests {
     }
 
     fn answers() -> Map {
-        Map([("PB", Value::Number(1000.0)), ("PC", Value::Number(700.0)), ("PE", Value::Number(300.0)), ("OA", Value::Bool(false))].into())
+        Map([
+            ("PB", Value::Number(1000.0)),
+            ("PC", Value::Number(700.0)),
+            ("PE", Value::Number(300.0)),
+            ("OA", Value::Bool(false)),
+        ]
+        .into())
     }
 
     #[test]

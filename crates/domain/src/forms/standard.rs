@@ -42,7 +42,12 @@ mod tests {
         assert_eq!(codes.len(), 6);
         for form in &forms {
             for question in form.questions() {
-                assert!(!question.label.en.is_empty() && !question.label.ru.is_empty(), "{} {}", form.code, question.code);
+                assert!(
+                    !question.label.en.is_empty() && !question.label.ru.is_empty(),
+                    "{} {}",
+                    form.code,
+                    question.code
+                );
             }
         }
     }
@@ -50,7 +55,8 @@ mod tests {
     #[test]
     fn skip_logic_requires_a_follow_up_only_when_it_is_shown() {
         let opening = form("OP");
-        let base = json!({"OA": "07:05", "OB": true, "OC": true, "OF": true, "OG": true, "OH": true, "OI": false, "OK": true});
+        let base =
+            json!({"OA": "07:05", "OB": true, "OC": true, "OF": true, "OG": true, "OH": true, "OI": false, "OK": true});
         assert!(validate(&opening, &answers(base.clone())).is_ok());
         let mut late = base.clone();
         late["OK"] = json!(false);
@@ -92,8 +98,7 @@ mod tests {
     #[test]
     fn values_are_checked_against_their_questions() {
         let turnout = form("TC");
-        let errors =
-            validate(&turnout, &answers(json!({"TA": 9, "TB": -3, "TC": "maybe", "ZZ": 1}))).unwrap_err();
+        let errors = validate(&turnout, &answers(json!({"TA": 9, "TB": -3, "TC": "maybe", "ZZ": 1}))).unwrap_err();
         let found: Vec<(&str, &AnswerProblem)> = errors.iter().map(|e| (e.question.as_str(), &e.problem)).collect();
         assert!(found.contains(&("ZZ", &AnswerProblem::UnknownQuestion)));
         assert!(found.contains(&("TA", &AnswerProblem::UnknownChoice { allowed: vec![1, 2, 3, 4, 5] })));

@@ -12,8 +12,12 @@ async fn the_openapi_document_matches_its_snapshot_and_is_what_the_server_serves
     }
     let snapshot =
         std::fs::read_to_string(SNAPSHOT).expect("snapshot exists; run with UPDATE_SNAPSHOTS=1 to create it");
-    if let Some((line, (now, before))) = generated.lines().zip(snapshot.lines()).enumerate().find(|(_, (a, b))| a != b) {
-        panic!("the API changed at line {}: {now:?} was {before:?}; review it, then run with UPDATE_SNAPSHOTS=1", line + 1);
+    if let Some((line, (now, before))) = generated.lines().zip(snapshot.lines()).enumerate().find(|(_, (a, b))| a != b)
+    {
+        panic!(
+            "the API changed at line {}: {now:?} was {before:?}; review it, then run with UPDATE_SNAPSHOTS=1",
+            line + 1
+        );
     }
     assert_eq!(generated.lines().count(), snapshot.lines().count(), "the API changed: run with UPDATE_SNAPSHOTS=1");
 

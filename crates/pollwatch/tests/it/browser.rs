@@ -32,3 +32,77 @@ async fn a_coordinator_signs_in_on_a_phone_and_finds_an_observer() {
     }
     browser.quit().await;
 }
+
+/// The offline promise, end to end: an observer fills the opening checklist with the server
+/// unreachable, closes the browser, opens it again (still unreachable), and when the server
+/// is back the report arrives exactly once — and the coordinator's dashboard, open in
+/// another browser, shows it without a reload.
+#[tokio::test]
+async fn an_offline_report_survives_a_browser_restart_and_arrives_once() {
+    let mut app = spawn_app().await;
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    phone.go(&app.url("/login?next=/observe")).await;
+    phone.type_into("#username", "observer").await;
+    phone.type_into("#password", DEMO_PASSWORD).await;
+    phone.click("button[type=submit]").await;
+    phone.wait_for("#observe[data-ready='1']", 10).await;
+    // A second load, so that the service worker controls the page and has its copy.
+    phone.go(&app.url("/observe")).await;
+    phone.wait_for("#observe[data-ready='1']", 10).await;
+    for _ in 0..100 {
+        if phone.execute("return !!navigator.serviceWorker.controller").await == serde_json::Value::Bool(true) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    app.stop().await;
+    phone.click("button[data-form='OP']").await;
+    phone.wait_for("#report-form", 5).await;
+    phone.execute("document.getElementById('q-OA').value = '07:04'; document.getElementById('q-OA').dispatchEvent(new Event('input', {bubbles: true}));").await;
+    for (code, answer) in
+        [("OB", "yes"), ("OC", "yes"), ("OF", "yes"), ("OG", "yes"), ("OH", "yes"), ("OI", "no"), ("OK", "yes")]
+    {
+        phone.click(&format!("input[name='{code}'][value='{answer}']")).await;
+    }
+    // Skip logic: the "who were they" question stays hidden when nobody unauthorised was there.
+    assert_eq!(
+        phone.execute("return document.querySelector(\"[data-question='OJ']\").hidden").await,
+        serde_json::Value::Bool(true)
+    );
+    phone.click("#report-form button[type=submit]").await;
+    phone.wait_for("#saved", 5).await;
+    phone.wait_for("#queued-count[data-count='1']", 10).await;
+
+    let profile = phone.close().await;
+    let Some(phone) = Browser::start_with_profile(390, 844, profile).await else { return };
+    phone.go(&app.url("/observe")).await;
+    phone.wait_for("#observe[data-ready='1']", 10).await;
+    phone.wait_for("#queued-count[data-count='1']", 10).await;
+
+    app.restart().await;
+    let Some(desk) = Browser::start(1280, 900).await else { return };
+    desk.go(&app.url("/login?next=/coverage")).await;
+    desk.type_into("#username", "coordinator").await;
+    desk.type_into("#password", DEMO_PASSWORD).await;
+    desk.click("button[type=submit]").await;
+    desk.wait_for("body[data-live='1']", 10).await;
+    desk.wait_for("td[data-form='OP'][data-constituency='17']", 5).await;
+    assert_eq!(desk.wait_for_text("td[data-form='OP'][data-constituency='17']", "0").await, "0");
+
+    // The phone notices the server is back on its next attempt (every few seconds).
+    phone.wait_for("#queued-count[data-count='0']", 30).await;
+    phone.wait_for("li.report[data-state='sent']", 5).await;
+    desk.wait_for_text("td[data-form='OP'][data-constituency='17']", "1").await;
+    assert!(
+        desk.execute("return document.body.getAttribute('data-refreshed')").await.is_string(),
+        "refreshed in place, not reloaded"
+    );
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1, "exactly once");
+    if let Ok(dir) = std::env::var("POLLWATCH_SCREENSHOTS") {
+        phone.screenshot(&std::path::Path::new(&dir).join("observer-sent.png")).await;
+        desk.screenshot(&std::path::Path::new(&dir).join("coverage.png")).await;
+    }
+    phone.quit().await;
+    desk.quit().await;
+}

@@ -16,6 +16,9 @@ pub struct TestApp {
     pub address: String,
     pub store: Store,
     _data: TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    database: Option<PathBuf>,
 }
 
 /// The demo election written once per test run into a template file; each test gets a copy.
@@ -54,7 +57,9 @@ pub async fn spawn_app() -> TestApp {
     let path = data.path().join("pollwatch.db");
     std::fs::copy(source, &path).expect("copy template");
     let store = Store::open(&path.to_string_lossy()).await.expect("open store");
-    spawn_on(store, data).await
+    let mut app = spawn_on(store, data).await;
+    app.database = Some(path);
+    app
 }
 
 /// Starts pollwatch on an empty database.
@@ -67,8 +72,11 @@ pub async fn spawn_empty_app() -> TestApp {
 pub async fn spawn_on(store: Store, data: TempDir) -> TestApp {
     let application = Application::build(store.clone(), &settings()).await.expect("build app");
     let address = format!("http://{}", application.address());
-    tokio::spawn(application.run_until_stopped());
-    TestApp { address, store, _data: data }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(application.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp { address, store, _data: data, stop: Some(stop), server: Some(server), database: None }
 }
 
 pub fn browser() -> Client {
@@ -83,6 +91,30 @@ pub fn csrf_in(html: &str) -> String {
 }
 
 impl TestApp {
+    /// Stops the server (as a crash or a lost connection looks to a phone).
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
+        }
+    }
+
+    /// Starts the server again on the same address and database file.
+    pub async fn restart(&mut self) {
+        let path = self.database.clone().expect("a file-backed app");
+        self.store = Store::open(&path.to_string_lossy()).await.expect("reopen store");
+        let mut settings = settings();
+        settings.bind = self.address.trim_start_matches("http://").parse().expect("address");
+        let application = Application::build(self.store.clone(), &settings).await.expect("rebind");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        self.server = Some(tokio::spawn(application.run_until(async move {
+            let _ = stopped.await;
+        })));
+        self.stop = Some(stop);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

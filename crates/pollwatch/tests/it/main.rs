@@ -8,7 +8,7 @@ mod browser;
 mod helpers;
 mod imports;
 mod people;
-mod reporting;
 mod postgres;
+mod reporting;
 mod sessions;
 mod webdriver;

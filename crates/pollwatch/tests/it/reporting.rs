@@ -55,8 +55,12 @@ async fn problems_come_back_per_question_in_the_observers_language() {
     report["answers"]["OA"] = json!("7 o'clock");
     let (status, body) = post(&app, &observer, "/api/v1/submissions", &report).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<(&str, &str)> =
-        body["fields"].as_array().unwrap().iter().map(|f| (f["question"].as_str().unwrap(), f["problem"].as_str().unwrap())).collect();
+    let fields: Vec<(&str, &str)> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["question"].as_str().unwrap(), f["problem"].as_str().unwrap()))
+        .collect();
     assert_eq!(fields, vec![("OA", "bad_time"), ("OL", "required")]);
     assert!(body["fields"][0]["message"].as_str().unwrap().contains("SS:DD"), "Azerbaijani by default: {body}");
 
@@ -71,7 +75,8 @@ async fn a_protocol_with_broken_arithmetic_is_refused_with_the_rule_explained() 
     let observer = app.login("observer", DEMO_PASSWORD).await;
     let mut figures = json!({"PA": 1500, "PB": 1200, "PC": 900, "PD": 40, "PE": 250, "PF": 40, "PG": 900, "PH": 20, "PI": 920,
         "C1": 700, "C2": 50, "C3": 40, "C4": 30, "C5": 40, "C6": 30, "C7": 30});
-    let report = |answers: &Value| json!({"id": "protocol-17-1-aaaa", "form": "PR", "station": "17/1", "answers": answers});
+    let report =
+        |answers: &Value| json!({"id": "protocol-17-1-aaaa", "form": "PR", "station": "17/1", "answers": answers});
     let (status, body) = post(&app, &observer, "/api/v1/submissions", &report(&figures)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["fields"][0]["problem"], "check_failed");
@@ -133,7 +138,11 @@ async fn coverage_counts_stations_and_the_missing_list_names_who_to_call() {
 
     let analyst = app.login("analyst", DEMO_PASSWORD).await;
     assert_eq!(app.get(&analyst, "/api/v1/coverage").await.status(), 200);
-    assert_eq!(app.get(&analyst, "/api/v1/coverage/missing?form=OP").await.status(), 403, "names and phones are not for analysts");
+    assert_eq!(
+        app.get(&analyst, "/api/v1/coverage/missing?form=OP").await.status(),
+        403,
+        "names and phones are not for analysts"
+    );
     assert_eq!(app.get(&observer, "/api/v1/coverage").await.status(), 403);
 }
 
@@ -167,9 +176,14 @@ async fn incidents_move_through_the_workflow_with_history() {
     let id = queue["items"][0]["id"].as_i64().unwrap();
     assert_eq!(queue["items"][0]["severity"], 4);
 
-    let (status, body) = post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &json!({"status": "verified"})).await;
+    let (status, body) =
+        post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &json!({"status": "verified"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "verification needs triage first: {body}");
-    for (status_name, extra) in [("triaged", json!({})), ("verified", json!({"note": "Confirmed by a second observer"})), ("referred", json!({"referred_to": "17 saylı DSK"}))] {
+    for (status_name, extra) in [
+        ("triaged", json!({})),
+        ("verified", json!({"note": "Confirmed by a second observer"})),
+        ("referred", json!({"referred_to": "17 saylı DSK"})),
+    ] {
         let mut change = extra.clone();
         change["status"] = json!(status_name);
         let (status, body) = post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &change).await;
@@ -193,8 +207,14 @@ async fn incidents_move_through_the_workflow_with_history() {
 
 /// The username of a coordinator who does not coordinate constituency 17.
 async fn other_coordinator(app: &TestApp) -> String {
-    let filter = storage::people::PeopleFilter { role: Some(domain::roles::Role::Coordinator), page: 1, per_page: 100, ..Default::default() };
-    let coordinators = storage::people::list(app.store.reads(), &domain::access::PeopleScope::Everyone, &filter).await.unwrap();
+    let filter = storage::people::PeopleFilter {
+        role: Some(domain::roles::Role::Coordinator),
+        page: 1,
+        per_page: 100,
+        ..Default::default()
+    };
+    let coordinators =
+        storage::people::list(app.store.reads(), &domain::access::PeopleScope::Everyone, &filter).await.unwrap();
     for person in coordinators.items {
         let facts = storage::people::facts(app.store.reads(), person.id).await.unwrap().unwrap();
         if !facts.constituencies.iter().any(|c| c.get() == 17) {
@@ -209,12 +229,23 @@ async fn two_observers_who_disagree_are_flagged_and_a_coordinator_resolves_it() 
     let app = spawn_app().await;
     let admin = app.login("admin", DEMO_PASSWORD).await;
     let created = app
-        .post_form(&admin, "/people", &[("full_name", "İkinci Müşahidəçi"), ("username", "second.observer"), ("role", "observer"), ("organisation", "NHMT"), ("stations", "17/1")])
+        .post_form(
+            &admin,
+            "/people",
+            &[
+                ("full_name", "İkinci Müşahidəçi"),
+                ("username", "second.observer"),
+                ("role", "observer"),
+                ("organisation", "NHMT"),
+                ("stations", "17/1"),
+            ],
+        )
         .await
         .text()
         .await
         .unwrap();
-    let password = created.split("id=\"issued-password\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+    let password =
+        created.split("id=\"issued-password\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
     let first = app.login("observer", DEMO_PASSWORD).await;
     let second = app.login("second.observer", &password).await;
     post(&app, &first, "/api/v1/submissions", &opening("disagree-first-01", "17/1")).await;
@@ -229,7 +260,8 @@ async fn two_observers_who_disagree_are_flagged_and_a_coordinator_resolves_it() 
     assert_eq!(conflict["question_code"], "OF");
     assert_eq!((conflict["answer_a"].clone(), conflict["answer_b"].clone()), (json!(true), json!(false)));
     let id = conflict["id"].as_i64().unwrap();
-    let (status, _) = post(&app, &coordinator, &format!("/api/v1/conflicts/{id}/resolve"), &json!({"value": false})).await;
+    let (status, _) =
+        post(&app, &coordinator, &format!("/api/v1/conflicts/{id}/resolve"), &json!({"value": false})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let open: Value = app.get(&coordinator, "/api/v1/conflicts").await.json().await.unwrap();
     assert!(open.as_array().unwrap().is_empty());
@@ -253,14 +285,17 @@ async fn the_hash_chain_detects_a_tampered_row() {
     assert_eq!(verified.head, head["hash"].as_str().unwrap());
 
     // Someone edits the second report in the database behind pollwatch's back.
-    let second = storage::submissions::of_observer(app.store.reads(), app.user_id("observer").await, 10).await.unwrap()[1].id;
+    let second =
+        storage::submissions::of_observer(app.store.reads(), app.user_id("observer").await, 10).await.unwrap()[1].id;
     app.store
         .write(move |c| {
             Box::pin(async move {
-                sqlx::query("UPDATE submissions SET answers = replace(answers, '\"OB\":true', '\"OB\":false') WHERE id = $1")
-                    .bind(second)
-                    .execute(&mut *c)
-                    .await?;
+                sqlx::query(
+                    "UPDATE submissions SET answers = replace(answers, '\"OB\":true', '\"OB\":false') WHERE id = $1",
+                )
+                .bind(second)
+                .execute(&mut *c)
+                .await?;
                 Ok(())
             })
         })
@@ -279,10 +314,17 @@ async fn photos_are_checked_and_served_without_metadata_beyond_coordinators() {
     jpeg.extend(b"Exif\0\0GPS!!");
     jpeg.extend([0xFF, 0xDA, 0x00, 0x02, 0x01, 0xFF, 0xD9]);
     let csrf = app.csrf(&observer).await;
-    let response = observer.post(app.url("/api/v1/photos")).header("x-csrf-token", &csrf).body(jpeg.clone()).send().await.unwrap();
+    let response =
+        observer.post(app.url("/api/v1/photos")).header("x-csrf-token", &csrf).body(jpeg.clone()).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     let sha256 = response.json::<Value>().await.unwrap()["sha256"].as_str().unwrap().to_string();
-    let refused = observer.post(app.url("/api/v1/photos")).header("x-csrf-token", &csrf).body("not a photo").send().await.unwrap();
+    let refused = observer
+        .post(app.url("/api/v1/photos"))
+        .header("x-csrf-token", &csrf)
+        .body("not a photo")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let report = json!({"id": "incident-photo-001", "form": "IN", "station": "17/1",

@@ -17,6 +17,13 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium with a phone-sized window, or `None` when
     /// POLLWATCH_SKIP_BROWSER is set. Without either, a missing browser fails the test.
     pub async fn start(width: u32, height: u32) -> Option<Browser> {
+        let profile = tempfile::tempdir().expect("profile dir");
+        Browser::start_with_profile(width, height, profile).await
+    }
+
+    /// Starts a browser on an existing profile folder: closing and reopening the browser on
+    /// the same profile keeps its storage, as on a phone.
+    pub async fn start_with_profile(width: u32, height: u32, profile: tempfile::TempDir) -> Option<Browser> {
         let found = std::path::Path::new("/usr/bin/chromedriver").exists()
             && std::path::Path::new("/usr/bin/chromium").exists();
         if !found {
@@ -33,7 +40,6 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
-        let profile = tempfile::tempdir().expect("profile dir");
         let mut browser = Browser {
             driver,
             base: format!("http://127.0.0.1:{port}"),
@@ -146,10 +152,34 @@ impl Browser {
         std::fs::write(path, decode(data.as_str().unwrap_or_default())).expect("write screenshot");
     }
 
-    pub async fn quit(mut self) {
+    /// Runs JavaScript in the page and returns its result.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.call("POST", "/execute/sync", json!({ "script": script, "args": [] })).await
+    }
+
+    /// Waits (up to `seconds`) until an element matching `css` exists.
+    pub async fn wait_for(&self, css: &str, seconds: u64) {
+        for _ in 0..seconds * 20 {
+            if self.try_call("POST", "/element", json!({ "using": "css selector", "value": css })).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{css} never appeared");
+    }
+
+    /// Closes the browser and returns its profile, to start it again later.
+    pub async fn close(mut self) -> tempfile::TempDir {
         let _ = self.http.delete(self.base.clone()).send().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // Let Chromium finish writing its storage before the profile is reused.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        self._profile
+    }
+
+    pub async fn quit(self) {
+        let _ = self.close().await;
     }
 }
 

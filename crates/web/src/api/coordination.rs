@@ -26,7 +26,9 @@ use crate::state::AppState;
 pub fn aggregate_area(actor: &Actor) -> Result<Area, AppError> {
     match actor.role {
         Role::CoalitionAdmin | Role::Analyst => Ok(Area::All),
-        Role::Coordinator => Ok(Area::Constituencies(actor.constituencies.iter().map(|c| i64::from(c.get())).collect())),
+        Role::Coordinator => {
+            Ok(Area::Constituencies(actor.constituencies.iter().map(|c| i64::from(c.get())).collect()))
+        }
         _ => Err(AppError::Forbidden),
     }
 }
@@ -35,7 +37,9 @@ pub fn aggregate_area(actor: &Actor) -> Result<Area, AppError> {
 pub fn people_area(actor: &Actor) -> Result<Area, AppError> {
     match actor.role {
         Role::CoalitionAdmin => Ok(Area::All),
-        Role::Coordinator => Ok(Area::Constituencies(actor.constituencies.iter().map(|c| i64::from(c.get())).collect())),
+        Role::Coordinator => {
+            Ok(Area::Constituencies(actor.constituencies.iter().map(|c| i64::from(c.get())).collect()))
+        }
         _ => Err(AppError::Forbidden),
     }
 }
@@ -79,7 +83,11 @@ pub struct MissingQuery {
 #[utoipa::path(get, path = "/coverage/missing", tag = "coordination", params(MissingQuery),
     security(("token" = []), ("session" = [])),
     responses((status = 200, description = "Deployed stations without this form, with whom to call", body = Vec<Object>)))]
-pub async fn missing(State(state): State<AppState>, caller: Caller, Query(query): Query<MissingQuery>) -> AppResult<Json<Vec<MissingStation>>> {
+pub async fn missing(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<MissingQuery>,
+) -> AppResult<Json<Vec<MissingStation>>> {
     let area = people_area(caller.actor()?)?;
     let code = query.form.trim().to_ascii_uppercase();
     if state.forms.current(&code).is_none() {
@@ -92,7 +100,11 @@ pub async fn missing(State(state): State<AppState>, caller: Caller, Query(query)
     params(("number" = i64, Path)),
     security(("token" = []), ("session" = [])),
     responses((status = 200, description = "Each deployed station and the forms it has sent", body = Vec<Object>)))]
-pub async fn constituency_stations(State(state): State<AppState>, caller: Caller, Path(number): Path<i64>) -> AppResult<Json<Vec<StationStatus>>> {
+pub async fn constituency_stations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<i64>,
+) -> AppResult<Json<Vec<StationStatus>>> {
     let area = aggregate_area(caller.actor()?)?;
     if !within(&area, number) {
         return Err(AppError::NotFound);
@@ -104,7 +116,10 @@ pub async fn constituency_stations(State(state): State<AppState>, caller: Caller
 #[utoipa::path(get, path = "/events", tag = "coordination",
     security(("token" = []), ("session" = [])),
     responses((status = 200, description = "text/event-stream of `change` events", content_type = "text/event-stream")))]
-pub async fn events(State(state): State<AppState>, caller: Caller) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let area = aggregate_area(caller.actor()?)?;
     let receiver = state.live.subscribe();
     let stream = stream::unfold((receiver, area), |(mut receiver, area)| async move {
@@ -139,7 +154,9 @@ pub struct IncidentQuery {
 impl IncidentQuery {
     pub fn filter(&self) -> Result<IncidentFilter, AppError> {
         let status = match self.status.as_deref().filter(|s| !s.is_empty()) {
-            Some(text) => Some(IncidentStatus::parse(text).ok_or_else(|| AppError::BadRequest(format!("unknown status {text}")))?),
+            Some(text) => Some(
+                IncidentStatus::parse(text).ok_or_else(|| AppError::BadRequest(format!("unknown status {text}")))?,
+            ),
             None => None,
         };
         Ok(IncidentFilter {
@@ -165,7 +182,11 @@ pub struct IncidentPage {
 #[utoipa::path(get, path = "/incidents", tag = "coordination", params(IncidentQuery),
     security(("token" = []), ("session" = [])),
     responses((status = 200, body = IncidentPage), (status = 403, body = ErrorBody)))]
-pub async fn incident_list(State(state): State<AppState>, caller: Caller, Query(query): Query<IncidentQuery>) -> AppResult<Json<IncidentPage>> {
+pub async fn incident_list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<IncidentQuery>,
+) -> AppResult<Json<IncidentPage>> {
     let area = people_area(caller.actor()?)?;
     let page = incidents::list(state.store.reads(), &area, &query.filter()?).await?;
     Ok(Json(IncidentPage { items: page.items, total: page.total, page: page.page, per_page: page.per_page }))
@@ -192,13 +213,19 @@ pub async fn visible_incident(state: &AppState, actor: &Actor, id: i64) -> AppRe
 }
 
 pub fn next_statuses(incident: &IncidentRow) -> Vec<String> {
-    IncidentStatus::parse(&incident.status).map(|s| s.next().iter().map(|n| n.as_str().to_string()).collect()).unwrap_or_default()
+    IncidentStatus::parse(&incident.status)
+        .map(|s| s.next().iter().map(|n| n.as_str().to_string()).collect())
+        .unwrap_or_default()
 }
 
 #[utoipa::path(get, path = "/incidents/{id}", tag = "coordination", params(("id" = i64, Path)),
     security(("token" = []), ("session" = [])),
     responses((status = 200, body = IncidentView), (status = 404, body = ErrorBody)))]
-pub async fn incident(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<IncidentView>> {
+pub async fn incident(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<IncidentView>> {
     let incident = visible_incident(&state, caller.actor()?, id).await?;
     let history = incidents::history(state.store.reads(), id).await?;
     Ok(Json(IncidentView { next: next_statuses(&incident), incident, history }))
@@ -219,10 +246,13 @@ pub struct IncidentChangeRequest {
 /// Checks a requested change against the workflow rules and the caller's reach.
 pub fn incident_change(request: IncidentChangeRequest) -> Result<IncidentChange, AppError> {
     let to_status = match request.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(text) => Some(IncidentStatus::parse(text).ok_or_else(|| AppError::BadRequest(format!("unknown status {text}")))?),
+        Some(text) => {
+            Some(IncidentStatus::parse(text).ok_or_else(|| AppError::BadRequest(format!("unknown status {text}")))?)
+        }
         None => None,
     };
-    if to_status == Some(IncidentStatus::Referred) && request.referred_to.as_deref().is_none_or(|r| r.trim().is_empty()) {
+    if to_status == Some(IncidentStatus::Referred) && request.referred_to.as_deref().is_none_or(|r| r.trim().is_empty())
+    {
         return Err(AppError::BadRequest("say which commission it was referred to".into()));
     }
     Ok(IncidentChange {
@@ -251,7 +281,12 @@ pub async fn change_incident(
     Ok(Json(IncidentView { next: next_statuses(&incident), incident, history }))
 }
 
-pub async fn apply_incident_change(state: &AppState, caller: &Caller, incident: &IncidentRow, change: IncidentChange) -> AppResult<()> {
+pub async fn apply_incident_change(
+    state: &AppState,
+    caller: &Caller,
+    incident: &IncidentRow,
+    change: IncidentChange,
+) -> AppResult<()> {
     let author = caller.author();
     let now = now_millis();
     let id = incident.id;
@@ -268,7 +303,10 @@ pub async fn apply_incident_change(state: &AppState, caller: &Caller, incident: 
 #[utoipa::path(get, path = "/conflicts", tag = "coordination",
     security(("token" = []), ("session" = [])),
     responses((status = 200, description = "Open disagreements between observers, with both answers", body = Vec<Object>)))]
-pub async fn conflict_list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<conflicts::ConflictRow>>> {
+pub async fn conflict_list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Vec<conflicts::ConflictRow>>> {
     let area = people_area(caller.actor()?)?;
     Ok(Json(conflicts::open(state.store.reads(), &area).await?))
 }

@@ -27,7 +27,8 @@ use crate::state::AppState;
     responses((status = 200, description = "The current version of every form, as loaded (see forms/*.json)", body = Object)))]
 pub async fn forms(State(state): State<AppState>, caller: Caller) -> AppResult<Json<serde_json::Value>> {
     caller.actor()?;
-    let forms: Vec<_> = state.forms.all_current().iter().map(|f| serde_json::to_value(f.as_ref()).unwrap_or_default()).collect();
+    let forms: Vec<_> =
+        state.forms.all_current().iter().map(|f| serde_json::to_value(f.as_ref()).unwrap_or_default()).collect();
     Ok(Json(serde_json::Value::Array(forms)))
 }
 
@@ -95,7 +96,9 @@ pub fn intake_error(error: IntakeError, lang: Language) -> AppError {
     match error {
         IntakeError::BadId => AppError::BadRequest(t(lang, "intake-bad-id")),
         IntakeError::UnknownForm(code) => AppError::BadRequest(format!("{} {code}", t(lang, "intake-unknown-form"))),
-        IntakeError::BadStation(station) => AppError::BadRequest(format!("{}: {station}", t(lang, "intake-bad-station"))),
+        IntakeError::BadStation(station) => {
+            AppError::BadRequest(format!("{}: {station}", t(lang, "intake-bad-station")))
+        }
         IntakeError::StationNeeded => AppError::BadRequest(t(lang, "intake-station-needed")),
         IntakeError::NotDeployedThere => AppError::Forbidden,
         IntakeError::NotAnObserver => AppError::Forbidden,
@@ -124,7 +127,11 @@ pub fn intake_error(error: IntakeError, lang: Language) -> AppError {
         (status = 422, description = "Answers that need fixing, each with its question and message", body = ErrorBody),
         (status = 403, description = "Not deployed to this station, or not an observer", body = ErrorBody),
     ))]
-pub async fn submit(State(state): State<AppState>, caller: Caller, Json(request): Json<SubmissionRequest>) -> AppResult<Response> {
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(request): Json<SubmissionRequest>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let report = Report {
         client_id: request.id,

@@ -18,26 +18,30 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Re
     let area = people_area(caller.actor()?)?;
     let lang = caller.language;
     let open = conflicts::open(state.store.reads(), &area).await?;
-    Ok(page(&caller, &t(lang, "conflicts-title"), html! {
-        h1 { (t(lang, "conflicts-title")) }
-        p { (t(lang, "conflicts-help")) }
-        div.table-wrap { table #conflicts {
-            thead { tr { th { "№" } th { (t(lang, "conflict-question")) } th { (t(lang, "conflict-answers")) } th { } } }
-            tbody { @for c in &open { tr {
-                td { (c.station) }
-                td { code { (c.form_code) " " (c.question_code) } }
-                td { (c.observer_a.as_deref().unwrap_or("?")) ": " strong { (c.answer_a.to_string()) } br;
-                     (c.observer_b.as_deref().unwrap_or("?")) ": " strong { (c.answer_b.to_string()) } }
-                td { @for (side, value) in [("a", &c.answer_a), ("b", &c.answer_b)] {
-                    form method="post" action={ "/conflicts/" (c.id) } style="display:inline" {
-                        (csrf_field(&caller))
-                        input type="hidden" name="side" value=(side);
-                        button.secondary type="submit" { (t(lang, "conflict-keep")) " " (value.to_string()) }
-                    }
-                } }
-            } } }
-        } }
-    }))
+    Ok(page(
+        &caller,
+        &t(lang, "conflicts-title"),
+        html! {
+            h1 { (t(lang, "conflicts-title")) }
+            p { (t(lang, "conflicts-help")) }
+            div.table-wrap { table #conflicts {
+                thead { tr { th { "№" } th { (t(lang, "conflict-question")) } th { (t(lang, "conflict-answers")) } th { } } }
+                tbody { @for c in &open { tr {
+                    td { (c.station) }
+                    td { code { (c.form_code) " " (c.question_code) } }
+                    td { (c.observer_a.as_deref().unwrap_or("?")) ": " strong { (c.answer_a.to_string()) } br;
+                         (c.observer_b.as_deref().unwrap_or("?")) ": " strong { (c.answer_b.to_string()) } }
+                    td { @for (side, value) in [("a", &c.answer_a), ("b", &c.answer_b)] {
+                        form method="post" action={ "/conflicts/" (c.id) } style="display:inline" {
+                            (csrf_field(&caller))
+                            input type="hidden" name="side" value=(side);
+                            button.secondary type="submit" { (t(lang, "conflict-keep")) " " (value.to_string()) }
+                        }
+                    } }
+                } } }
+            } }
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -45,7 +49,12 @@ pub struct ResolveForm {
     side: String,
 }
 
-pub async fn resolve_form(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, CsrfForm(form): CsrfForm<ResolveForm>) -> AppResult<Response> {
+pub async fn resolve_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ResolveForm>,
+) -> AppResult<Response> {
     let conflict = conflicts::by_id(state.store.reads(), id).await?.ok_or(AppError::NotFound)?;
     let value = match form.side.as_str() {
         "a" => conflict.answer_a,

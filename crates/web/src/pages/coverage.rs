@@ -29,10 +29,20 @@ pub struct CoverageQuery {
 }
 
 fn checklist_codes(state: &AppState) -> Vec<(String, String)> {
-    state.forms.all_current().iter().filter(|f| f.kind != FormKind::Incident).map(|f| (f.code.clone(), f.title.az.clone())).collect()
+    state
+        .forms
+        .all_current()
+        .iter()
+        .filter(|f| f.kind != FormKind::Incident)
+        .map(|f| (f.code.clone(), f.title.az.clone()))
+        .collect()
 }
 
-pub async fn dashboard(State(state): State<AppState>, caller: Caller, Query(query): Query<CoverageQuery>) -> AppResult<Response> {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<CoverageQuery>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let area = aggregate_area(&actor)?;
     let lang = caller.language;
@@ -50,16 +60,27 @@ pub async fn dashboard(State(state): State<AppState>, caller: Caller, Query(quer
     if query.fragment.as_deref() == Some("1") {
         return Ok(Html(figures.into_string()).into_response());
     }
-    Ok(page(&caller, &t(lang, "coverage-title"), html! {
-        h1 { (t(lang, "coverage-title")) }
-        p.muted { (t(lang, "coverage-live")) " · " span #coverage-updated { (format_baku(storage::now_millis())) } }
-        div #coverage data-source="/coverage?fragment=1" { (figures) }
-        script src="/static/coverage.js" defer {}
-    }))
+    Ok(page(
+        &caller,
+        &t(lang, "coverage-title"),
+        html! {
+            h1 { (t(lang, "coverage-title")) }
+            p.muted { (t(lang, "coverage-live")) " · " span #coverage-updated { (format_baku(storage::now_millis())) } }
+            div #coverage data-source="/coverage?fragment=1" { (figures) }
+            script src="/static/coverage.js" defer {}
+        },
+    ))
 }
 
-fn figures(lang: Language, actor: &Actor, forms: &[(String, String)], rows: &[ConstituencyCoverage], turnout: &[TurnoutPoint]) -> Markup {
-    let totals: Vec<i64> = forms.iter().map(|(code, _)| rows.iter().map(|r| r.received.get(code).copied().unwrap_or(0)).sum()).collect();
+fn figures(
+    lang: Language,
+    actor: &Actor,
+    forms: &[(String, String)],
+    rows: &[ConstituencyCoverage],
+    turnout: &[TurnoutPoint],
+) -> Markup {
+    let totals: Vec<i64> =
+        forms.iter().map(|(code, _)| rows.iter().map(|r| r.received.get(code).copied().unwrap_or(0)).sum()).collect();
     let expected: i64 = rows.iter().map(|r| r.expected).sum();
     let may_call = people_area(actor).is_ok();
     html! {
@@ -102,30 +123,38 @@ fn percent(part: i64, whole: i64) -> String {
     if whole <= 0 { "—".into() } else { format!("{:.1}%", part as f64 * 100.0 / whole as f64) }
 }
 
-pub async fn constituency(State(state): State<AppState>, caller: Caller, Path(number_text): Path<i64>) -> AppResult<Response> {
+pub async fn constituency(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number_text): Path<i64>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let area = aggregate_area(&actor)?;
-    if let storage::coverage::Area::Constituencies(numbers) = &area {
-        if !numbers.contains(&number_text) {
-            return Err(AppError::NotFound);
-        }
+    if let storage::coverage::Area::Constituencies(numbers) = &area
+        && !numbers.contains(&number_text)
+    {
+        return Err(AppError::NotFound);
     }
     let lang = caller.language;
     let stations = coverage::stations_of(state.store.reads(), number_text).await?;
     let forms = checklist_codes(&state);
-    Ok(page(&caller, &t(lang, "coverage-title"), html! {
-        h1 { (t(lang, "constituency")) " " (number_text) }
-        div.table-wrap { table {
-            thead { tr { th { "№" } th.num { (t(lang, "coverage-observers")) } @for (code, _) in &forms { th { (code) } } } }
-            tbody { @for station in &stations { tr {
-                td { (station.station) }
-                td.num { (station.observers) }
-                @for (code, _) in &forms {
-                    td { @if let Some(at) = station.last.get(code) { span.tag.yes { (format_baku(*at).split(' ').nth(1).unwrap_or("")) } } @else { span.tag { "—" } } }
-                }
-            } } }
-        } }
-    }))
+    Ok(page(
+        &caller,
+        &t(lang, "coverage-title"),
+        html! {
+            h1 { (t(lang, "constituency")) " " (number_text) }
+            div.table-wrap { table {
+                thead { tr { th { "№" } th.num { (t(lang, "coverage-observers")) } @for (code, _) in &forms { th { (code) } } } }
+                tbody { @for station in &stations { tr {
+                    td { (station.station) }
+                    td.num { (station.observers) }
+                    @for (code, _) in &forms {
+                        td { @if let Some(at) = station.last.get(code) { span.tag.yes { (format_baku(*at).split(' ').nth(1).unwrap_or("")) } } @else { span.tag { "—" } } }
+                    }
+                } } }
+            } }
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -133,23 +162,31 @@ pub struct MissingQuery {
     form: String,
 }
 
-pub async fn missing(State(state): State<AppState>, caller: Caller, Query(query): Query<MissingQuery>) -> AppResult<Response> {
+pub async fn missing(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<MissingQuery>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let area = people_area(&actor)?;
     let lang = caller.language;
     let form = state.forms.current(&query.form.to_ascii_uppercase()).ok_or(AppError::NotFound)?;
     let rows = coverage::missing(state.store.reads(), &area, &form.code).await?;
-    Ok(page(&caller, &t(lang, "coverage-missing"), html! {
-        h1 { (t(lang, "coverage-missing")) ": " (form.title.get(lang)) }
-        @if let Some(due) = &form.due { p.muted { (t(lang, "coverage-due")) " " (due.until) } }
-        p { (t(lang, "total")) ": " (rows.len()) }
-        div.table-wrap { table #missing {
-            thead { tr { th { "№" } th { (t(lang, "field-full-name")) } th { (t(lang, "field-phone")) } } }
-            tbody { @for row in &rows { tr {
-                td { (row.station) }
-                td { a href={ "/people/" (row.observer_id) } { (row.observer_name) } }
-                td { @if let Some(phone) = &row.observer_phone { a href={ "tel:" (phone) } { (phone) } } }
-            } } }
-        } }
-    }))
+    Ok(page(
+        &caller,
+        &t(lang, "coverage-missing"),
+        html! {
+            h1 { (t(lang, "coverage-missing")) ": " (form.title.get(lang)) }
+            @if let Some(due) = &form.due { p.muted { (t(lang, "coverage-due")) " " (due.until) } }
+            p { (t(lang, "total")) ": " (rows.len()) }
+            div.table-wrap { table #missing {
+                thead { tr { th { "№" } th { (t(lang, "field-full-name")) } th { (t(lang, "field-phone")) } } }
+                tbody { @for row in &rows { tr {
+                    td { (row.station) }
+                    td { a href={ "/people/" (row.observer_id) } { (row.observer_name) } }
+                    td { @if let Some(phone) = &row.observer_phone { a href={ "tel:" (phone) } { (phone) } } }
+                } } }
+            } }
+        },
+    ))
 }

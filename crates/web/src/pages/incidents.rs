@@ -9,7 +9,10 @@ use domain::language::Language;
 use domain::timezone::format_baku;
 use storage::incidents;
 
-use crate::api::coordination::{IncidentChangeRequest, IncidentQuery, apply_incident_change, incident_change, next_statuses, people_area, visible_incident};
+use crate::api::coordination::{
+    IncidentChangeRequest, IncidentQuery, apply_incident_change, incident_change, next_statuses, people_area,
+    visible_incident,
+};
 use crate::auth::{Caller, CsrfForm};
 use crate::error::AppResult;
 use crate::i18n::t;
@@ -31,36 +34,44 @@ fn status_name(lang: Language, status: &str) -> String {
     t(lang, &format!("incident-status-{status}"))
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(query): Query<IncidentQuery>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<IncidentQuery>,
+) -> AppResult<Response> {
     let area = people_area(caller.actor()?)?;
     let lang = caller.language;
     let result = incidents::list(state.store.reads(), &area, &query.filter()?).await?;
     let status = query.status.clone().unwrap_or_default();
-    Ok(page(&caller, &t(lang, "incidents-title"), html! {
-        h1 { (t(lang, "incidents-title")) }
-        form.filters method="get" {
-            div { label for="status" { (t(lang, "incident-status")) }
-                select #status name="status" { option value="" { "—" }
-                    @for s in domain::incidents::IncidentStatus::ALL { option value=(s.as_str()) selected[status == s.as_str()] { (status_name(lang, s.as_str())) } } } }
-            div { label for="min_severity" { (t(lang, "incident-severity")) }
-                select #min_severity name="min_severity" { option value="" { "—" } @for n in 1..=4 { option value=(n) selected[query.min_severity == Some(n)] { "≥ " (n) } } } }
-            div { label for="constituency" { (t(lang, "constituency")) } input #constituency name="constituency" size="5" value=(query.constituency.map(|c| c.to_string()).unwrap_or_default()); }
-            button type="submit" { (t(lang, "search-button")) }
-        }
-        p.muted { (t(lang, "total")) ": " (result.total) }
-        div.table-wrap { table #incidents {
-            thead { tr { th { "#" } th { (t(lang, "incident-when")) } th { "№" } th { (t(lang, "incident-category")) } th.num { (t(lang, "incident-severity")) } th { (t(lang, "incident-status")) } } }
-            tbody { @for incident in &result.items { tr {
-                td { a href={ "/incidents/" (incident.id) } { (incident.id) } }
-                td { (format_baku(incident.created_at)) }
-                td { (incident.station) }
-                td { (category_name(&state, lang, incident.category)) }
-                td.num { (incident.severity) }
-                td { span.tag { (status_name(lang, &incident.status)) } }
-            } } }
-        } }
-        (pager(lang, result.page, result.page_count(), &format!("status={status}")))
-    }))
+    Ok(page(
+        &caller,
+        &t(lang, "incidents-title"),
+        html! {
+            h1 { (t(lang, "incidents-title")) }
+            form.filters method="get" {
+                div { label for="status" { (t(lang, "incident-status")) }
+                    select #status name="status" { option value="" { "—" }
+                        @for s in domain::incidents::IncidentStatus::ALL { option value=(s.as_str()) selected[status == s.as_str()] { (status_name(lang, s.as_str())) } } } }
+                div { label for="min_severity" { (t(lang, "incident-severity")) }
+                    select #min_severity name="min_severity" { option value="" { "—" } @for n in 1..=4 { option value=(n) selected[query.min_severity == Some(n)] { "≥ " (n) } } } }
+                div { label for="constituency" { (t(lang, "constituency")) } input #constituency name="constituency" size="5" value=(query.constituency.map(|c| c.to_string()).unwrap_or_default()); }
+                button type="submit" { (t(lang, "search-button")) }
+            }
+            p.muted { (t(lang, "total")) ": " (result.total) }
+            div.table-wrap { table #incidents {
+                thead { tr { th { "#" } th { (t(lang, "incident-when")) } th { "№" } th { (t(lang, "incident-category")) } th.num { (t(lang, "incident-severity")) } th { (t(lang, "incident-status")) } } }
+                tbody { @for incident in &result.items { tr {
+                    td { a href={ "/incidents/" (incident.id) } { (incident.id) } }
+                    td { (format_baku(incident.created_at)) }
+                    td { (incident.station) }
+                    td { (category_name(&state, lang, incident.category)) }
+                    td.num { (incident.severity) }
+                    td { span.tag { (status_name(lang, &incident.status)) } }
+                } } }
+            } }
+            (pager(lang, result.page, result.page_count(), &format!("status={status}")))
+        },
+    ))
 }
 
 pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Response> {
@@ -70,30 +81,34 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
     let history = incidents::history(state.store.reads(), id).await?;
     let answers: serde_json::Value = serde_json::from_str(&incident.answers).unwrap_or_default();
     let next = next_statuses(&incident);
-    Ok(page(&caller, &t(lang, "incidents-title"), html! {
-        h1 { (t(lang, "incident")) " #" (incident.id) ": " (category_name(&state, lang, incident.category)) }
-        p { (incident.station) " · " (format_baku(incident.created_at)) " · " (t(lang, "incident-severity")) " " (incident.severity)
-            " · " span.tag #incident-status { (status_name(lang, &incident.status)) }
-            @if let Some(referred) = &incident.referred_to { " → " (referred) } }
-        @if let Some(text) = answers.get("IC").and_then(|v| v.as_str()) { blockquote { (text) } }
-        @if let Some(photo) = answers.get("IE").and_then(|v| v.as_str()) { p { a href={ "/api/v1/photos/" (photo) } { (t(lang, "incident-photo")) } } }
-        @if !next.is_empty() {
-            h2 { (t(lang, "incident-change")) }
-            form method="post" action={ "/incidents/" (incident.id) } .form-grid {
-                (csrf_field(&caller))
-                div { label for="status" { (t(lang, "incident-status")) }
-                    select #status name="status" { @for s in &next { option value=(s) { (status_name(lang, s)) } } } }
-                div { label for="referred_to" { (t(lang, "incident-referred-to")) } input #referred_to name="referred_to" placeholder="17 saylı DSK"; }
-                div { label for="note" { (t(lang, "incident-note")) } textarea #note name="note" rows="2" {} }
-                div { button type="submit" { (t(lang, "save")) } }
+    Ok(page(
+        &caller,
+        &t(lang, "incidents-title"),
+        html! {
+            h1 { (t(lang, "incident")) " #" (incident.id) ": " (category_name(&state, lang, incident.category)) }
+            p { (incident.station) " · " (format_baku(incident.created_at)) " · " (t(lang, "incident-severity")) " " (incident.severity)
+                " · " span.tag #incident-status { (status_name(lang, &incident.status)) }
+                @if let Some(referred) = &incident.referred_to { " → " (referred) } }
+            @if let Some(text) = answers.get("IC").and_then(|v| v.as_str()) { blockquote { (text) } }
+            @if let Some(photo) = answers.get("IE").and_then(|v| v.as_str()) { p { a href={ "/api/v1/photos/" (photo) } { (t(lang, "incident-photo")) } } }
+            @if !next.is_empty() {
+                h2 { (t(lang, "incident-change")) }
+                form method="post" action={ "/incidents/" (incident.id) } .form-grid {
+                    (csrf_field(&caller))
+                    div { label for="status" { (t(lang, "incident-status")) }
+                        select #status name="status" { @for s in &next { option value=(s) { (status_name(lang, s)) } } } }
+                    div { label for="referred_to" { (t(lang, "incident-referred-to")) } input #referred_to name="referred_to" placeholder="17 saylı DSK"; }
+                    div { label for="note" { (t(lang, "incident-note")) } textarea #note name="note" rows="2" {} }
+                    div { button type="submit" { (t(lang, "save")) } }
+                }
             }
-        }
-        h2 { (t(lang, "incident-history")) }
-        table { tbody { @for event in &history { tr {
-            td { (format_baku(event.at)) } td { (event.actor.as_deref().unwrap_or("—")) }
-            td { @if let Some(to) = &event.to_status { (status_name(lang, to)) } } td { (event.note) }
-        } } } }
-    }))
+            h2 { (t(lang, "incident-history")) }
+            table { tbody { @for event in &history { tr {
+                td { (format_baku(event.at)) } td { (event.actor.as_deref().unwrap_or("—")) }
+                td { @if let Some(to) = &event.to_status { (status_name(lang, to)) } } td { (event.note) }
+            } } } }
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -106,7 +121,12 @@ pub struct ChangeForm {
     note: String,
 }
 
-pub async fn change(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, CsrfForm(form): CsrfForm<ChangeForm>) -> AppResult<Response> {
+pub async fn change(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ChangeForm>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let incident = visible_incident(&state, &actor, id).await?;
     let request = IncidentChangeRequest {

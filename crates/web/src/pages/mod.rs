@@ -9,6 +9,7 @@ pub mod home;
 pub mod imports;
 pub mod incidents;
 pub mod layout;
+pub mod observe;
 pub mod people;
 pub mod problems;
 pub mod reference;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit::list))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/observe", get(observe::app))
         .route("/coverage", get(coverage::dashboard))
         .route("/coverage/missing", get(coverage::missing))
         .route("/coverage/{number}", get(coverage::constituency))

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use domain::forms::FormDefinition;
 use domain::forms::standard::standard_forms;
-use storage::{Store, StorageError, now_millis};
+use storage::{StorageError, Store, now_millis};
 
 #[derive(Default)]
 pub struct FormCatalog {

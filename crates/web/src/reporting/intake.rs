@@ -41,7 +41,10 @@ pub enum IntakeError {
     StationNeeded,
     NotDeployedThere,
     NotAnObserver,
-    Invalid { form: Arc<FormDefinition>, errors: Vec<FieldError> },
+    Invalid {
+        form: Arc<FormDefinition>,
+        errors: Vec<FieldError>,
+    },
     /// The id was used before for different content.
     Conflict(String),
     Storage(StorageError),
@@ -75,7 +78,8 @@ pub async fn submit(state: &AppState, reporter: &Actor, report: Report) -> Resul
     }
     .ok_or(IntakeError::UnknownForm(code))?;
     let station = resolve_station(state, reporter, report.station.as_deref()).await?;
-    let answers = validate(&form, &report.answers).map_err(|errors| IntakeError::Invalid { form: form.clone(), errors })?;
+    let answers =
+        validate(&form, &report.answers).map_err(|errors| IntakeError::Invalid { form: form.clone(), errors })?;
 
     let server_time = now_millis();
     let reference = StationRef::parse(&station.label).map_err(|_| IntakeError::BadStation(station.label.clone()))?;
@@ -96,7 +100,8 @@ pub async fn submit(state: &AppState, reporter: &Actor, report: Report) -> Resul
         clock_off: report.device_time.is_some_and(|device| clock_is_off(device, server_time)),
         answers,
     };
-    let stored = state.store.write(move |c| Box::pin(async move { storage::submissions::store(c, &new).await })).await?;
+    let stored =
+        state.store.write(move |c| Box::pin(async move { storage::submissions::store(c, &new).await })).await?;
     Ok(match stored {
         Stored::Created(submission) => {
             state.live.publish(Notice {
@@ -111,7 +116,11 @@ pub async fn submit(state: &AppState, reporter: &Actor, report: Report) -> Resul
     })
 }
 
-async fn resolve_station(state: &AppState, reporter: &Actor, station: Option<&str>) -> Result<StationFacts, IntakeError> {
+async fn resolve_station(
+    state: &AppState,
+    reporter: &Actor,
+    station: Option<&str>,
+) -> Result<StationFacts, IntakeError> {
     let pool = state.store.reads();
     let row = match station.map(str::trim).filter(|s| !s.is_empty()) {
         Some(text) => {

@@ -1,0 +1,360 @@
+// pollwatch observer app: fill forms on a phone, online or not.
+// Every report goes into an IndexedDB outbox before anything is sent, and stays there until
+// the server acknowledges it, across reloads and browser restarts. A report keeps the id it
+// was given when saved, so sending it twice stores it once.
+(function () {
+  "use strict";
+
+  var page = document.getElementById("observe");
+  var lang = document.documentElement.lang || "az";
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var stations = JSON.parse(page.getAttribute("data-stations") || "[]");
+  var text = JSON.parse(document.getElementById("observe-text").textContent);
+  var formsBox = document.getElementById("forms");
+  var formBox = document.getElementById("form");
+  var outboxBox = document.getElementById("outbox");
+  var statusBox = document.getElementById("connection");
+  var forms = [];
+
+  // ---------- storage: the outbox ----------
+  var dbPromise = new Promise(function (resolve, reject) {
+    var open = indexedDB.open("pollwatch", 1);
+    open.onupgradeneeded = function () { open.result.createObjectStore("outbox", { keyPath: "id" }); };
+    open.onsuccess = function () { resolve(open.result); };
+    open.onerror = function () { reject(open.error); };
+  });
+  function store(mode, work) {
+    return dbPromise.then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction("outbox", mode);
+        var result = work(tx.objectStore("outbox"));
+        tx.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
+        tx.onerror = function () { reject(tx.error); };
+      });
+    });
+  }
+  function allReports() { return store("readonly", function (s) { return s.getAll(); }); }
+  function putReport(r) { return store("readwrite", function (s) { s.put(r); }); }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16); crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+  }
+
+  // ---------- the expression language (same rules as the server) ----------
+  function tokenize(src) {
+    var out = [], i = 0;
+    while (i < src.length) {
+      var c = src[i];
+      if (/\s/.test(c)) { i++; continue; }
+      if (/[0-9]/.test(c)) { var j = i; while (j < src.length && /[0-9.]/.test(src[j])) j++; out.push({ n: parseFloat(src.slice(i, j)) }); i = j; continue; }
+      if (/[A-Za-z_]/.test(c)) { var k = i; while (k < src.length && /[A-Za-z0-9_]/.test(src[k])) k++; out.push({ w: src.slice(i, k) }); i = k; continue; }
+      var two = src.substr(i, 2);
+      if (["==", "!=", "<=", ">="].indexOf(two) >= 0) { out.push({ s: two }); i += 2; continue; }
+      out.push({ s: c }); i++;
+    }
+    return out;
+  }
+  function parse(src) {
+    var t = tokenize(src), p = 0;
+    function peek() { return t[p]; }
+    function word(w) { var x = peek(); if (x && x.w && x.w.toLowerCase() === w) { p++; return true; } return false; }
+    function sym(s) { var x = peek(); if (x && x.s === s) { p++; return true; } return false; }
+    function or() { var l = and(); while (word("or")) l = { op: "or", a: l, b: and() }; return l; }
+    function and() { var l = not(); while (word("and")) l = { op: "and", a: l, b: not() }; return l; }
+    function not() { return word("not") ? { op: "not", a: not() } : cmp(); }
+    function cmp() {
+      var l = sum(), x = peek();
+      if (x && ["==", "!=", "<", "<=", ">", ">="].indexOf(x.s) >= 0) { p++; return { op: x.s, a: l, b: sum() }; }
+      return l;
+    }
+    function sum() { var l = term(); for (;;) { if (sym("+")) l = { op: "+", a: l, b: term() }; else if (sym("-")) l = { op: "-", a: l, b: term() }; else return l; } }
+    function term() {
+      var x = t[p++];
+      if (!x) throw new Error("expression ends early");
+      if (x.n !== undefined) return { v: x.n };
+      if (x.s === "(") { var e = or(); sym(")"); return e; }
+      var w = x.w.toLowerCase();
+      if (w === "yes" || w === "true") return { v: true };
+      if (w === "no" || w === "false") return { v: false };
+      if (w === "answered") { sym("("); var code = t[p++].w.toUpperCase(); sym(")"); return { answered: code }; }
+      if (w === "has") { sym("("); var c2 = t[p++].w.toUpperCase(); sym(","); var opt = t[p++].n; sym(")"); return { has: c2, option: opt }; }
+      return { code: x.w.toUpperCase() };
+    }
+    return or();
+  }
+  // undefined stands for "unknown": it depends on an unanswered question.
+  function evaluate(e, answers) {
+    if (e.v !== undefined) return e.v;
+    if (e.code) { var a = answers[e.code]; return Array.isArray(a) ? true : a; }
+    if (e.answered) return answers[e.answered] !== undefined;
+    if (e.has) { var m = answers[e.has]; return m === undefined ? undefined : [].concat(m).indexOf(e.option) >= 0; }
+    var a1 = evaluate(e.a, answers);
+    if (e.op === "not") return typeof a1 === "boolean" ? !a1 : undefined;
+    var b1 = evaluate(e.b, answers);
+    if (e.op === "and") return a1 === false || b1 === false ? false : (a1 === true && b1 === true ? true : undefined);
+    if (e.op === "or") return a1 === true || b1 === true ? true : (a1 === false && b1 === false ? false : undefined);
+    if (a1 === undefined || b1 === undefined) return undefined;
+    switch (e.op) {
+      case "+": return a1 + b1;
+      case "-": return a1 - b1;
+      case "==": return a1 === b1;
+      case "!=": return a1 !== b1;
+      case "<": return a1 < b1;
+      case "<=": return a1 <= b1;
+      case ">": return a1 > b1;
+      case ">=": return a1 >= b1;
+    }
+    return undefined;
+  }
+
+  // ---------- rendering ----------
+  function label(l) { return (l && (l[lang] || l.az)) || ""; }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k]; else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+  function bakuNow() {
+    var s = new Date().toLocaleTimeString("en-GB", { timeZone: "Asia/Baku", hour: "2-digit", minute: "2-digit", hour12: false });
+    return s.slice(0, 5);
+  }
+  function showForms() {
+    formsBox.innerHTML = "";
+    var now = bakuNow();
+    forms.forEach(function (f) {
+      var due = f.due && now >= f.due.from && now <= f.due.until;
+      var button = el("button", { type: "button", "class": due ? "" : "secondary", "data-form": f.code, text: label(f.title) + (due ? " · " + text.due : "") });
+      button.addEventListener("click", function () { openForm(f); });
+      formsBox.appendChild(button);
+    });
+    formBox.innerHTML = "";
+  }
+
+  function inputFor(q) {
+    var id = "q-" + q.code;
+    switch (q.type) {
+      case "yes_no":
+        return el("span", {}, [
+          el("label", {}, [el("input", { type: "radio", name: q.code, value: "yes" }), document.createTextNode(" " + text.yes)]),
+          el("label", {}, [el("input", { type: "radio", name: q.code, value: "no" }), document.createTextNode(" " + text.no)])
+        ]);
+      case "integer": return el("input", { id: id, name: q.code, type: "number", inputmode: "numeric", min: q.min, max: q.max });
+      case "decimal": return el("input", { id: id, name: q.code, type: "number", step: "any", min: q.min, max: q.max });
+      case "single_choice":
+        return el("select", { id: id, name: q.code }, [el("option", { value: "", text: "—" })].concat(
+          q.options.map(function (o) { return el("option", { value: o.value, text: o.value + ". " + label(o.label) }); })));
+      case "multiple_choice":
+        return el("span", {}, q.options.map(function (o) {
+          return el("label", {}, [el("input", { type: "checkbox", name: q.code, value: o.value }), document.createTextNode(" " + label(o.label))]);
+        }));
+      case "text": return el("textarea", { id: id, name: q.code, maxlength: q.max_length, rows: 2 });
+      case "time": return el("input", { id: id, name: q.code, type: "time" });
+      case "photo": return el("input", { id: id, name: q.code, type: "file", accept: "image/jpeg,image/png", capture: "environment" });
+    }
+    return el("input", { id: id, name: q.code });
+  }
+
+  function readAnswers(formNode, form) {
+    var answers = {}, photos = {};
+    form.groups.forEach(function (g) { g.questions.forEach(function (q) {
+      var named = formNode.querySelectorAll('[name="' + q.code + '"]');
+      if (q.type === "yes_no") {
+        named.forEach(function (n) { if (n.checked) answers[q.code] = n.value === "yes"; });
+      } else if (q.type === "multiple_choice") {
+        var chosen = []; named.forEach(function (n) { if (n.checked) chosen.push(parseInt(n.value, 10)); });
+        if (chosen.length) answers[q.code] = chosen;
+      } else if (q.type === "photo") {
+        if (named[0] && named[0].files && named[0].files[0]) photos[q.code] = named[0].files[0];
+      } else if (named[0] && named[0].value !== "") {
+        var v = named[0].value;
+        answers[q.code] = (q.type === "integer" || q.type === "single_choice") ? parseInt(v, 10) : (q.type === "decimal" ? parseFloat(v) : v);
+      }
+    }); });
+    return { answers: answers, photos: photos };
+  }
+
+  // Shows and hides questions by their conditions; returns the problems found.
+  function check(formNode, form, final) {
+    var read = readAnswers(formNode, form), answers = read.answers, problems = [];
+    form.groups.forEach(function (g) { g.questions.forEach(function (q) {
+      var row = formNode.querySelector('[data-question="' + q.code + '"]');
+      var shown = !q.show_if || evaluate(parse(q.show_if), answers) === true;
+      row.hidden = !shown;
+      if (!shown) { delete answers[q.code]; return; }
+      var v = answers[q.code], problem = "";
+      var present = v !== undefined || read.photos[q.code];
+      if (q.required && !present) problem = final ? text.required : "";
+      else if (v !== undefined && (q.type === "integer" || q.type === "decimal") && (isNaN(v) || v < q.min || v > q.max)) problem = text.range.replace("{min}", q.min).replace("{max}", q.max);
+      row.querySelector(".problem").textContent = problem;
+      if (problem) problems.push(q.code);
+    }); });
+    (form.checks || []).forEach(function (c, i) {
+      var box = formNode.querySelector('[data-check="' + i + '"]');
+      var broken = evaluate(parse(c.rule), answers) === false;
+      box.textContent = broken ? label(c.message) : "";
+      if (broken) problems.push(c.rule);
+    });
+    return { problems: problems, answers: answers, photos: read.photos };
+  }
+
+  function openForm(form, previous) {
+    formBox.innerHTML = "";
+    var node = el("form", { id: "report-form", "data-form": form.code, novalidate: "novalidate", "class": "stack" });
+    node.appendChild(el("h2", { text: label(form.title) }));
+    if (form.description) node.appendChild(el("p", { "class": "muted", text: label(form.description) }));
+    var stationSelect = el("select", { name: "__station", id: "station" }, stations.map(function (s) { return el("option", { value: s, text: s }); }));
+    node.appendChild(el("div", {}, [el("label", { "for": "station", text: text.station }), stationSelect]));
+    form.groups.forEach(function (g) {
+      var fieldset = el("fieldset", {}, [el("legend", { text: label(g.title) })]);
+      g.questions.forEach(function (q) {
+        var row = el("div", { "data-question": q.code, "class": "question" }, [
+          el("label", { "for": "q-" + q.code, text: q.code + ". " + label(q.label) + (q.required ? " *" : "") }),
+          q.help && label(q.help) ? el("div", { "class": "muted", text: label(q.help) }) : null,
+          inputFor(q),
+          el("div", { "class": "problem", role: "alert" })
+        ]);
+        fieldset.appendChild(row);
+      });
+      node.appendChild(fieldset);
+    });
+    (form.checks || []).forEach(function (c, i) { node.appendChild(el("div", { "class": "problem", "data-check": i, role: "alert" })); });
+    node.appendChild(el("div", {}, [el("button", { type: "submit", text: text.save }), el("button", { type: "button", "class": "secondary", id: "cancel", text: text.cancel })]));
+    formBox.appendChild(node);
+    if (previous) restore(node, form, previous);
+    node.addEventListener("input", function () { check(node, form, false); });
+    node.addEventListener("change", function () { check(node, form, false); });
+    node.querySelector("#cancel").addEventListener("click", showForms);
+    node.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var result = check(node, form, true);
+      if (result.problems.length) { node.querySelector(".problem:not(:empty)").scrollIntoView(); return; }
+      var report = {
+        id: previous ? previous.id : newId(), form: form.code, form_version: form.version, station: stationSelect.value,
+        answers: result.answers, photos: result.photos, device_time: Date.now(), state: "queued", saved_at: Date.now()
+      };
+      putReport(report).then(function () {
+        formBox.innerHTML = "";
+        formBox.appendChild(el("div", { "class": "notice ok", id: "saved", text: text.saved }));
+        renderOutbox();
+        flush();
+      });
+    });
+    check(node, form, false);
+  }
+
+  function restore(node, form, report) {
+    Object.keys(report.answers).forEach(function (code) {
+      var v = report.answers[code];
+      node.querySelectorAll('[name="' + code + '"]').forEach(function (input) {
+        if (input.type === "radio") input.checked = (input.value === "yes") === v;
+        else if (input.type === "checkbox") input.checked = [].concat(v).indexOf(parseInt(input.value, 10)) >= 0;
+        else input.value = v;
+      });
+    });
+    var station = node.querySelector("#station"); if (station) station.value = report.station;
+  }
+
+  // ---------- sending ----------
+  var flushing = false;
+  function flush() {
+    if (flushing) return Promise.resolve();
+    flushing = true;
+    return allReports().then(function (reports) {
+      var queued = reports.filter(function (r) { return r.state === "queued"; }).sort(function (a, b) { return a.saved_at - b.saved_at; });
+      return queued.reduce(function (chain, r) { return chain.then(function () { return send(r); }); }, Promise.resolve());
+    }).catch(function () {}).then(function () { flushing = false; renderOutbox(); });
+  }
+
+  function uploadPhotos(report) {
+    var codes = Object.keys(report.photos || {});
+    return codes.reduce(function (chain, code) {
+      return chain.then(function () {
+        return fetch("/api/v1/photos", { method: "POST", credentials: "same-origin", headers: { "x-csrf-token": csrf }, body: report.photos[code] })
+          .then(function (r) { if (!r.ok) throw new Error("photo " + r.status); return r.json(); })
+          .then(function (body) { report.answers[code] = body.sha256; delete report.photos[code]; return putReport(report); });
+      });
+    }, Promise.resolve());
+  }
+
+  function send(report) {
+    return uploadPhotos(report).then(function () {
+      var body = { id: report.id, form: report.form, form_version: report.form_version, station: report.station, answers: report.answers, device_time: report.device_time };
+      return fetch("/api/v1/submissions", {
+        method: "POST", credentials: "same-origin",
+        headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify(body)
+      });
+    }).then(function (response) {
+      if (response.status === 201 || response.status === 200) {
+        return response.json().then(function (stored) {
+          report.state = "sent"; report.server_id = stored.id; report.server_time = stored.server_time_baku;
+          return putReport(report);
+        });
+      }
+      if (response.status === 422 || response.status === 409) {
+        return response.json().then(function (problem) {
+          report.state = "rejected"; report.problem = problem; return putReport(report);
+        });
+      }
+      if (response.status === 401 || response.status === 403) {
+        statusBox.textContent = text.signInAgain;
+        throw new Error("not signed in");
+      }
+      throw new Error("server " + response.status);
+    });
+  }
+
+  function renderOutbox() {
+    allReports().then(function (reports) {
+      reports.sort(function (a, b) { return b.saved_at - a.saved_at; });
+      outboxBox.innerHTML = "";
+      var queued = reports.filter(function (r) { return r.state === "queued"; }).length;
+      outboxBox.appendChild(el("p", { id: "queued-count", "data-count": queued, text: text.queued + ": " + queued }));
+      reports.slice(0, 30).forEach(function (r) {
+        var form = forms.filter(function (f) { return f.code === r.form; })[0];
+        var line = el("li", { "class": "report " + r.state, "data-state": r.state, "data-id": r.id }, [
+          document.createTextNode((form ? label(form.title) : r.form) + " · " + r.station + " · "),
+          el("strong", { text: text[r.state] || r.state }),
+          r.server_time ? document.createTextNode(" " + r.server_time.slice(11, 16)) : null
+        ]);
+        if (r.state === "rejected" && form) {
+          var fix = el("button", { type: "button", "class": "secondary", text: text.fix });
+          fix.addEventListener("click", function () { openForm(form, r); });
+          var details = (r.problem && r.problem.fields || []).map(function (f) { return f.question + ": " + f.message; }).join("; ");
+          line.appendChild(el("div", { "class": "problem", text: details || (r.problem && r.problem.message) || "" }));
+          line.appendChild(fix);
+        }
+        outboxBox.appendChild(line);
+      });
+    });
+  }
+
+  function showConnection() {
+    statusBox.textContent = navigator.onLine ? text.online : text.offline;
+    statusBox.setAttribute("data-online", navigator.onLine ? "1" : "0");
+  }
+
+  // ---------- start ----------
+  function loadForms() {
+    return fetch("/api/v1/forms", { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (list) { localStorage.setItem("pollwatch-forms", JSON.stringify(list)); return list; })
+      .catch(function () { return JSON.parse(localStorage.getItem("pollwatch-forms") || "[]"); });
+  }
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
+  window.addEventListener("online", function () { showConnection(); flush(); });
+  window.addEventListener("offline", showConnection);
+  setInterval(function () { if (navigator.onLine) flush(); }, 5000);
+  showConnection();
+  loadForms().then(function (list) {
+    forms = list;
+    showForms();
+    renderOutbox();
+    flush();
+    page.setAttribute("data-ready", "1");
+  });
+})();
