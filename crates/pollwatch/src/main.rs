@@ -60,8 +60,47 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Form definitions: load a new one or a new version, list what is loaded.
+    Forms {
+        #[command(subcommand)]
+        command: FormsCommand,
+    },
+    /// The hash chain over every accepted report and change.
+    Chain {
+        #[command(subcommand)]
+        command: ChainCommand,
+    },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// Load a form definition (JSON; see forms/*.json).
+    Load {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        file: PathBuf,
+    },
+    /// List the loaded forms and versions.
+    List {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChainCommand {
+    /// Print the current head hash (publishable in a report).
+    Head {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Verify every entry and the records they describe; exit 1 naming the first break.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
 }
 
 #[derive(Subcommand)]
@@ -115,6 +154,12 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::User { command: UserCommand::Add { database, username, full_name, role, organisation } } => {
             commands::user::add(&open(&database).await?, &username, &full_name, &role, organisation.as_deref()).await
         }
+        Command::Forms { command: FormsCommand::Load { database, file } } => {
+            commands::forms::load(&open(&database).await?, &file).await
+        }
+        Command::Forms { command: FormsCommand::List { database } } => commands::forms::list(&open(&database).await?).await,
+        Command::Chain { command: ChainCommand::Head { database } } => commands::chain::head(&open(&database).await?).await,
+        Command::Chain { command: ChainCommand::Verify { database } } => commands::chain::verify(&open(&database).await?).await,
         Command::Openapi => {
             let document = web::api::openapi().to_pretty_json().map_err(|e| CommandError::Usage(e.to_string()))?;
             println!("{document}");

@@ -50,3 +50,17 @@ pub async fn all(pool: &AnyPool) -> Result<Vec<FormDefinition>> {
         })
         .collect()
 }
+
+/// Stores the standard forms where their version is missing, so a fresh database starts with
+/// them. A mission that edited a standard form's same version keeps its own.
+pub async fn ensure_standard(store: &crate::Store) -> Result<()> {
+    for form in domain::forms::standard::standard_forms() {
+        let now = crate::now_millis();
+        match store.write(move |c| Box::pin(async move { save(c, &form, now).await })).await {
+            Ok(_) => {}
+            Err(StorageError::Conflict(detail)) => tracing::warn!(%detail, "kept the stored form"),
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
+}

@@ -1,6 +1,8 @@
 //! The commands of the `pollwatch` binary.
 
+pub mod chain;
 pub mod demo;
+pub mod forms;
 pub mod import;
 pub mod serve;
 pub mod user;
@@ -18,4 +20,6 @@ pub enum CommandError {
     Usage(String),
     #[error("the file has problems; nothing was imported")]
     ImportRefused,
+    #[error("the hash chain does not verify")]
+    ChainBroken,
 }

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use domain::forms::FormDefinition;
-use domain::forms::standard::standard_forms;
-use storage::{StorageError, Store, now_millis};
+use storage::{StorageError, Store};
 
 #[derive(Default)]
 pub struct FormCatalog {
@@ -18,17 +17,7 @@ impl FormCatalog {
     /// Loads the stored forms, storing the standard ones first when a version of theirs is
     /// missing (a fresh database starts with the standard forms).
     pub async fn load(store: &Store) -> Result<FormCatalog, StorageError> {
-        for form in standard_forms() {
-            let now = now_millis();
-            let result = store.write(move |c| Box::pin(async move { storage::forms::save(c, &form, now).await })).await;
-            match result {
-                Ok(_) => {}
-                // A mission may have edited a standard form's same version in its database;
-                // theirs stands.
-                Err(StorageError::Conflict(detail)) => tracing::warn!(%detail, "kept the stored form"),
-                Err(other) => return Err(other),
-            }
-        }
+        storage::forms::ensure_standard(store).await?;
         let catalog = FormCatalog::default();
         catalog.replace(storage::forms::all(store.reads()).await?);
         Ok(catalog)
