@@ -157,9 +157,15 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Forms { command: FormsCommand::Load { database, file } } => {
             commands::forms::load(&open(&database).await?, &file).await
         }
-        Command::Forms { command: FormsCommand::List { database } } => commands::forms::list(&open(&database).await?).await,
-        Command::Chain { command: ChainCommand::Head { database } } => commands::chain::head(&open(&database).await?).await,
-        Command::Chain { command: ChainCommand::Verify { database } } => commands::chain::verify(&open(&database).await?).await,
+        Command::Forms { command: FormsCommand::List { database } } => {
+            commands::forms::list(&open(&database).await?).await
+        }
+        Command::Chain { command: ChainCommand::Head { database } } => {
+            commands::chain::head(&open(&database).await?).await
+        }
+        Command::Chain { command: ChainCommand::Verify { database } } => {
+            commands::chain::verify(&open(&database).await?).await
+        }
         Command::Openapi => {
             let document = web::api::openapi().to_pretty_json().map_err(|e| CommandError::Usage(e.to_string()))?;
             println!("{document}");

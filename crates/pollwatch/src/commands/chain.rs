@@ -23,7 +23,11 @@ pub async fn verify(store: &Store) -> Result<(), CommandError> {
     let result = storage::ledger::verify(store.reads()).await?;
     match result.first_break {
         None => {
-            println!("The chain is intact: {} entries checked in {:.1} s.", result.checked, started.elapsed().as_secs_f64());
+            println!(
+                "The chain is intact: {} entries checked in {:.1} s.",
+                result.checked,
+                started.elapsed().as_secs_f64()
+            );
             println!("head: {}", result.head);
             Ok(())
         }

@@ -26,7 +26,14 @@ pub async fn list(store: &Store) -> Result<(), CommandError> {
     storage::forms::ensure_standard(store).await?;
     for form in storage::forms::all(store.reads()).await? {
         let questions = form.questions().count();
-        println!("{} v{:<3} {:<10} {:>3} questions  {}", form.code, form.version, format!("{:?}", form.kind).to_lowercase(), questions, form.title.az);
+        println!(
+            "{} v{:<3} {:<10} {:>3} questions  {}",
+            form.code,
+            form.version,
+            format!("{:?}", form.kind).to_lowercase(),
+            questions,
+            form.title.az
+        );
     }
     Ok(())
 }

@@ -92,6 +92,21 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         get("/api/v1/audit", ADMIN_ONLY_API),
         get("/api/v1/openapi.json", ALL_200),
         get("/healthz", ALL_200),
+        get("/observe", [303, 403, 403, 403, 200, 403, 403, 403]),
+        get("/coverage", [303, 200, 403, 200, 403, 403, 200, 403]),
+        get("/coverage/17", [303, 200, 403, 200, 403, 403, 200, 403]),
+        get("/coverage/18", [303, 200, 403, 404, 403, 403, 200, 403]),
+        get("/coverage/missing?form=OP", [303, 200, 403, 200, 403, 403, 403, 403]),
+        get("/incidents", [303, 200, 403, 200, 403, 403, 403, 403]),
+        get("/conflicts", [303, 200, 403, 200, 403, 403, 403, 403]),
+        get("/forms", ADMIN_ONLY_PAGE),
+        get("/api/v1/forms", [401, 200, 200, 200, 200, 200, 200, 200]),
+        get("/api/v1/submissions/mine", [401, 200, 200, 200, 200, 200, 200, 200]),
+        get("/api/v1/coverage", [401, 200, 403, 200, 403, 403, 200, 403]),
+        get("/api/v1/coverage/missing?form=OP", [401, 200, 403, 200, 403, 403, 403, 403]),
+        get("/api/v1/incidents", [401, 200, 403, 200, 403, 403, 403, 403]),
+        get("/api/v1/conflicts", [401, 200, 403, 200, 403, 403, 403, 403]),
+        get("/api/v1/ledger/head", ALL_200),
     ]
 }
 

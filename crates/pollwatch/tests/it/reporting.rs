@@ -343,3 +343,40 @@ async fn photos_are_checked_and_served_without_metadata_beyond_coordinators() {
     let media = app.login("media", DEMO_PASSWORD).await;
     assert_eq!(app.get(&media, &format!("/api/v1/photos/{sha256}")).await.status(), 404);
 }
+
+#[tokio::test]
+async fn an_admin_loads_a_new_form_version_and_old_reports_keep_theirs() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let mut turnout: Value = serde_json::from_str(include_str!("../../../../forms/turnout.json")).unwrap();
+    turnout["version"] = json!(2);
+    turnout["groups"][0]["questions"][1]["max"] = json!(3000);
+    let upload = |definition: String| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let csrf = app.csrf(admin).await;
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf)
+                .part("definition", reqwest::multipart::Part::text(definition).file_name("turnout.json"));
+            admin.post(app.url("/forms")).multipart(form).send().await.unwrap().text().await.unwrap()
+        }
+    };
+    let page = upload(turnout.to_string()).await;
+    assert!(page.contains("TC v2"), "{page}");
+    let broken = upload("{\"code\": \"TC\"}".into()).await;
+    assert!(broken.contains("not a form definition"), "a broken definition is refused with its reason");
+
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let forms: Value = app.get(&observer, "/api/v1/forms").await.json().await.unwrap();
+    let current = forms.as_array().unwrap().iter().find(|f| f["code"] == "TC").unwrap();
+    assert_eq!(current["version"], 2);
+    // A phone that still has version 1 can send it.
+    let old = json!({"id": "turnout-version-1", "form": "TC", "form_version": 1, "station": "17/1", "answers": {"TA": 1, "TB": 4000, "TC": false}});
+    let (status, body) = post(&app, &observer, "/api/v1/submissions", &old).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["form_version"], 1);
+    let new = json!({"id": "turnout-version-2", "form": "TC", "station": "17/1", "answers": {"TA": 1, "TB": 4000, "TC": false}});
+    let (status, _) = post(&app, &observer, "/api/v1/submissions", &new).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "version 2 caps the count at 3000");
+}

@@ -67,6 +67,7 @@ fn navigation(caller: &Caller) -> Markup {
         }
         @if caller.may(Action::ImportPeople) || caller.may(Action::ImportReferenceData) { a href="/imports" { (t(lang, "nav-imports")) } }
         @if caller.may(Action::ViewReferenceData) { a href="/exports" { (t(lang, "nav-exports")) } }
+        @if caller.may(Action::ImportReferenceData) { a href="/forms" { (t(lang, "nav-forms")) } }
         @if caller.may(Action::ViewAuditLog) { a href="/audit" { (t(lang, "nav-audit")) } }
         @if caller.may(Action::ManageApiTokens) { a href="/tokens" { (t(lang, "nav-tokens")) } }
     }

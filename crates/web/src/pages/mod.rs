@@ -5,6 +5,7 @@ pub mod audit;
 pub mod conflicts;
 pub mod coverage;
 pub mod exports;
+pub mod forms;
 pub mod home;
 pub mod imports;
 pub mod incidents;
@@ -59,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/observe", get(observe::app))
+        .route("/forms", get(forms::list).post(forms::load))
         .route("/coverage", get(coverage::dashboard))
         .route("/coverage/missing", get(coverage::missing))
         .route("/coverage/{number}", get(coverage::constituency))
