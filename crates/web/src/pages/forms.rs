@@ -17,7 +17,7 @@ use crate::state::AppState;
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
     caller.require_actor(Action::ImportReferenceData)?;
-    Ok(forms_page(&state, &caller, None).await?)
+    forms_page(&state, &caller, None).await
 }
 
 async fn forms_page(state: &AppState, caller: &Caller, outcome: Option<Result<String, String>>) -> AppResult<Response> {
