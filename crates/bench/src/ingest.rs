@@ -1,0 +1,108 @@
+//! pollwatch's ingest under the same load: a national demo election, device tokens for
+//! observers, and wrk posting voting checklists to `/api/v1/submissions` as those observers.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use domain::access::PeopleScope;
+use domain::roles::Role;
+use storage::people::PeopleFilter;
+use storage::{Store, now_millis};
+
+use crate::ceiling::{free_port, wait_for_port};
+use crate::wrk::{self, Load};
+use crate::Options;
+
+/// A national demo in `dir`, with `observers` device tokens; returns (token, station) pairs.
+pub async fn prepare(dir: &Path, observers: usize) -> Result<(String, Vec<(String, String)>), String> {
+    let database = dir.join("pollwatch.db").to_string_lossy().to_string();
+    let store = Store::open(&database).await.map_err(|e| e.to_string())?;
+    let hash = web::auth::password::hash("bench-password".into()).await.map_err(|e| e.to_string())?;
+    storage::demo::load(&store, domain::demo::generate(2024), hash, now_millis()).await.map_err(|e| e.to_string())?;
+    storage::forms::ensure_standard(&store).await.map_err(|e| e.to_string())?;
+    let filter = PeopleFilter { role: Some(Role::Observer), page: 1, per_page: 500, ..Default::default() };
+    let mut devices = Vec::new();
+    let mut page = 1;
+    while devices.len() < observers {
+        let people = storage::people::list(store.reads(), &PeopleScope::Everyone, &PeopleFilter { page, ..filter.clone() })
+            .await
+            .map_err(|e| e.to_string())?;
+        if people.items.is_empty() {
+            break;
+        }
+        for person in people.items {
+            let Some(station) = storage::people::assignments(store.reads(), person.id).await.map_err(|e| e.to_string())?.stations.first().copied() else {
+                continue;
+            };
+            let token = format!("pw_{}", web::auth::secrets::random_token());
+            let hashed = web::auth::secrets::hash_token(&token);
+            let id = person.id;
+            let now = now_millis();
+            store
+                .write(move |c| Box::pin(async move { storage::sessions::create_api_token(c, &hashed, "bench device", id, None, now).await }))
+                .await
+                .map_err(|e| e.to_string())?;
+            devices.push((token, station.to_string()));
+            if devices.len() == observers {
+                break;
+            }
+        }
+        page += 1;
+    }
+    store.close().await;
+    Ok((database, devices))
+}
+
+pub fn start_server(binary: &Path, database: &str, port: u16) -> Result<Child, String> {
+    Command::new(binary)
+        .args(["serve", "--db", database, "--bind", &format!("127.0.0.1:{port}")])
+        .env("POLLWATCH_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", binary.display()))
+}
+
+fn script(devices: &[(String, String)]) -> String {
+    let mut lua = String::from("observers = {\n");
+    for (token, station) in devices {
+        let _ = writeln!(lua, "  {{\"{token}\", \"{station}\"}},");
+    }
+    lua.push_str(
+        r#"}
+counter = 0
+next_tid = 0
+function setup(thread)
+  next_tid = next_tid + 1
+  thread:set("tid", next_tid)
+end
+function request()
+  counter = counter + 1
+  local o = observers[(counter % #observers) + 1]
+  local id = string.format("bench-%d-%d-%d", os.time(), tid, counter)
+  local body = string.format('{"id":"%s","form":"VT","station":"%s","answers":{"VA":"10:15","VB":true,"VC":true,"VD":true,"VE":false,"VF":false,"VG":false,"VH":false,"VJ":false,"VK":false,"VZ":"Seçki məntəqəsində hər şey qaydasındadır"}}', id, o[2])
+  return wrk.format("POST", "/api/v1/submissions", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. o[1]}, body)
+end
+"#,
+    );
+    lua
+}
+
+pub async fn measure(options: &Options) -> Result<Load, String> {
+    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
+    println!("preparing the national demo with {} observer devices…", options.observers);
+    let (database, devices) = prepare(work.path(), options.observers).await?;
+    let port = free_port()?;
+    let mut server = start_server(&options.pollwatch, &database, port)?;
+    wait_for_port(port).await?;
+    let script_path = work.path().join("pollwatch.lua");
+    std::fs::write(&script_path, script(&devices)).map_err(|e| e.to_string())?;
+    let result = wrk::run(&format!("http://127.0.0.1:{port}"), &script_path, options.threads, options.connections, options.seconds);
+    let _ = server.kill();
+    let _ = server.wait();
+    let mut load = result?;
+    let store = Store::open(&database).await.map_err(|e| e.to_string())?;
+    load.stored = storage::submissions::count(store.reads()).await.map_err(|e| e.to_string())? as u64;
+    Ok(load)
+}

@@ -1,0 +1,68 @@
+//! Running wrk and reading its summary.
+
+use std::process::Command;
+
+#[derive(Debug, Clone, Default)]
+pub struct Load {
+    pub rate: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    /// Non-2xx answers and socket errors.
+    pub errors: u64,
+    pub requests: u64,
+    pub acknowledged: u64,
+    pub stored: u64,
+}
+
+pub fn run(url: &str, script: &std::path::Path, threads: u32, connections: u32, seconds: u32) -> Result<Load, String> {
+    let output = Command::new("wrk")
+        .args(["--latency", "-t", &threads.to_string(), "-c", &connections.to_string(), "-d", &format!("{seconds}s"), "-s"])
+        .arg(script)
+        .arg(url)
+        .output()
+        .map_err(|e| format!("wrk could not start ({e}); install it: apt-get install wrk"))?;
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    parse(&text).ok_or_else(|| format!("could not read wrk's output:\n{text}{}", String::from_utf8_lossy(&output.stderr)))
+}
+
+fn millis(value: &str) -> Option<f64> {
+    let (number, unit) = value.find(|c: char| c.is_ascii_alphabetic()).map(|i| value.split_at(i))?;
+    let number: f64 = number.parse().ok()?;
+    Some(match unit {
+        "us" => number / 1000.0,
+        "ms" => number,
+        "s" => number * 1000.0,
+        "m" => number * 60_000.0,
+        _ => return None,
+    })
+}
+
+fn parse(text: &str) -> Option<Load> {
+    let mut load = Load::default();
+    for line in text.lines().map(str::trim) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            ["Requests/sec:", rate] => load.rate = rate.parse().ok()?,
+            ["50%", value] => load.p50_ms = millis(value)?,
+            ["99%", value] => load.p99_ms = millis(value)?,
+            ["Non-2xx", "or", "3xx", "responses:", n] => load.errors += n.parse::<u64>().ok()?,
+            [requests, "requests", "in", ..] => load.requests = requests.parse().ok()?,
+            ["Socket", "errors:", rest @ ..] => {
+                load.errors += rest.iter().filter_map(|f| f.trim_end_matches(',').parse::<u64>().ok()).sum::<u64>()
+            }
+            _ => {}
+        }
+    }
+    load.acknowledged = load.requests.saturating_sub(load.errors);
+    (load.rate > 0.0).then_some(load)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_a_wrk_summary() {
+        let text = "  Latency Distribution\n     50%    5.63ms\n     99%   21.40ms\n  118734 requests in 10.00s, 11.99MB read\n  Non-2xx or 3xx responses: 3\nRequests/sec:  11869.20\n";
+        let load = super::parse(text).unwrap();
+        assert_eq!((load.rate, load.p50_ms, load.p99_ms, load.errors, load.requests), (11869.2, 5.63, 21.4, 3, 118734));
+    }
+}
