@@ -8,7 +8,12 @@ use crate::wrk::{self, Load};
 pub async fn measure(options: &Options) -> Result<Load, String> {
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
     let source = options.ceiling.canonicalize().map_err(|e| format!("{}: {e}", options.ceiling.display()))?;
-    let status = Command::new("cp").arg("-r").arg(&source).arg(work.path().join("ceiling")).status().map_err(|e| e.to_string())?;
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(&source)
+        .arg(work.path().join("ceiling"))
+        .status()
+        .map_err(|e| e.to_string())?;
     if !status.success() {
         return Err("could not copy the ceiling server".into());
     }
@@ -31,7 +36,13 @@ pub async fn measure(options: &Options) -> Result<Load, String> {
     wait_for_port(port).await?;
     let script = work.path().join("ceiling.lua");
     std::fs::write(&script, CEILING_SCRIPT).map_err(|e| e.to_string())?;
-    let result = wrk::run(&format!("http://127.0.0.1:{port}/reports"), &script, options.threads, options.connections, options.seconds);
+    let result = wrk::run(
+        &format!("http://127.0.0.1:{port}/reports"),
+        &script,
+        options.threads,
+        options.connections,
+        options.seconds,
+    );
     let _ = server.kill();
     let _ = server.wait();
     result

@@ -62,11 +62,19 @@ pub async fn measure(options: &Options) -> Result<(), String> {
     let token = format!("pw_{}", web::auth::secrets::random_token());
     {
         let store = Store::open(&database).await.map_err(|e| e.to_string())?;
-        let admin = storage::people::by_username(store.reads(), "admin").await.map_err(|e| e.to_string())?.ok_or("no admin")?.id;
+        let admin = storage::people::by_username(store.reads(), "admin")
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("no admin")?
+            .id;
         let hashed = web::auth::secrets::hash_token(&token);
         let now = storage::now_millis();
         store
-            .write(move |c| Box::pin(async move { storage::sessions::create_api_token(c, &hashed, "bench", admin, None, now).await }))
+            .write(move |c| {
+                Box::pin(
+                    async move { storage::sessions::create_api_token(c, &hashed, "bench", admin, None, now).await },
+                )
+            })
             .await
             .map_err(|e| e.to_string())?;
         store.close().await;

@@ -10,9 +10,9 @@ use domain::roles::Role;
 use storage::people::PeopleFilter;
 use storage::{Store, now_millis};
 
+use crate::Options;
 use crate::ceiling::{free_port, wait_for_port};
 use crate::wrk::{self, Load};
-use crate::Options;
 
 /// A national demo in `dir`, with `observers` device tokens; returns (token, station) pairs.
 pub async fn prepare(dir: &Path, observers: usize) -> Result<(String, Vec<(String, String)>), String> {
@@ -25,14 +25,21 @@ pub async fn prepare(dir: &Path, observers: usize) -> Result<(String, Vec<(Strin
     let mut devices = Vec::new();
     let mut page = 1;
     while devices.len() < observers {
-        let people = storage::people::list(store.reads(), &PeopleScope::Everyone, &PeopleFilter { page, ..filter.clone() })
-            .await
-            .map_err(|e| e.to_string())?;
+        let people =
+            storage::people::list(store.reads(), &PeopleScope::Everyone, &PeopleFilter { page, ..filter.clone() })
+                .await
+                .map_err(|e| e.to_string())?;
         if people.items.is_empty() {
             break;
         }
         for person in people.items {
-            let Some(station) = storage::people::assignments(store.reads(), person.id).await.map_err(|e| e.to_string())?.stations.first().copied() else {
+            let Some(station) = storage::people::assignments(store.reads(), person.id)
+                .await
+                .map_err(|e| e.to_string())?
+                .stations
+                .first()
+                .copied()
+            else {
                 continue;
             };
             let token = format!("pw_{}", web::auth::secrets::random_token());
@@ -40,7 +47,11 @@ pub async fn prepare(dir: &Path, observers: usize) -> Result<(String, Vec<(Strin
             let id = person.id;
             let now = now_millis();
             store
-                .write(move |c| Box::pin(async move { storage::sessions::create_api_token(c, &hashed, "bench device", id, None, now).await }))
+                .write(move |c| {
+                    Box::pin(async move {
+                        storage::sessions::create_api_token(c, &hashed, "bench device", id, None, now).await
+                    })
+                })
                 .await
                 .map_err(|e| e.to_string())?;
             devices.push((token, station.to_string()));
@@ -98,7 +109,13 @@ pub async fn measure(options: &Options) -> Result<Load, String> {
     wait_for_port(port).await?;
     let script_path = work.path().join("pollwatch.lua");
     std::fs::write(&script_path, script(&devices)).map_err(|e| e.to_string())?;
-    let result = wrk::run(&format!("http://127.0.0.1:{port}"), &script_path, options.threads, options.connections, options.seconds);
+    let result = wrk::run(
+        &format!("http://127.0.0.1:{port}"),
+        &script_path,
+        options.threads,
+        options.connections,
+        options.seconds,
+    );
     let _ = server.kill();
     let _ = server.wait();
     let mut load = result?;

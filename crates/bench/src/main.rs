@@ -58,15 +58,32 @@ async fn run(options: &Options) -> Result<(), String> {
     if !options.pollwatch.exists() {
         return Err(format!("{} not found: run `cargo build --release` first", options.pollwatch.display()));
     }
-    println!("machine: {} cores; wrk -t{} -c{} -d{}s", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), options.threads, options.connections, options.seconds);
+    println!(
+        "machine: {} cores; wrk -t{} -c{} -d{}s",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        options.threads,
+        options.connections,
+        options.seconds
+    );
     if !options.no_ingest {
         let ceiling = ceiling::measure(options).await?;
         let ours = ingest::measure(options).await?;
         println!();
         println!("ingest            requests/s   p50 ms   p99 ms   errors");
-        println!("ceiling          {:>11.0}  {:>7.2}  {:>7.2}  {:>7}", ceiling.rate, ceiling.p50_ms, ceiling.p99_ms, ceiling.errors);
-        println!("pollwatch        {:>11.0}  {:>7.2}  {:>7.2}  {:>7}", ours.rate, ours.p50_ms, ours.p99_ms, ours.errors);
-        println!("ratio pollwatch/ceiling: {:.0} %   (stored exactly: {} of {} acknowledged)", 100.0 * ours.rate / ceiling.rate, ours.stored, ours.acknowledged);
+        println!(
+            "ceiling          {:>11.0}  {:>7.2}  {:>7.2}  {:>7}",
+            ceiling.rate, ceiling.p50_ms, ceiling.p99_ms, ceiling.errors
+        );
+        println!(
+            "pollwatch        {:>11.0}  {:>7.2}  {:>7.2}  {:>7}",
+            ours.rate, ours.p50_ms, ours.p99_ms, ours.errors
+        );
+        println!(
+            "ratio pollwatch/ceiling: {:.0} %   (stored exactly: {} of {} acknowledged)",
+            100.0 * ours.rate / ceiling.rate,
+            ours.stored,
+            ours.acknowledged
+        );
     }
     if !options.no_dashboard {
         dashboard::measure(options).await?;

@@ -16,13 +16,23 @@ pub struct Load {
 
 pub fn run(url: &str, script: &std::path::Path, threads: u32, connections: u32, seconds: u32) -> Result<Load, String> {
     let output = Command::new("wrk")
-        .args(["--latency", "-t", &threads.to_string(), "-c", &connections.to_string(), "-d", &format!("{seconds}s"), "-s"])
+        .args([
+            "--latency",
+            "-t",
+            &threads.to_string(),
+            "-c",
+            &connections.to_string(),
+            "-d",
+            &format!("{seconds}s"),
+            "-s",
+        ])
         .arg(script)
         .arg(url)
         .output()
         .map_err(|e| format!("wrk could not start ({e}); install it: apt-get install wrk"))?;
     let text = String::from_utf8_lossy(&output.stdout).to_string();
-    parse(&text).ok_or_else(|| format!("could not read wrk's output:\n{text}{}", String::from_utf8_lossy(&output.stderr)))
+    parse(&text)
+        .ok_or_else(|| format!("could not read wrk's output:\n{text}{}", String::from_utf8_lossy(&output.stderr)))
 }
 
 fn millis(value: &str) -> Option<f64> {

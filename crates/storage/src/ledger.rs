@@ -32,24 +32,54 @@ pub async fn append(
     subject: &str,
     payload: &serde_json::Value,
 ) -> Result<Entry> {
+    let last = head_in(connection).await?;
+    let entry = Entry::new(last.as_ref(), at, kind, subject, &payload.to_string());
+    insert_entries(connection, std::slice::from_ref(&entry)).await?;
+    Ok(entry)
+}
+
+/// The newest entry, read inside the writer's transaction.
+pub async fn head_in(connection: &mut Connection) -> Result<Option<Entry>> {
     let last = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM ledger ORDER BY seq DESC LIMIT 1")))
         .fetch_optional(&mut *connection)
         .await?;
-    let last = last.as_ref().map(entry_from).transpose()?;
-    let entry = Entry::new(last.as_ref(), at, kind, subject, &payload.to_string());
-    sqlx::query(
-        "INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(entry.seq)
-    .bind(entry.at)
-    .bind(entry.kind.clone())
-    .bind(entry.subject.clone())
-    .bind(entry.payload.clone())
-    .bind(entry.previous_hash.clone())
-    .bind(entry.hash.clone())
-    .execute(&mut *connection)
-    .await?;
-    Ok(entry)
+    last.as_ref().map(entry_from).transpose()
+}
+
+/// Inserts entries already chained in memory (seq and hashes computed).
+pub async fn insert_entries(connection: &mut Connection, entries: &[Entry]) -> Result<()> {
+    for chunk in entries.chunks(500) {
+        let mut sql = String::from("INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ");
+        for row in 0..chunk.len() {
+            let base = row * 7;
+            if row > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                base + 1,
+                base + 2,
+                base + 3,
+                base + 4,
+                base + 5,
+                base + 6,
+                base + 7
+            ));
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for entry in chunk {
+            query = query
+                .bind(entry.seq)
+                .bind(entry.at)
+                .bind(entry.kind.clone())
+                .bind(entry.subject.clone())
+                .bind(entry.payload.clone())
+                .bind(entry.previous_hash.clone())
+                .bind(entry.hash.clone());
+        }
+        query.execute(&mut *connection).await?;
+    }
+    Ok(())
 }
 
 /// The newest entry: its hash stands for the whole record up to it.

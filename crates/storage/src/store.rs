@@ -90,6 +90,11 @@ impl Store {
         self.writer.write(work, false).await
     }
 
+    /// Stores a report once (see `submissions::store_batch`); answers after the commit.
+    pub async fn submit(&self, new: crate::submissions::NewSubmission) -> Result<crate::submissions::Stored> {
+        self.writer.submit(new).await
+    }
+
     /// Whether the database answers; used by `/healthz`.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.reads).await?;

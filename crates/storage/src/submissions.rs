@@ -6,13 +6,14 @@
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
+use std::collections::{BTreeMap, HashMap};
 
-use domain::audit::{ChangeAuthor, Channel};
+use domain::audit::Channel;
 use domain::forms::answers::Answer;
 use domain::forms::{Answers, FormKind, Phase};
 use domain::incidents::IncidentStatus;
+use domain::ledger::Entry;
 
-use crate::audit::{self, Change};
 use crate::{Connection, Result, StorageError, ledger};
 
 /// The station a submission is for, as the caller resolved it.
@@ -90,14 +91,6 @@ fn row_from(row: &AnyRow) -> Result<SubmissionRow> {
     })
 }
 
-async fn by_client_id(connection: &mut Connection, client_id: &str) -> Result<Option<SubmissionRow>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.client_id = $1");
-    let row =
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(client_id.to_string()).fetch_optional(&mut *connection).await?;
-    row.as_ref().map(row_from).transpose()
-}
-
 pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<SubmissionRow>> {
     let sql = format!("SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
@@ -121,66 +114,81 @@ pub async fn count(pool: &AnyPool) -> Result<i64> {
 /// Stores a submission once. The same client id again: the stored row if the content is the
 /// same, a conflict if it is not.
 pub async fn store(connection: &mut Connection, new: &NewSubmission) -> Result<Stored> {
-    if let Some(existing) = by_client_id(connection, &new.client_id).await? {
-        return if existing.content_hash == new.content_hash {
-            Ok(Stored::AlreadyStored(existing))
+    store_batch(connection, std::slice::from_ref(new)).await?.pop().unwrap_or(Err(StorageError::NotFound))
+}
+
+/// Stores many submissions with a handful of multi-row statements (the writer hands over
+/// every submission waiting in its queue at once). Each gets its own outcome; the batch as a
+/// whole fails only on a database error, and the writer then retries them one by one.
+pub async fn store_batch(connection: &mut Connection, batch: &[NewSubmission]) -> Result<Vec<Result<Stored>>> {
+    let mut outcomes: Vec<Option<Result<Stored>>> = (0..batch.len()).map(|_| None).collect();
+    // Already stored, by an earlier batch.
+    let existing = by_client_ids(connection, batch.iter().map(|n| n.client_id.as_str())).await?;
+    // New ones, first occurrence of each id in this batch.
+    let mut first_in_batch: HashMap<&str, usize> = HashMap::new();
+    let mut fresh = Vec::new();
+    for (index, new) in batch.iter().enumerate() {
+        if let Some(stored) = existing.get(&new.client_id) {
+            outcomes[index] = Some(same_or_conflict(stored, new));
+        } else if let Some(&first) = first_in_batch.get(new.client_id.as_str()) {
+            // Resolved after the first is inserted, below.
+            let _ = first;
         } else {
-            Err(StorageError::Conflict(format!(
-                "submission id {} was already used for different answers; a new report needs a new id",
-                new.client_id
-            )))
-        };
+            first_in_batch.insert(&new.client_id, index);
+            fresh.push(index);
+        }
     }
-    let answers = new.answers.canonical_json();
-    let row = sqlx::query(
-        "INSERT INTO submissions (client_id, form_code, form_version, station_id, observer_id, channel,
-            device_time, server_time, clock_off, content_hash, answers)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(new.client_id.clone())
-    .bind(new.form_code.clone())
-    .bind(i64::from(new.form_version))
-    .bind(new.station.id)
-    .bind(new.observer_id)
-    .bind(new.channel.as_str())
-    .bind(new.device_time)
-    .bind(new.server_time)
-    .bind(i64::from(new.clock_off))
-    .bind(new.content_hash.clone())
-    .bind(answers.clone())
-    .fetch_one(&mut *connection)
-    .await?;
-    let id: i64 = row.try_get("id")?;
+    let ids = insert_rows(connection, batch, &fresh).await?;
+    let mut rows: HashMap<&str, SubmissionRow> = HashMap::new();
+    for &index in &fresh {
+        let new = &batch[index];
+        let id =
+            *ids.get(new.client_id.as_str()).ok_or_else(|| StorageError::Corrupt("insert returned no id".into()))?;
+        let row = row_of(id, new);
+        rows.insert(&new.client_id, row.clone());
+        outcomes[index] = Some(Ok(Stored::Created(row)));
+    }
+    for (index, new) in batch.iter().enumerate() {
+        if outcomes[index].is_none() {
+            let first = rows.get(new.client_id.as_str()).ok_or(StorageError::NotFound)?;
+            outcomes[index] = Some(same_or_conflict(first, new));
+        }
+    }
 
-    record_coverage(connection, new).await?;
-    if new.form_phase == Some(Phase::Turnout) {
-        record_turnout(connection, new).await?;
+    let created: Vec<(&NewSubmission, i64)> =
+        fresh.iter().map(|&i| (&batch[i], rows[batch[i].client_id.as_str()].id)).collect();
+    if !created.is_empty() {
+        record_coverage(connection, &created).await?;
+        for (new, id) in &created {
+            if new.form_phase == Some(Phase::Turnout) {
+                record_turnout(connection, new).await?;
+            }
+            if new.form_kind == FormKind::Incident {
+                open_incident(connection, *id, new).await?;
+            }
+            if !new.repeatable && new.observer_id.is_some() {
+                find_disagreements(connection, *id, new).await?;
+            }
+        }
+        record_audit(connection, &created).await?;
+        record_ledger(connection, &created).await?;
     }
-    if new.form_kind == FormKind::Incident {
-        open_incident(connection, id, new).await?;
-    }
-    if !new.repeatable && new.observer_id.is_some() {
-        find_disagreements(connection, id, new).await?;
-    }
-    let author = ChangeAuthor { user_id: new.observer_id, channel: new.channel };
-    let details = serde_json::json!({ "form": new.form_code, "station": new.station.label });
-    audit::record(
-        connection,
-        &author,
-        Change { action: "submission.create", entity: "submission", entity_id: id.to_string(), details },
-        new.server_time,
-    )
-    .await?;
-    let payload = serde_json::json!({
-        "client_id": new.client_id,
-        "content_hash": new.content_hash,
-        "observer": new.observer_id,
-        "channel": new.channel.as_str(),
-        "server_time": new.server_time,
-    });
-    ledger::append(connection, new.server_time, "submission.accept", &format!("submission:{id}"), &payload).await?;
+    Ok(outcomes.into_iter().map(|o| o.unwrap_or(Err(StorageError::NotFound))).collect())
+}
 
-    Ok(Stored::Created(SubmissionRow {
+fn same_or_conflict(stored: &SubmissionRow, new: &NewSubmission) -> Result<Stored> {
+    if stored.content_hash == new.content_hash {
+        Ok(Stored::AlreadyStored(stored.clone()))
+    } else {
+        Err(StorageError::Conflict(format!(
+            "submission id {} was already used for different answers; a new report needs a new id",
+            new.client_id
+        )))
+    }
+}
+
+fn row_of(id: i64, new: &NewSubmission) -> SubmissionRow {
+    SubmissionRow {
         id,
         client_id: new.client_id.clone(),
         form_code: new.form_code.clone(),
@@ -193,23 +201,160 @@ pub async fn store(connection: &mut Connection, new: &NewSubmission) -> Result<S
         server_time: new.server_time,
         clock_off: new.clock_off,
         content_hash: new.content_hash.clone(),
-        answers,
-    }))
+        answers: new.answers.canonical_json(),
+    }
 }
 
-async fn record_coverage(connection: &mut Connection, new: &NewSubmission) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO station_coverage (station_id, form_code, constituency_no, first_at, last_at, submissions)
-         VALUES ($1, $2, $3, $4, $4, 1)
-         ON CONFLICT (station_id, form_code) DO UPDATE SET last_at = excluded.last_at,
-            submissions = station_coverage.submissions + 1",
-    )
-    .bind(new.station.id)
-    .bind(new.form_code.clone())
-    .bind(new.station.constituency_no)
-    .bind(new.server_time)
-    .execute(&mut *connection)
-    .await?;
+/// "($1, $2, …), ($k, …)" for `rows` rows of `columns` values each.
+fn value_rows(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * columns + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+async fn by_client_ids<'a>(
+    connection: &mut Connection,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, SubmissionRow>> {
+    let ids: Vec<&str> = ids.collect();
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.client_id IN ({marks})"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *connection).await? {
+            let row = row_from(&row)?;
+            found.insert(row.client_id.clone(), row);
+        }
+    }
+    Ok(found)
+}
+
+async fn insert_rows(
+    connection: &mut Connection,
+    batch: &[NewSubmission],
+    which: &[usize],
+) -> Result<HashMap<String, i64>> {
+    let mut ids = HashMap::new();
+    for chunk in which.chunks(500) {
+        let sql = format!(
+            "INSERT INTO submissions (client_id, form_code, form_version, station_id, observer_id, channel,
+                device_time, server_time, clock_off, content_hash, answers) VALUES {} RETURNING id, client_id",
+            value_rows(chunk.len(), 11)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for &index in chunk {
+            let new = &batch[index];
+            query = query
+                .bind(new.client_id.clone())
+                .bind(new.form_code.clone())
+                .bind(i64::from(new.form_version))
+                .bind(new.station.id)
+                .bind(new.observer_id)
+                .bind(new.channel.as_str())
+                .bind(new.device_time)
+                .bind(new.server_time)
+                .bind(i64::from(new.clock_off))
+                .bind(new.content_hash.clone())
+                .bind(new.answers.canonical_json());
+        }
+        for row in query.fetch_all(&mut *connection).await? {
+            ids.insert(row.try_get::<String, _>("client_id")?, row.try_get::<i64, _>("id")?);
+        }
+    }
+    Ok(ids)
+}
+
+async fn record_audit(connection: &mut Connection, created: &[(&NewSubmission, i64)]) -> Result<()> {
+    for chunk in created.chunks(500) {
+        let sql = format!(
+            "INSERT INTO audit_log (at, actor_user_id, channel, action, entity, entity_id, details) VALUES {}",
+            value_rows(chunk.len(), 7)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (new, id) in chunk {
+            let details = serde_json::json!({ "form": new.form_code, "station": new.station.label });
+            query = query
+                .bind(new.server_time)
+                .bind(new.observer_id)
+                .bind(new.channel.as_str())
+                .bind("submission.create")
+                .bind("submission")
+                .bind(id.to_string())
+                .bind(details.to_string());
+        }
+        query.execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
+async fn record_ledger(connection: &mut Connection, created: &[(&NewSubmission, i64)]) -> Result<()> {
+    let mut previous = ledger::head_in(connection).await?;
+    let mut entries = Vec::with_capacity(created.len());
+    for (new, id) in created {
+        let payload = serde_json::json!({
+            "client_id": new.client_id,
+            "content_hash": new.content_hash,
+            "observer": new.observer_id,
+            "channel": new.channel.as_str(),
+            "server_time": new.server_time,
+        });
+        let entry = Entry::new(
+            previous.as_ref(),
+            new.server_time,
+            "submission.accept",
+            &format!("submission:{id}"),
+            &payload.to_string(),
+        );
+        previous = Some(entry.clone());
+        entries.push(entry);
+    }
+    ledger::insert_entries(connection, &entries).await
+}
+
+async fn record_coverage(connection: &mut Connection, created: &[(&NewSubmission, i64)]) -> Result<()> {
+    // One row per station and form, however many reports of it this batch holds.
+    let mut per_station: BTreeMap<(i64, &str), (i64, i64, i64)> = BTreeMap::new();
+    for (new, _) in created {
+        let entry = per_station.entry((new.station.id, new.form_code.as_str())).or_insert((
+            new.station.constituency_no,
+            new.server_time,
+            0,
+        ));
+        entry.1 = entry.1.max(new.server_time);
+        entry.2 += 1;
+    }
+    let rows: Vec<_> = per_station.into_iter().collect();
+    for chunk in rows.chunks(500) {
+        let sql = format!(
+            "INSERT INTO station_coverage (station_id, form_code, constituency_no, first_at, last_at, submissions) VALUES {}
+             ON CONFLICT (station_id, form_code) DO UPDATE SET last_at = excluded.last_at,
+                submissions = station_coverage.submissions + excluded.submissions",
+            value_rows(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((station, form), (constituency, at, count)) in chunk {
+            query = query.bind(*station).bind(form.to_string()).bind(*constituency).bind(*at).bind(*at).bind(*count);
+        }
+        query.execute(&mut *connection).await?;
+    }
     Ok(())
 }
 

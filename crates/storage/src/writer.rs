@@ -10,6 +10,7 @@ use sqlx::AnyPool;
 use std::panic::AssertUnwindSafe;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::submissions::{NewSubmission, Stored, store_batch};
 use crate::{Backend, Connection, Result, StorageError};
 
 /// How many jobs one transaction may hold; bounds the latency a large batch adds.
@@ -28,9 +29,16 @@ pub enum Completion {
     Failed(Box<dyn FnOnce() + Send>),
 }
 
+/// What the writer is asked to do: run a job, or store a report. Reports waiting together
+/// are stored together with a few multi-row statements, the ingest path's hot spot.
+pub(crate) enum Job {
+    Run(WriteJob),
+    Submit(Box<NewSubmission>, oneshot::Sender<Result<Stored>>),
+}
+
 #[derive(Clone)]
 pub(crate) struct Writer {
-    jobs: mpsc::Sender<WriteJob>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl Writer {
@@ -64,12 +72,19 @@ impl Writer {
                 }
             })
         });
-        self.jobs.send(job).await.map_err(|_| StorageError::WriterStopped)?;
+        self.jobs.send(Job::Run(job)).await.map_err(|_| StorageError::WriterStopped)?;
+        answer.await.map_err(|_| StorageError::WriterStopped)?
+    }
+
+    /// Stores a report; answers once it is committed (or refused).
+    pub async fn submit(&self, new: NewSubmission) -> Result<Stored> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Submit(Box::new(new), reply)).await.map_err(|_| StorageError::WriterStopped)?;
         answer.await.map_err(|_| StorageError::WriterStopped)?
     }
 }
 
-async fn run_writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<WriteJob>) {
+async fn run_writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Job>) {
     let begin = match backend {
         // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
         // could not wait for it when another process (a CLI import) holds it.
@@ -89,7 +104,7 @@ async fn run_writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receive
     }
 }
 
-async fn run_batch(pool: &AnyPool, begin: &'static str, batch: &mut Vec<WriteJob>) {
+async fn run_batch(pool: &AnyPool, begin: &'static str, batch: &mut Vec<Job>) {
     let mut connection = match pool.acquire().await {
         Ok(connection) => connection,
         Err(error) => {
@@ -104,26 +119,14 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, batch: &mut Vec<WriteJob
         return;
     }
     let mut answers = Vec::with_capacity(batch.len());
+    let mut reports = Vec::new();
     for job in batch.drain(..) {
-        if sqlx::raw_sql("SAVEPOINT job").execute(&mut *connection).await.is_err() {
-            continue;
-        }
-        let outcome = AssertUnwindSafe(job(&mut connection)).catch_unwind().await;
-        match outcome {
-            Ok(Completion::Ran(answer)) => {
-                let _ = sqlx::raw_sql("RELEASE SAVEPOINT job").execute(&mut *connection).await;
-                answers.push(answer);
-            }
-            Ok(Completion::Failed(answer)) => {
-                undo_savepoint(&mut connection).await;
-                answer();
-            }
-            Err(_panic) => {
-                tracing::error!("a write job panicked; its changes were rolled back");
-                undo_savepoint(&mut connection).await;
-            }
+        match job {
+            Job::Run(job) => run_job(&mut connection, job, &mut answers).await,
+            Job::Submit(new, reply) => reports.push((*new, reply)),
         }
     }
+    let stored = store_reports(&mut connection, &reports).await;
     let commit = match sqlx::raw_sql("COMMIT").execute(&mut *connection).await {
         Ok(_) => Ok(()),
         Err(error) => {
@@ -135,6 +138,81 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, batch: &mut Vec<WriteJob
     for answer in answers {
         answer(commit.clone());
     }
+    for ((_, reply), outcome) in reports.into_iter().zip(stored) {
+        let outcome = match (outcome, &commit) {
+            (Ok(stored), Ok(())) => Ok(stored),
+            (Ok(_), Err(error)) => Err(StorageError::CommitFailed(error.clone())),
+            (Err(refused), _) => Err(refused),
+        };
+        let _ = reply.send(outcome);
+    }
+}
+
+async fn run_job(
+    connection: &mut Connection,
+    job: WriteJob,
+    answers: &mut Vec<Box<dyn FnOnce(std::result::Result<(), String>) + Send>>,
+) {
+    if sqlx::raw_sql("SAVEPOINT job").execute(&mut *connection).await.is_err() {
+        return;
+    }
+    let outcome = AssertUnwindSafe(job(connection)).catch_unwind().await;
+    match outcome {
+        Ok(Completion::Ran(answer)) => {
+            let _ = sqlx::raw_sql("RELEASE SAVEPOINT job").execute(&mut *connection).await;
+            answers.push(answer);
+        }
+        Ok(Completion::Failed(answer)) => {
+            undo_savepoint(connection).await;
+            answer();
+        }
+        Err(_panic) => {
+            tracing::error!("a write job panicked; its changes were rolled back");
+            undo_savepoint(connection).await;
+        }
+    }
+}
+
+/// All waiting reports together; if that fails, each on its own, so that one bad report
+/// cannot cost the others their place.
+async fn store_reports(
+    connection: &mut Connection,
+    reports: &[(NewSubmission, oneshot::Sender<Result<Stored>>)],
+) -> Vec<Result<Stored>> {
+    if reports.is_empty() {
+        return Vec::new();
+    }
+    let news: Vec<NewSubmission> = reports.iter().map(|(new, _)| new.clone()).collect();
+    if sqlx::raw_sql("SAVEPOINT job").execute(&mut *connection).await.is_ok() {
+        match store_batch(connection, &news).await {
+            Ok(outcomes) => {
+                let _ = sqlx::raw_sql("RELEASE SAVEPOINT job").execute(&mut *connection).await;
+                return outcomes;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "a batch of reports failed; storing them one by one");
+                undo_savepoint(connection).await;
+            }
+        }
+    }
+    let mut outcomes = Vec::with_capacity(news.len());
+    for new in &news {
+        if sqlx::raw_sql("SAVEPOINT job").execute(&mut *connection).await.is_err() {
+            outcomes.push(Err(StorageError::WriterStopped));
+            continue;
+        }
+        match store_batch(connection, std::slice::from_ref(new)).await {
+            Ok(mut one) => {
+                let _ = sqlx::raw_sql("RELEASE SAVEPOINT job").execute(&mut *connection).await;
+                outcomes.push(one.pop().unwrap_or(Err(StorageError::NotFound)));
+            }
+            Err(error) => {
+                undo_savepoint(connection).await;
+                outcomes.push(Err(error));
+            }
+        }
+    }
+    outcomes
 }
 
 async fn undo_savepoint(connection: &mut Connection) {

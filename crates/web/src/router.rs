@@ -27,7 +27,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:;
 pub fn router(state: AppState) -> Router {
     let max_upload = state.config.max_upload_bytes;
     Router::new()
-        .merge(pages::routes())
+        .merge(pages::routes().layer(axum::middleware::from_fn_with_state(state.clone(), pages::forget_identities)))
         .nest("/api/v1", api::routes(state.clone()))
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))

@@ -2,8 +2,10 @@ use std::sync::Arc;
 
 use storage::Store;
 
+use crate::auth::identities::Identities;
 use crate::auth::throttle::LoginThrottle;
 use crate::pages::imports::UploadShelf;
+use crate::reporting::stations::StationDirectory;
 use crate::reporting::{FormCatalog, LiveFeed};
 
 /// Web settings; built by the binary's configuration module, the one place settings are read.
@@ -36,9 +38,11 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub throttle: Arc<LoginThrottle>,
+    pub identities: Arc<Identities>,
     pub uploads: Arc<UploadShelf>,
     pub forms: Arc<FormCatalog>,
     pub live: Arc<LiveFeed>,
+    pub stations: Arc<StationDirectory>,
 }
 
 impl AppState {
@@ -47,9 +51,11 @@ impl AppState {
             store,
             config: Arc::new(config),
             throttle: Arc::new(LoginThrottle::default()),
+            identities: Arc::new(Identities::default()),
             uploads: Arc::new(UploadShelf::default()),
             forms: Arc::new(forms),
             live: Arc::new(LiveFeed::default()),
+            stations: Arc::new(StationDirectory::default()),
         }
     }
 }

@@ -91,6 +91,11 @@ pub fn csrf_in(html: &str) -> String {
 }
 
 impl TestApp {
+    /// The SQLite file of a file-backed app.
+    pub fn database_path(&self) -> String {
+        self.database.as_ref().expect("a file-backed app").to_string_lossy().to_string()
+    }
+
     /// Stops the server (as a crash or a lost connection looks to a phone).
     pub async fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {

@@ -5,6 +5,7 @@ mod access;
 mod api;
 mod audit;
 mod browser;
+mod crash;
 mod helpers;
 mod imports;
 mod people;

@@ -12,6 +12,7 @@ use domain::language::Language;
 use storage::people::PersonRow;
 use storage::{now_millis, people, sessions};
 
+use crate::auth::identities::Identity;
 use crate::auth::secrets::hash_token;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -114,9 +115,15 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
         via: Via::Anonymous,
         pre_session_csrf: jar.get(PRE_SESSION_CSRF_COOKIE).map(|c| c.value().to_string()),
     };
-    let pool = state.store.reads();
+    // API clients say their language in Accept-Language; browsers keep Azerbaijani first
+    // unless the person chooses otherwise.
+    let header_language = parts
+        .headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Language::from_accept_language);
 
-    let user_id = if let Some(header) = parts.headers.get(AUTHORIZATION) {
+    let (via, token_hash) = if let Some(header) = parts.headers.get(AUTHORIZATION) {
         // A token that is present but wrong is an error, never a silent fall-back to public.
         let token = header
             .to_str()
@@ -124,51 +131,62 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(AppError::Unauthenticated)?;
-        let user_id = sessions::api_token_user(pool, &hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
-        caller.via = Via::ApiToken;
-        Some(user_id)
+        (Via::ApiToken, hash_token(token))
     } else if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        let token_hash = hash_token(cookie.value());
-        match sessions::session(pool, &token_hash, now_millis()).await? {
-            Some(session) => {
-                caller.session = Some(SessionInfo { token_hash, csrf_token: session.csrf_token });
-                caller.via = Via::Session;
-                Some(session.user_id)
-            }
-            None => None,
-        }
+        (Via::Session, hash_token(cookie.value()))
     } else {
-        None
+        return Ok(caller);
     };
-
-    // API clients say their language in Accept-Language; browsers keep Azerbaijani first
-    // unless the person chooses otherwise.
-    let header_language = parts
-        .headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Language::from_accept_language)
-        .filter(|_| caller.via == Via::ApiToken);
-    if let Some(user_id) = user_id {
-        match people::actor(pool, user_id).await? {
-            Some(actor) => {
-                let person = people::by_id(pool, user_id).await?;
-                let stored_language = person.as_ref().and_then(|p| Language::parse(&p.language));
-                if cookie_language.is_none()
-                    && let Some(language) = header_language.or(stored_language)
-                {
-                    caller.language = language;
-                }
-                caller.actor = Some(actor);
-                caller.person = person;
+    let key = format!("{via:?}:{token_hash}");
+    let identity = match state.identities.get(&key) {
+        Some(identity) if identity.expires_at.is_none_or(|end| end > now_millis()) => Some(identity),
+        _ => {
+            let loaded = load_identity(state, via, &token_hash).await?;
+            if let Some(identity) = &loaded {
+                state.identities.put(key, identity.clone());
             }
-            // A disabled account's session or token is worth nothing.
-            None if caller.via == Via::ApiToken => return Err(AppError::Unauthenticated),
-            None => {
-                caller.session = None;
-                caller.via = Via::Anonymous;
-            }
+            loaded
         }
+    };
+    match identity {
+        Some(identity) => {
+            caller.via = via;
+            if let Some(csrf_token) = identity.csrf_token {
+                caller.session = Some(SessionInfo { token_hash, csrf_token });
+            }
+            let stored_language = identity.person.as_ref().and_then(|p| Language::parse(&p.language));
+            let header_language = header_language.filter(|_| via == Via::ApiToken);
+            if cookie_language.is_none()
+                && let Some(language) = header_language.or(stored_language)
+            {
+                caller.language = language;
+            }
+            caller.actor = Some(identity.actor);
+            caller.person = identity.person;
+        }
+        // A wrong or revoked token, or a disabled account's token, is refused outright; a
+        // stale session cookie just means "not signed in".
+        None if via == Via::ApiToken => return Err(AppError::Unauthenticated),
+        None => {}
     }
     Ok(caller)
+}
+
+/// Who holds this session or token, from the database; `None` when it is unknown, expired,
+/// revoked, or the account is disabled.
+async fn load_identity(state: &AppState, via: Via, token_hash: &str) -> Result<Option<Identity>, AppError> {
+    let pool = state.store.reads();
+    let (user_id, csrf_token, expires_at) = match via {
+        Via::ApiToken => match sessions::api_token_user(pool, token_hash).await? {
+            Some(user_id) => (user_id, None, None),
+            None => return Ok(None),
+        },
+        _ => match sessions::session(pool, token_hash, now_millis()).await? {
+            Some(session) => (session.user_id, Some(session.csrf_token), Some(session.expires_at)),
+            None => return Ok(None),
+        },
+    };
+    let Some(actor) = people::actor(pool, user_id).await? else { return Ok(None) };
+    let person = people::by_id(pool, user_id).await?;
+    Ok(Some(Identity { actor, person, csrf_token, expires_at }))
 }

@@ -2,6 +2,7 @@
 
 pub mod caller;
 pub mod csrf;
+pub mod identities;
 pub mod password;
 pub mod secrets;
 pub mod throttle;

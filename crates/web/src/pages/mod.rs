@@ -71,6 +71,23 @@ pub fn routes() -> Router<AppState> {
         .layer(axum::middleware::from_fn(render_error_pages))
 }
 
+/// Every change made through the pages (people, passwords, sign-outs, tokens, imports,
+/// language) can change who may do what and which stations exist: forget what is
+/// remembered of both after it.
+pub async fn forget_identities(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let changes = request.method() != Method::GET || request.uri().path() == "/language";
+    let response = next.run(request).await;
+    if changes {
+        state.identities.clear();
+        state.stations.clear();
+    }
+    response
+}
+
 /// Turns error responses of page routes into pages in the reader's language; a page that
 /// needs a signed-in person sends an anonymous visitor to sign in and back.
 async fn render_error_pages(request: Request, next: Next) -> Response {

@@ -11,7 +11,7 @@ use domain::forms::{FieldError, FormDefinition, validate};
 use domain::roles::Role;
 use domain::submissions::{ClientId, clock_is_off, submission_content_hash};
 use storage::submissions::{NewSubmission, StationFacts, Stored, SubmissionRow};
-use storage::{StorageError, now_millis, reference};
+use storage::{StorageError, now_millis};
 
 use crate::reporting::live::Notice;
 use crate::state::AppState;
@@ -121,29 +121,24 @@ async fn resolve_station(
     reporter: &Actor,
     station: Option<&str>,
 ) -> Result<StationFacts, IntakeError> {
-    let pool = state.store.reads();
-    let row = match station.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(text) => {
-            let reference = StationRef::parse(text).map_err(|e| IntakeError::BadStation(format!("{text}: {e}")))?;
-            reference::station(pool, reference).await?.ok_or_else(|| IntakeError::BadStation(text.to_string()))?
-        }
+    let reference = match station.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(text) => StationRef::parse(text).map_err(|e| IntakeError::BadStation(format!("{text}: {e}")))?,
         None => {
             // One station: no need to name it (SMS reporters rarely do).
-            let mut deployed = storage::people::assignments(pool, reporter.user_id).await?.stations;
+            let mut deployed = storage::people::assignments(state.store.reads(), reporter.user_id).await?.stations;
             if deployed.len() != 1 {
                 return Err(IntakeError::StationNeeded);
             }
-            let reference = deployed.remove(0);
-            reference::station(pool, reference).await?.ok_or_else(|| IntakeError::BadStation(reference.to_string()))?
+            deployed.remove(0)
         }
     };
-    if !reporter.stations.contains(&row.id) {
+    let facts = state
+        .stations
+        .find(&state.store, reference)
+        .await?
+        .ok_or_else(|| IntakeError::BadStation(reference.to_string()))?;
+    if !reporter.stations.contains(&facts.id) {
         return Err(IntakeError::NotDeployedThere);
     }
-    Ok(StationFacts {
-        id: row.id,
-        constituency_no: row.constituency_no,
-        label: row.label(),
-        registered_voters: row.registered_voters,
-    })
+    Ok(facts)
 }

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod intake;
 pub mod live;
 pub mod photos;
+pub mod stations;
 
 pub use catalog::FormCatalog;
 pub use live::LiveFeed;
