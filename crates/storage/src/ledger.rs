@@ -48,7 +48,7 @@ pub async fn head_in(connection: &mut Connection) -> Result<Option<Entry>> {
 
 /// Inserts entries already chained in memory (seq and hashes computed).
 pub async fn insert_entries(connection: &mut Connection, entries: &[Entry]) -> Result<()> {
-    for chunk in entries.chunks(500) {
+    for chunk in crate::sql::power_of_two_chunks(entries) {
         let mut sql = String::from("INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ");
         for row in 0..chunk.len() {
             let base = row * 7;

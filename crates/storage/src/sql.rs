@@ -94,3 +94,31 @@ pub(crate) fn page_bounds(page: u32, per_page: u32) -> (u32, u32, i64) {
     let page = page.max(1);
     (page, per_page, i64::from((page - 1) * per_page))
 }
+
+/// Splits `items` into runs whose lengths are powers of two (at most 256): a batch of 45 is
+/// 32 + 8 + 4 + 1. Multi-row statements then come in only nine shapes, which all stay in
+/// the connection's prepared-statement cache instead of being prepared anew each time.
+pub(crate) fn power_of_two_chunks<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let size = (1usize << (usize::BITS - 1 - rest.len().leading_zeros())).min(256);
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chunks_are_powers_of_two() {
+        let items: Vec<u32> = (0..45).collect();
+        let sizes: Vec<usize> = super::power_of_two_chunks(&items).map(<[u32]>::len).collect();
+        assert_eq!(sizes, vec![32, 8, 4, 1]);
+        let many: Vec<u32> = (0..600).collect();
+        assert_eq!(super::power_of_two_chunks(&many).map(<[u32]>::len).collect::<Vec<_>>(), vec![256, 256, 64, 16, 8]);
+    }
+}

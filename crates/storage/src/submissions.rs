@@ -14,6 +14,7 @@ use domain::forms::{Answers, FormKind, Phase};
 use domain::incidents::IncidentStatus;
 use domain::ledger::Entry;
 
+use crate::sql::power_of_two_chunks;
 use crate::{Connection, Result, StorageError, ledger};
 
 /// The station a submission is for, as the caller resolved it.
@@ -230,7 +231,7 @@ async fn by_client_ids<'a>(
 ) -> Result<HashMap<String, SubmissionRow>> {
     let ids: Vec<&str> = ids.collect();
     let mut found = HashMap::new();
-    for chunk in ids.chunks(500) {
+    for chunk in power_of_two_chunks(&ids) {
         let marks = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.client_id IN ({marks})"
@@ -253,7 +254,7 @@ async fn insert_rows(
     which: &[usize],
 ) -> Result<HashMap<String, i64>> {
     let mut ids = HashMap::new();
-    for chunk in which.chunks(500) {
+    for chunk in power_of_two_chunks(which) {
         let sql = format!(
             "INSERT INTO submissions (client_id, form_code, form_version, station_id, observer_id, channel,
                 device_time, server_time, clock_off, content_hash, answers) VALUES {} RETURNING id, client_id",
@@ -283,7 +284,7 @@ async fn insert_rows(
 }
 
 async fn record_audit(connection: &mut Connection, created: &[(&NewSubmission, i64)]) -> Result<()> {
-    for chunk in created.chunks(500) {
+    for chunk in power_of_two_chunks(created) {
         let sql = format!(
             "INSERT INTO audit_log (at, actor_user_id, channel, action, entity, entity_id, details) VALUES {}",
             value_rows(chunk.len(), 7)
@@ -342,7 +343,7 @@ async fn record_coverage(connection: &mut Connection, created: &[(&NewSubmission
         entry.2 += 1;
     }
     let rows: Vec<_> = per_station.into_iter().collect();
-    for chunk in rows.chunks(500) {
+    for chunk in power_of_two_chunks(&rows) {
         let sql = format!(
             "INSERT INTO station_coverage (station_id, form_code, constituency_no, first_at, last_at, submissions) VALUES {}
              ON CONFLICT (station_id, form_code) DO UPDATE SET last_at = excluded.last_at,

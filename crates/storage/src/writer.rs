@@ -21,10 +21,13 @@ const QUEUE_DEPTH: usize = 8_192;
 /// A write: given the writer's connection, inside an open transaction.
 pub type WriteJob = Box<dyn for<'c> FnOnce(&'c mut Connection) -> BoxFuture<'c, Completion> + Send>;
 
+/// Answers a job's caller once the commit's outcome is known.
+pub type Answer = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+
 /// What a job leaves for the writer once it has run.
 pub enum Completion {
     /// Ran; the closure answers the caller once the commit's outcome is known.
-    Ran(Box<dyn FnOnce(std::result::Result<(), String>) + Send>),
+    Ran(Answer),
     /// Failed, or was a rehearsal: its savepoint is rolled back, then the closure answers.
     Failed(Box<dyn FnOnce() + Send>),
 }
@@ -118,6 +121,7 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, batch: &mut Vec<Job>) {
         batch.clear();
         return;
     }
+    let started = std::time::Instant::now();
     let mut answers = Vec::with_capacity(batch.len());
     let mut reports = Vec::new();
     for job in batch.drain(..) {
@@ -127,6 +131,7 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, batch: &mut Vec<Job>) {
         }
     }
     let stored = store_reports(&mut connection, &reports).await;
+    let stored_in = started.elapsed();
     let commit = match sqlx::raw_sql("COMMIT").execute(&mut *connection).await {
         Ok(_) => Ok(()),
         Err(error) => {
@@ -135,6 +140,7 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, batch: &mut Vec<Job>) {
             Err(error.to_string())
         }
     };
+    tracing::debug!(reports = reports.len(), jobs = answers.len(), ?stored_in, with_commit = ?started.elapsed(), "batch committed");
     for answer in answers {
         answer(commit.clone());
     }
@@ -151,7 +157,7 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, batch: &mut Vec<Job>) {
 async fn run_job(
     connection: &mut Connection,
     job: WriteJob,
-    answers: &mut Vec<Box<dyn FnOnce(std::result::Result<(), String>) + Send>>,
+    answers: &mut Vec<Answer>,
 ) {
     if sqlx::raw_sql("SAVEPOINT job").execute(&mut *connection).await.is_err() {
         return;

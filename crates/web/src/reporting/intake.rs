@@ -100,8 +100,7 @@ pub async fn submit(state: &AppState, reporter: &Actor, report: Report) -> Resul
         clock_off: report.device_time.is_some_and(|device| clock_is_off(device, server_time)),
         answers,
     };
-    let stored =
-        state.store.write(move |c| Box::pin(async move { storage::submissions::store(c, &new).await })).await?;
+    let stored = state.store.submit(new).await?;
     Ok(match stored {
         Stored::Created(submission) => {
             state.live.publish(Notice {
