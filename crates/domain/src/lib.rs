@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod people;
 pub mod photos;
 pub mod roles;
+pub mod sms;
 pub mod submissions;
 pub mod text;
 pub mod timezone;

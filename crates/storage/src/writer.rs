@@ -154,11 +154,7 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, batch: &mut Vec<Job>) {
     }
 }
 
-async fn run_job(
-    connection: &mut Connection,
-    job: WriteJob,
-    answers: &mut Vec<Answer>,
-) {
+async fn run_job(connection: &mut Connection, job: WriteJob, answers: &mut Vec<Answer>) {
     if sqlx::raw_sql("SAVEPOINT job").execute(&mut *connection).await.is_err() {
         return;
     }
