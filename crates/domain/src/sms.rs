@@ -7,6 +7,7 @@
 //! - only in numeric positions are `O`/`o` read as 0 and `I`/`l` as 1 — and never where they
 //!   begin a question code of the form, so `PC 50 IV3` is PC=50, IV=3 (not PC=501);
 //! - the comment is kept exactly as typed (ə ğ ı İ ş ç ö ü included).
+//!
 //! This module only reads text; what the values mean is checked against the form.
 
 use serde::Serialize;
@@ -202,12 +203,12 @@ fn take_station(coded: &str) -> (String, Option<StationRef>) {
             .map(|(i, _)| i)
             .unwrap_or(candidate.len());
         let token = candidate[..end].trim();
-        if token.contains(['/', '-']) {
-            if let Ok(station) = StationRef::parse(&token.replace(' ', "")) {
-                let consumed = chars[..start].iter().collect::<String>();
-                let after = &candidate[end..];
-                return (format!("{consumed} {after}"), Some(station));
-            }
+        if token.contains(['/', '-'])
+            && let Ok(station) = StationRef::parse(&token.replace(' ', ""))
+        {
+            let consumed = chars[..start].iter().collect::<String>();
+            let after = &candidate[end..];
+            return (format!("{consumed} {after}"), Some(station));
         }
     }
     (coded.to_string(), None)
