@@ -382,13 +382,13 @@ mod tests {
             ) {
                 let digits = |n: u32| if o_for_zero { n.to_string().replace('0', "O") } else { n.to_string() };
                 let yes_no = if announced { 1 } else { 2 };
-                let text = format!(
-                    "{}{}{}{}{}{}{}{}{}{}{}{}",
-                    cyrillic_or_latin("TC", cyrillic, lower), seps[0], digits(observer), seps[1],
-                    cyrillic_or_latin("TA", cyrillic, lower), seps[2], slot, seps[3],
-                    cyrillic_or_latin("TB", cyrillic, lower), seps[4], digits(counted),
-                    format!("{} {}{}{}", seps[5], cyrillic_or_latin("TC", cyrillic, lower), seps[6], yes_no),
-                );
+                let text = [
+                    cyrillic_or_latin("TC", cyrillic, lower), seps[0].clone(), digits(observer), seps[1].clone(),
+                    cyrillic_or_latin("TA", cyrillic, lower), seps[2].clone(), slot.to_string(), seps[3].clone(),
+                    cyrillic_or_latin("TB", cyrillic, lower), seps[4].clone(), digits(counted), seps[5].clone(), " ".into(),
+                    cyrillic_or_latin("TC", cyrillic, lower), seps[6].clone(), yes_no.to_string(),
+                ]
+                .concat();
                 let parsed = parse(&text, &form("TC"));
                 prop_assert_eq!(parsed.observer_code, Some(format!("{observer}")), "{}", text);
                 prop_assert_eq!(&parsed.answers["TA"], &json!(slot));
