@@ -185,3 +185,118 @@ async fn sqlite_reads_cannot_write() {
         assert!(attempt.is_err(), "the read pool is read-only; all writes go through the writer");
     }
 }
+
+/// A station, an observer and a form to report on, in a fresh store.
+async fn reporting_fixture(store: &Store) -> (storage::submissions::StationFacts, i64) {
+    use domain::import::{PersonRecord, StationRecord};
+    use domain::people::{PersonName, Username};
+    let constituency = ConstituencyRecord {
+        number: ConstituencyNo::new(17).unwrap(),
+        name_az: "17 saylı Yasamal üçüncü seçki dairəsi".into(),
+        name_en: String::new(),
+        area_az: String::new(),
+        in_baku: InBaku::Yes,
+        monitored: true,
+    };
+    let station = StationRecord {
+        reference: domain::election::StationRef::parse("17/1").unwrap(),
+        registered_voters: 1200,
+        address: String::new(),
+    };
+    let person = PersonRecord {
+        username: Username::parse("obs.one").unwrap(),
+        full_name: PersonName::parse("Aysel Məmmədova").unwrap(),
+        role: domain::roles::Role::Observer,
+        organisation_id: None,
+        phone: None,
+        email: None,
+        observer_code: None,
+        stations: vec![station.reference],
+        constituencies: Vec::new(),
+    };
+    let observer = store
+        .write(move |c| {
+            Box::pin(async move {
+                reference::upsert_constituency(c, &constituency).await?;
+                reference::upsert_station(c, &station).await?;
+                storage::people::insert(c, &person, None, 0).await
+            })
+        })
+        .await
+        .unwrap();
+    let row =
+        reference::station(store.reads(), domain::election::StationRef::parse("17/1").unwrap()).await.unwrap().unwrap();
+    (
+        storage::submissions::StationFacts {
+            id: row.id,
+            constituency_no: 17,
+            label: row.label(),
+            registered_voters: 1200,
+        },
+        observer,
+    )
+}
+
+fn report(
+    station: &storage::submissions::StationFacts,
+    observer: i64,
+    id: &str,
+    visit: &str,
+) -> storage::submissions::NewSubmission {
+    let form = domain::forms::standard::standard_forms().into_iter().find(|f| f.code == "VT").unwrap();
+    let raw = serde_json::json!({"VA": visit, "VB": true, "VC": true, "VD": true, "VE": false, "VF": false, "VG": false, "VH": false, "VJ": false, "VK": false});
+    let answers = domain::forms::validate(&form, raw.as_object().unwrap()).unwrap();
+    let reference = domain::election::StationRef::parse(&station.label).unwrap();
+    storage::submissions::NewSubmission {
+        client_id: id.into(),
+        form_code: "VT".into(),
+        form_version: 1,
+        form_kind: form.kind,
+        form_phase: form.phase,
+        repeatable: form.repeatable,
+        station: station.clone(),
+        observer_id: Some(observer),
+        channel: Channel::Api,
+        device_time: None,
+        server_time: 1_707_300_000_000,
+        clock_off: false,
+        content_hash: domain::submissions::submission_content_hash("VT", 1, reference, &answers.canonical_json()),
+        answers,
+    }
+}
+
+#[tokio::test]
+async fn concurrent_reports_are_stored_once_each_and_chained() {
+    use storage::submissions::Stored;
+    for (store, _, _dir) in stores().await {
+        let (station, observer) = reporting_fixture(&store).await;
+        let mut tasks = Vec::new();
+        for n in 0..200 {
+            let store = store.clone();
+            // Every report is sent twice, as a phone that did not hear the answer would;
+            // report 7 is then reused for different answers, which must be refused.
+            let first = report(&station, observer, &format!("report-{n:04}-aaaa"), "10:15");
+            let again = first.clone();
+            tasks.push(tokio::spawn(async move { (store.submit(first).await, store.submit(again).await) }));
+        }
+        let mut created = 0;
+        for task in tasks {
+            let (first, again) = task.await.unwrap();
+            let (first, again) = (first.unwrap(), again.unwrap());
+            created += [&first, &again].iter().filter(|s| matches!(s, Stored::Created(_))).count();
+            let id = |s: &Stored| match s {
+                Stored::Created(row) | Stored::AlreadyStored(row) => row.id,
+            };
+            assert_eq!(id(&first), id(&again), "a resend is the same report");
+        }
+        assert_eq!(created, 200, "{:?}", store.backend());
+        let reused = store.submit(report(&station, observer, "report-0007-aaaa", "11:00")).await;
+        assert!(matches!(reused, Err(StorageError::Conflict(_))), "{reused:?}");
+        assert_eq!(storage::submissions::count(store.reads()).await.unwrap(), 200);
+        let verified = storage::ledger::verify(store.reads()).await.unwrap();
+        assert!(verified.first_break.is_none(), "{:?} on {:?}", verified.first_break, store.backend());
+        assert_eq!(verified.checked, 200);
+        let coverage = storage::coverage::by_constituency(store.reads(), &storage::coverage::Area::All).await.unwrap();
+        assert_eq!(coverage[0].received.get("VT"), Some(&1), "one station reported");
+    }
+}
