@@ -23,6 +23,10 @@ pub struct ServeSettings {
     /// How long a sign-in lasts, in hours.
     #[arg(long, env = "POLLWATCH_SESSION_HOURS", default_value_t = 20)]
     pub session_hours: i64,
+    /// Shared secret SMS gateways sign their webhooks with (HMAC-SHA256). Prefer the
+    /// environment variable: a flag shows in the process list.
+    #[arg(long, env = "POLLWATCH_SMS_SECRET", hide_env_values = true)]
+    pub sms_secret: Option<String>,
 }
 
 impl ServeSettings {
@@ -31,6 +35,7 @@ impl ServeSettings {
             secure_cookies: self.secure_cookies,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             session_hours: self.session_hours.clamp(1, 72),
+            sms_secret: self.sms_secret.clone().filter(|s| !s.is_empty()),
             ..WebConfig::default()
         }
     }

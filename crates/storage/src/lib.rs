@@ -16,6 +16,7 @@ pub mod people;
 pub mod photos;
 pub mod reference;
 pub mod sessions;
+pub mod sms;
 mod sql;
 mod store;
 pub mod submissions;

@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod pages;
 pub mod reporting;
 mod router;
+pub mod sms;
 mod state;
 
 pub use router::router;

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes().layer(axum::middleware::from_fn_with_state(state.clone(), pages::forget_identities)))
         .nest("/api/v1", api::routes(state.clone()))
         .route("/healthz", get(healthz))
+        .route("/sms/inbound", axum::routing::post(crate::sms::webhook::inbound))
         .route("/static/app.css", get(stylesheet))
         .route("/static/coverage.js", get(|| async { javascript(COVERAGE_SCRIPT) }))
         .route("/static/observe.js", get(|| async { javascript(OBSERVER_SCRIPT) }))

@@ -20,6 +20,8 @@ pub struct WebConfig {
     pub session_hours: i64,
     /// Largest accepted upload (imports), in bytes.
     pub max_upload_bytes: usize,
+    /// The shared secret SMS gateways sign their webhooks with; without it, no SMS webhook.
+    pub sms_secret: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -29,6 +31,7 @@ impl Default for WebConfig {
             trusted_proxy_header: None,
             session_hours: 20,
             max_upload_bytes: 20 * 1024 * 1024,
+            sms_secret: None,
         }
     }
 }

@@ -206,6 +206,13 @@ fn parse_answer(question: &Question, raw: &Json) -> Result<Option<Answer>, Answe
 
 /// Validates raw answers (question code → JSON value) against a form.
 pub fn validate(form: &FormDefinition, raw: &serde_json::Map<String, Json>) -> Result<Answers, Vec<FieldError>> {
+    let (answers, errors) = validate_partially(form, raw);
+    if errors.is_empty() { Ok(answers) } else { Err(errors) }
+}
+
+/// Like `validate`, but keeps every answer that is valid on its own, with the problems of
+/// the rest: SMS reports are stored even when some answers need fixing (the reply names them).
+pub fn validate_partially(form: &FormDefinition, raw: &serde_json::Map<String, Json>) -> (Answers, Vec<FieldError>) {
     let mut errors = Vec::new();
     let mut answers = Answers::default();
     for (code, value) in raw {
@@ -251,5 +258,5 @@ pub fn validate(form: &FormDefinition, raw: &serde_json::Map<String, Json>) -> R
             });
         }
     }
-    if errors.is_empty() { Ok(answers) } else { Err(errors) }
+    (answers, errors)
 }

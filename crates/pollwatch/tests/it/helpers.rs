@@ -11,6 +11,7 @@ use tempfile::TempDir;
 use tokio::sync::OnceCell;
 
 pub const DEMO_PASSWORD: &str = domain::demo::DEMO_PASSWORD;
+pub const SMS_SECRET: &str = "test-sms-secret";
 
 pub struct TestApp {
     pub address: String,
@@ -47,6 +48,7 @@ pub fn settings() -> ServeSettings {
         secure_cookies: false,
         trusted_proxy_header: None,
         session_hours: 20,
+        sms_secret: Some(SMS_SECRET.into()),
     }
 }
 

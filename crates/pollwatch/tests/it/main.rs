@@ -12,4 +12,5 @@ mod people;
 mod postgres;
 mod reporting;
 mod sessions;
+mod sms;
 mod webdriver;

@@ -141,6 +141,7 @@ pub async fn submit(
         answers: request.answers,
         device_time: request.device_time,
         channel: if caller.via == Via::ApiToken { Channel::Api } else { Channel::Web },
+        partial: false,
     };
     let accepted = intake::submit(&state, &actor, report).await.map_err(|e| intake_error(e, caller.language))?;
     let status = if accepted.duplicate { StatusCode::OK } else { StatusCode::CREATED };

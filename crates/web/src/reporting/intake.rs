@@ -29,6 +29,8 @@ pub struct Report {
     /// Milliseconds since the epoch, as the device's clock said.
     pub device_time: Option<i64>,
     pub channel: Channel,
+    /// Keep the valid answers even when others are wrong (SMS); the caller reports the rest.
+    pub partial: bool,
 }
 
 #[derive(Debug)]
@@ -78,8 +80,11 @@ pub async fn submit(state: &AppState, reporter: &Actor, report: Report) -> Resul
     }
     .ok_or(IntakeError::UnknownForm(code))?;
     let station = resolve_station(state, reporter, report.station.as_deref()).await?;
-    let answers =
-        validate(&form, &report.answers).map_err(|errors| IntakeError::Invalid { form: form.clone(), errors })?;
+    let answers = if report.partial {
+        domain::forms::validate_partially(&form, &report.answers).0
+    } else {
+        validate(&form, &report.answers).map_err(|errors| IntakeError::Invalid { form: form.clone(), errors })?
+    };
 
     let server_time = now_millis();
     let reference = StationRef::parse(&station.label).map_err(|_| IntakeError::BadStation(station.label.clone()))?;

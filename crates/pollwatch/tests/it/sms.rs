@@ -1,0 +1,92 @@
+//! SMS reports through the generic signed webhook.
+
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::helpers::{SMS_SECRET, TestApp, spawn_app};
+
+async fn send(app: &TestApp, from: &str, text: &str) -> (u16, Value) {
+    let body = json!({"from": from, "text": text}).to_string();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SMS_SECRET.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    let response = reqwest::Client::new()
+        .post(app.url("/sms/inbound"))
+        .header("content-type", "application/json")
+        .header("x-pollwatch-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn observer(app: &TestApp) -> (String, String) {
+    let person = storage::people::by_username(app.store.reads(), "observer").await.unwrap().unwrap();
+    (person.phone.unwrap(), format!("{:06}", person.observer_code.unwrap()))
+}
+
+#[tokio::test]
+async fn an_sms_report_is_stored_once_and_answered_in_the_observers_language() {
+    let app = spawn_app().await;
+    let (phone, code) = observer(&app).await;
+    let text = format!("op {code} oa0705 ob1 oc1 of1 og1 oh1 oi2 ok1 # qapı vaxtında açıldı, İlkin gəldi");
+    let (status, answer) = send(&app, &phone, &text).await;
+    assert_eq!(status, 200, "{answer}");
+    let reply = answer["reply"].as_str().unwrap();
+    assert!(reply.starts_with("Qəbul edildi: OP 17/1, 8 cavab"), "{reply}");
+    assert!(reply.chars().count() <= 160);
+    let stored = storage::submissions::of_observer(app.store.reads(), app.user_id("observer").await, 5).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].channel, "sms");
+    let answers: Value = serde_json::from_str(&stored[0].answers).unwrap();
+    assert_eq!(answers["OA"], "07:05");
+    assert_eq!(answers["OZ"], "qapı vaxtında açıldı, İlkin gəldi", "the comment is kept exactly as typed");
+
+    let (_, again) = send(&app, &phone, &text).await;
+    assert_eq!(again["reply"], "Bu mesaj artıq qəbul edilib.");
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn valid_answers_are_kept_and_the_reply_names_each_problem() {
+    let app = spawn_app().await;
+    let (phone, code) = observer(&app).await;
+    let (_, answer) = send(&app, &phone, &format!("VT {code} VA1015 VB1 VC7 ZZ1 VD")).await;
+    let reply = answer["reply"].as_str().unwrap();
+    let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
+    let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
+    assert!(log.items.iter().any(|m| m.status == "partial"), "stored with its problems noted");
+    for expected in ["VC:1/2", "ZZ?", "VD:?", "Çatışmır", "VE"] {
+        assert!(reply.contains(expected), "{expected} missing from {reply}");
+    }
+    let stored = storage::submissions::of_observer(app.store.reads(), app.user_id("observer").await, 5).await.unwrap();
+    let answers: Value = serde_json::from_str(&stored[0].answers).unwrap();
+    assert_eq!(answers, json!({"VA": "10:15", "VB": true}));
+}
+
+#[tokio::test]
+async fn unknown_numbers_learn_nothing_and_bad_signatures_store_nothing() {
+    let app = spawn_app().await;
+    let (_, code) = observer(&app).await;
+    let (status, answer) = send(&app, "+994509999999", &format!("OP {code} OB1")).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["reply"], "Mesaj alındı.", "no hint whose code this is");
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 0);
+    let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
+    let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
+    assert!(log.items.iter().any(|m| m.status == "unverified"), "kept for coordinators to review");
+
+    let forged = reqwest::Client::new()
+        .post(app.url("/sms/inbound"))
+        .header("x-pollwatch-signature", "sha256=00")
+        .body(json!({"from": "+994501111111", "text": "OP 123456 OB1"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    let after = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
+    assert_eq!(after.total, log.total, "nothing stored");
+}

@@ -1,0 +1,221 @@
+//! The SMS message log: every inbound and outbound message, linked to its observer and the
+//! report it produced. Inbound messages are stored once per phone and text (gateways retry).
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::coverage::Area;
+use crate::sql::{Bind, Conditions, like_pattern, page_bounds};
+use crate::{Connection, Page, Result};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SmsRow {
+    pub id: i64,
+    pub direction: String,
+    pub gateway: String,
+    pub phone: String,
+    pub body: String,
+    pub at: i64,
+    pub observer_id: Option<i64>,
+    pub observer_name: Option<String>,
+    pub submission_id: Option<i64>,
+    pub status: String,
+    pub detail: String,
+    pub reply_to: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "m.id, m.direction, m.gateway, m.phone, m.body, m.at, m.observer_id, u.full_name AS observer_name,
+    m.submission_id, m.status, m.detail, m.reply_to";
+
+fn row_from(row: &AnyRow) -> Result<SmsRow> {
+    Ok(SmsRow {
+        id: row.try_get("id")?,
+        direction: row.try_get("direction")?,
+        gateway: row.try_get("gateway")?,
+        phone: row.try_get("phone")?,
+        body: row.try_get("body")?,
+        at: row.try_get("at")?,
+        observer_id: row.try_get("observer_id")?,
+        observer_name: row.try_get("observer_name")?,
+        submission_id: row.try_get("submission_id")?,
+        status: row.try_get("status")?,
+        detail: row.try_get("detail")?,
+        reply_to: row.try_get("reply_to")?,
+    })
+}
+
+/// An inbound message as first seen.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub gateway: String,
+    pub phone: String,
+    pub body: String,
+    pub at: i64,
+    pub dedupe_key: String,
+}
+
+/// Stores an inbound message unless the same phone already sent the same text; returns its
+/// id and whether it is new.
+pub async fn receive(connection: &mut Connection, message: &Inbound) -> Result<(i64, bool)> {
+    let existing = sqlx::query("SELECT id FROM sms_messages WHERE dedupe_key = $1")
+        .bind(message.dedupe_key.clone())
+        .fetch_optional(&mut *connection)
+        .await?;
+    if let Some(row) = existing {
+        return Ok((row.try_get("id")?, false));
+    }
+    let row = sqlx::query(
+        "INSERT INTO sms_messages (direction, gateway, phone, body, at, dedupe_key, status) VALUES ('in', $1, $2, $3, $4, $5, 'received')
+         RETURNING id",
+    )
+    .bind(message.gateway.clone())
+    .bind(message.phone.clone())
+    .bind(message.body.clone())
+    .bind(message.at)
+    .bind(message.dedupe_key.clone())
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok((row.try_get("id")?, true))
+}
+
+/// Records what processing a message came to.
+pub async fn settle(
+    connection: &mut Connection,
+    id: i64,
+    status: &str,
+    observer_id: Option<i64>,
+    submission_id: Option<i64>,
+    detail: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE sms_messages SET status = $1, observer_id = $2, submission_id = $3, detail = $4 WHERE id = $5")
+        .bind(status.to_string())
+        .bind(observer_id)
+        .bind(submission_id)
+        .bind(detail.to_string())
+        .bind(id)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// Stores a reply; `sent` when it went back in the webhook's own answer, `queued` otherwise.
+pub async fn reply(
+    connection: &mut Connection,
+    to: i64,
+    gateway: &str,
+    phone: &str,
+    body: &str,
+    status: &str,
+    at: i64,
+) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO sms_messages (direction, gateway, phone, body, at, status, reply_to, next_attempt_at)
+         VALUES ('out', $1, $2, $3, $4, $5, $6, $4) RETURNING id",
+    )
+    .bind(gateway.to_string())
+    .bind(phone.to_string())
+    .bind(body.to_string())
+    .bind(at)
+    .bind(status.to_string())
+    .bind(to)
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<SmsRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM sms_messages m LEFT JOIN users u ON u.id = m.observer_id WHERE m.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(row_from).transpose()
+}
+
+/// The reply stored for an inbound message, if any.
+pub async fn reply_of(pool: &AnyPool, inbound_id: i64) -> Result<Option<SmsRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM sms_messages m LEFT JOIN users u ON u.id = m.observer_id WHERE m.reply_to = $1 ORDER BY m.id DESC LIMIT 1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(inbound_id).fetch_optional(pool).await?;
+    row.as_ref().map(row_from).transpose()
+}
+
+/// Inbound messages with an invalid observer code from this phone since `since`.
+pub async fn recent_rejections(pool: &AnyPool, phone: &str, since: i64) -> Result<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM sms_messages WHERE phone = $1 AND direction = 'in' AND status = 'unverified' AND at >= $2")
+        .bind(phone.to_string())
+        .bind(since)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SmsFilter {
+    pub search: Option<String>,
+    pub status: Option<String>,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// The log, newest first. In a coordinator's area: messages of observers deployed there, and
+/// unverified ones (unknown numbers) only for the whole-coalition view.
+pub async fn list(pool: &AnyPool, area: &Area, filter: &SmsFilter) -> Result<Page<SmsRow>> {
+    let (page, per_page, offset) = page_bounds(filter.page, filter.per_page);
+    let mut conditions = Conditions::default();
+    if let Area::Constituencies(numbers) = area {
+        if numbers.is_empty() {
+            return Ok(Page { items: Vec::new(), total: 0, page, per_page });
+        }
+        let marks = vec!["?"; numbers.len()].join(", ");
+        conditions.add(
+            &format!(
+                "m.observer_id IN (SELECT d.user_id FROM deployments d JOIN stations s ON s.id = d.station_id WHERE s.constituency_no IN ({marks}))"
+            ),
+            numbers.iter().map(|n| Bind::Int(*n)),
+        );
+    }
+    if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = like_pattern(text);
+        conditions.add(
+            "(m.phone LIKE ? ESCAPE '\\' OR m.body LIKE ? ESCAPE '\\')",
+            [Bind::Text(pattern.clone()), Bind::Text(pattern)],
+        );
+    }
+    if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
+        conditions.add("m.status = ?", [Bind::Text(status.into())]);
+    }
+    let total: i64 = conditions
+        .query(format!("SELECT COUNT(*) AS n FROM sms_messages m{}", conditions.where_sql()))
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+    let limit = conditions.next_placeholder();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM sms_messages m LEFT JOIN users u ON u.id = m.observer_id{} ORDER BY m.id DESC LIMIT ${limit} OFFSET ${}",
+        conditions.where_sql(),
+        limit + 1
+    );
+    let rows = conditions.query(sql).bind(i64::from(per_page)).bind(offset).fetch_all(pool).await?;
+    Ok(Page { items: rows.iter().map(row_from).collect::<Result<_>>()?, total, page, per_page })
+}
+
+/// The observer a phone number belongs to, with their code (to check it against the message).
+pub async fn observer_by_phone(pool: &AnyPool, phone: &str) -> Result<Option<(i64, Option<i64>)>> {
+    let row = sqlx::query(
+        "SELECT id, observer_code FROM users WHERE phone = $1 AND active = 1 AND role = 'observer' LIMIT 1",
+    )
+    .bind(phone.to_string())
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| Ok((r.try_get("id")?, r.try_get("observer_code")?))).transpose()
+}
+
+/// The observer holding a code.
+pub async fn observer_by_code(pool: &AnyPool, code: i64) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT id FROM users WHERE observer_code = $1 AND active = 1 AND role = 'observer'")
+        .bind(code)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| Ok(r.try_get("id")?)).transpose()
+}
