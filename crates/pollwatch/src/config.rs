@@ -27,6 +27,12 @@ pub struct ServeSettings {
     /// environment variable: a flag shows in the process list.
     #[arg(long, env = "POLLWATCH_SMS_SECRET", hide_env_values = true)]
     pub sms_secret: Option<String>,
+    /// Twilio's auth token, to verify its webhooks (`POST /sms/twilio`).
+    #[arg(long, env = "POLLWATCH_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub twilio_auth_token: Option<String>,
+    /// The public address of this server, e.g. https://pollwatch.example.org (Twilio signs it).
+    #[arg(long, env = "POLLWATCH_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl ServeSettings {
@@ -36,6 +42,8 @@ impl ServeSettings {
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             session_hours: self.session_hours.clamp(1, 72),
             sms_secret: self.sms_secret.clone().filter(|s| !s.is_empty()),
+            twilio_auth_token: self.twilio_auth_token.clone().filter(|s| !s.is_empty()),
+            public_url: self.public_url.clone(),
             ..WebConfig::default()
         }
     }

@@ -22,6 +22,11 @@ pub struct WebConfig {
     pub max_upload_bytes: usize,
     /// The shared secret SMS gateways sign their webhooks with; without it, no SMS webhook.
     pub sms_secret: Option<String>,
+    /// Twilio's auth token, which signs its webhooks.
+    pub twilio_auth_token: Option<String>,
+    /// The address the world reaches pollwatch at (e.g. https://pollwatch.example.org): Twilio
+    /// signs the URL it called, which a proxy may hide from us.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -32,6 +37,8 @@ impl Default for WebConfig {
             session_hours: 20,
             max_upload_bytes: 20 * 1024 * 1024,
             sms_secret: None,
+            twilio_auth_token: None,
+            public_url: None,
         }
     }
 }

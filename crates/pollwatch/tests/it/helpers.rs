@@ -12,6 +12,9 @@ use tokio::sync::OnceCell;
 
 pub const DEMO_PASSWORD: &str = domain::demo::DEMO_PASSWORD;
 pub const SMS_SECRET: &str = "test-sms-secret";
+pub const TWILIO_TOKEN: &str = "test-twilio-token";
+/// The address gateways are told to call (what Twilio signs).
+pub const PUBLIC_URL: &str = "https://pollwatch.test";
 
 pub struct TestApp {
     pub address: String,
@@ -49,6 +52,8 @@ pub fn settings() -> ServeSettings {
         trusted_proxy_header: None,
         session_hours: 20,
         sms_secret: Some(SMS_SECRET.into()),
+        twilio_auth_token: Some(TWILIO_TOKEN.into()),
+        public_url: Some(PUBLIC_URL.into()),
     }
 }
 

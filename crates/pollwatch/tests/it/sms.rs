@@ -4,7 +4,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{SMS_SECRET, TestApp, spawn_app};
+use crate::helpers::{DEMO_PASSWORD, PUBLIC_URL, SMS_SECRET, TWILIO_TOKEN, TestApp, spawn_app};
 
 async fn send(app: &TestApp, from: &str, text: &str) -> (u16, Value) {
     let body = json!({"from": from, "text": text}).to_string();
@@ -89,4 +89,70 @@ async fn unknown_numbers_learn_nothing_and_bad_signatures_store_nothing() {
     assert_eq!(forged.status(), 401);
     let after = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
     assert_eq!(after.total, log.total, "nothing stored");
+}
+
+#[tokio::test]
+async fn twilio_messages_are_verified_and_answered_with_twiml() {
+    let app = spawn_app().await;
+    let (phone, code) = observer(&app).await;
+    let fields = vec![
+        ("From".to_string(), phone.clone()),
+        ("To".to_string(), "+994125550000".to_string()),
+        ("Body".to_string(), format!("TC {code} TA2 TB240 TC1 TD300")),
+        ("MessageSid".to_string(), "SM0123456789abcdef".to_string()),
+    ];
+    let signature = web::sms::twilio::signature(TWILIO_TOKEN, &format!("{PUBLIC_URL}/sms/twilio"), &fields);
+    let post = |signature: String| {
+        reqwest::Client::new().post(app.url("/sms/twilio")).header("x-twilio-signature", signature).form(&fields).send()
+    };
+    let response = post(signature).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/xml"));
+    let twiml = response.text().await.unwrap();
+    assert!(twiml.contains("<Response><Message>Qəbul edildi: TC 17/1, 4 cavab.</Message></Response>"), "{twiml}");
+    assert_eq!(post("forged".into()).await.unwrap().status(), 401);
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn an_admin_reprocesses_a_message_after_registering_the_number() {
+    let app = spawn_app().await;
+    let (_, code) = observer(&app).await;
+    let new_phone = "+994557770011";
+    let (_, answer) = send(&app, new_phone, &format!("OP {code} OB1")).await;
+    assert_eq!(answer["reply"], "Mesaj alındı.");
+
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let page = app.get(&admin, "/sms?status=unverified").await.text().await.unwrap();
+    assert!(page.contains(new_phone));
+    // The observer got a new phone: the admin records it, then processes the message again.
+    let id = app.user_id("observer").await;
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/people/{id}"),
+            &[
+                ("full_name", "Könül Zeynalova"),
+                ("username", "observer"),
+                ("role", "observer"),
+                ("organisation", "VCUM"),
+                ("phone", new_phone),
+                ("stations", "17/1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let everything =
+        storage::sms::SmsFilter { page: 1, per_page: 100, status: Some("unverified".into()), ..Default::default() };
+    let message =
+        storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap().items[0].id;
+    let response = app.post_form(&admin, &format!("/sms/{message}/reprocess"), &[]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+
+    // Coordinators see their observers' messages; observers see no log.
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    assert_eq!(app.get(&coordinator, "/sms").await.status(), 200);
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    assert_eq!(app.get(&observer, "/sms").await.status(), 403);
 }

@@ -273,3 +273,6 @@ sms-hint-number = rəqəm
 sms-hint-choice = variant nömrəsi
 sms-hint-choices = variant rəqəmləri
 sms-hint-time = SSDD
+sms-log-title = SMS mesajları
+sms-text = Mətn
+sms-reprocess = Yenidən emal et

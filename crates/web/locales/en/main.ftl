@@ -275,3 +275,6 @@ sms-hint-number = number
 sms-hint-choice = option no.
 sms-hint-choices = option digits
 sms-hint-time = HHMM
+sms-log-title = SMS messages
+sms-text = Text
+sms-reprocess = Process again

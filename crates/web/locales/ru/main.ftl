@@ -277,3 +277,6 @@ sms-hint-number = число
 sms-hint-choice = номер варианта
 sms-hint-choices = цифры вариантов
 sms-hint-time = ЧЧММ
+sms-log-title = SMS-сообщения
+sms-text = Текст
+sms-reprocess = Обработать снова

@@ -63,6 +63,7 @@ fn navigation(caller: &Caller) -> Markup {
             @if matches!(actor.role, domain::roles::Role::CoalitionAdmin | domain::roles::Role::Coordinator) {
                 a href="/incidents" { (t(lang, "nav-incidents")) }
                 a href="/conflicts" { (t(lang, "nav-conflicts")) }
+                a href="/sms" { "SMS" }
             }
         }
         @if caller.may(Action::ImportPeople) || caller.may(Action::ImportReferenceData) { a href="/imports" { (t(lang, "nav-imports")) } }

@@ -15,6 +15,7 @@ pub mod people;
 pub mod problems;
 pub mod reference;
 pub mod session;
+pub mod sms;
 pub mod tokens;
 
 use axum::Router;
@@ -68,6 +69,8 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}", get(incidents::show).post(incidents::change))
         .route("/conflicts", get(conflicts::list))
         .route("/conflicts/{id}", post(conflicts::resolve_form))
+        .route("/sms", get(sms::log))
+        .route("/sms/{id}/reprocess", post(sms::reprocess))
         .layer(axum::middleware::from_fn(render_error_pages))
 }
 

@@ -3,4 +3,5 @@
 
 pub mod process;
 pub mod reply;
+pub mod twilio;
 pub mod webhook;

@@ -42,16 +42,45 @@ pub async fn process(state: &AppState, incoming: Incoming) -> Result<String, App
     };
     let (message_id, new) =
         state.store.write(move |c| Box::pin(async move { storage::sms::receive(c, &inbound).await })).await?;
-    let pool = state.store.reads();
-    let registered = storage::sms::observer_by_phone(pool, &phone).await?;
-    let language = match registered {
-        Some((id, _)) => people::by_id(pool, id).await?.and_then(|p| Language::parse(&p.language)).unwrap_or_default(),
-        None => Language::Az,
-    };
     if !new {
         // A gateway retry or a resend: stored once, said so.
+        let language = sender_language(state, &phone).await?;
         return Ok(t(language, "sms-duplicate"));
     }
+    handle(state, message_id, &incoming.gateway, &phone, &incoming.text, at).await
+}
+
+async fn sender_language(state: &AppState, phone: &str) -> Result<Language, AppError> {
+    let pool = state.store.reads();
+    Ok(match storage::sms::observer_by_phone(pool, phone).await? {
+        Some((id, _)) => people::by_id(pool, id).await?.and_then(|p| Language::parse(&p.language)).unwrap_or_default(),
+        None => Language::Az,
+    })
+}
+
+/// Processes a stored message again, after a coordinator fixed the sender's registration.
+pub async fn reprocess(state: &AppState, message_id: i64) -> Result<String, AppError> {
+    let message = storage::sms::by_id(state.store.reads(), message_id).await?.ok_or(AppError::NotFound)?;
+    if message.direction != "in" {
+        return Err(AppError::BadRequest("only received messages can be processed".into()));
+    }
+    handle(state, message.id, &message.gateway, &message.phone, &message.body, now_millis()).await
+}
+
+async fn handle(
+    state: &AppState,
+    message_id: i64,
+    gateway: &str,
+    phone: &str,
+    text: &str,
+    at: i64,
+) -> Result<String, AppError> {
+    let incoming = Incoming { gateway: gateway.to_string(), phone: phone.to_string(), text: text.to_string() };
+    let phone = phone.to_string();
+    let dedupe_key = hex::encode(Sha256::digest(format!("{phone}\n{}", incoming.text.trim()).as_bytes()));
+    let pool = state.store.reads();
+    let registered = storage::sms::observer_by_phone(pool, &phone).await?;
+    let language = sender_language(state, &phone).await?;
 
     let settle = |status: &'static str, observer: Option<i64>, submission: Option<i64>, detail: String| {
         let store = state.store.clone();

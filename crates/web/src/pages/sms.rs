@@ -1,0 +1,85 @@
+//! The SMS message log for coordinators: search, see what each message became, and process
+//! a message again after fixing the sender's registration.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use domain::timezone::format_baku;
+use storage::sms::{self, SmsFilter};
+
+use crate::api::coordination::people_area;
+use crate::auth::{Caller, CsrfForm};
+use crate::error::{AppError, AppResult};
+use crate::i18n::t;
+use crate::pages::layout::{csrf_field, page, pager, query_value};
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct LogQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    page: Option<u32>,
+}
+
+pub async fn log(State(state): State<AppState>, caller: Caller, Query(query): Query<LogQuery>) -> AppResult<Response> {
+    let area = people_area(caller.actor()?)?;
+    let lang = caller.language;
+    let filter = SmsFilter {
+        search: Some(query.q.clone()),
+        status: Some(query.status.clone()),
+        page: query.page.unwrap_or(1),
+        per_page: 100,
+    };
+    let result = sms::list(state.store.reads(), &area, &filter).await?;
+    let admin = caller.actor()?.is_admin();
+    Ok(page(
+        &caller,
+        &t(lang, "sms-log-title"),
+        html! {
+            h1 { (t(lang, "sms-log-title")) }
+            form.filters method="get" {
+                div { label for="q" { (t(lang, "search")) } input #q type="search" name="q" value=(query.q); }
+                div { label for="status" { (t(lang, "incident-status")) }
+                    select #status name="status" { option value="" { "—" }
+                        @for s in ["processed", "partial", "unverified", "rejected", "sent"] { option value=(s) selected[query.status == s] { (s) } } } }
+                button type="submit" { (t(lang, "search-button")) }
+            }
+            p.muted { (t(lang, "total")) ": " (result.total) " · " (t(lang, "times-in-baku")) }
+            div.table-wrap { table #sms-log {
+                thead { tr { th { (t(lang, "audit-when")) } th { "" } th { (t(lang, "field-phone")) } th { (t(lang, "sms-text")) } th { (t(lang, "incident-status")) } th { } } }
+                tbody { @for m in &result.items { tr data-status=(m.status) {
+                    td { (format_baku(m.at)) }
+                    td { @if m.direction == "in" { "→" } @else { "←" } }
+                    td { (m.phone) @if let Some(name) = &m.observer_name { br; span.muted { (name) } } }
+                    td { code style="white-space:pre-wrap" { (m.body) } }
+                    td { span.tag { (m.status) } }
+                    td { @if admin && m.direction == "in" && matches!(m.status.as_str(), "unverified" | "rejected") {
+                        form method="post" action={ "/sms/" (m.id) "/reprocess" } { (csrf_field(&caller)) button.secondary type="submit" { (t(lang, "sms-reprocess")) } }
+                    } }
+                } } }
+            } }
+            (pager(lang, result.page, result.page_count(), &format!("q={}&status={}", query_value(&query.q), query_value(&query.status))))
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// Unverified messages are visible only coalition-wide, so re-processing is the admins'.
+pub async fn reprocess(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> AppResult<Response> {
+    if !caller.actor()?.is_admin() {
+        return Err(AppError::Forbidden);
+    }
+    crate::sms::process::reprocess(&state, id).await?;
+    Ok(Redirect::to("/sms").into_response())
+}
