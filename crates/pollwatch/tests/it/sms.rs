@@ -156,3 +156,31 @@ async fn an_admin_reprocesses_a_message_after_registering_the_number() {
     let observer = app.login("observer", DEMO_PASSWORD).await;
     assert_eq!(app.get(&observer, "/sms").await.status(), 403);
 }
+
+#[tokio::test]
+async fn the_sms_card_examples_are_messages_pollwatch_accepts() {
+    let app = spawn_app().await;
+    let (phone, code) = observer(&app).await;
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let id = app.user_id("observer").await;
+    let card = app.get(&coordinator, &format!("/people/{id}/sms-card")).await.text().await.unwrap();
+    assert!(card.contains(&format!("<code id=\"observer-code\">{code}</code>")));
+    let examples: Vec<String> = card
+        .split("<code class=\"example\">")
+        .skip(1)
+        .filter_map(|s| s.split("</code>").next())
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(examples.len(), 6, "one example per form");
+    for example in examples.iter().filter(|e| e.starts_with("OP") || e.starts_with("TC") || e.starts_with("VT")) {
+        let (_, answer) = send(&app, &phone, example).await;
+        let reply = answer["reply"].as_str().unwrap();
+        assert!(
+            reply.starts_with("Qəbul edildi") && !reply.contains("Düzəldin") && !reply.contains("Çatışmır"),
+            "{example} → {reply}"
+        );
+    }
+    // Someone without the observer in scope gets nothing.
+    let media = app.login("media", DEMO_PASSWORD).await;
+    assert_eq!(app.get(&media, &format!("/people/{id}/sms-card")).await.status(), 404);
+}

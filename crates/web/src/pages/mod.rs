@@ -16,6 +16,7 @@ pub mod problems;
 pub mod reference;
 pub mod session;
 pub mod sms;
+pub mod sms_card;
 pub mod tokens;
 
 use axum::Router;
@@ -53,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{id}", get(people::show).post(people::update))
         .route("/people/{id}/password", post(people::reset_password))
         .route("/people/{id}/active", post(people::set_active))
+        .route("/people/{id}/sms-card", get(sms_card::card))
         .route("/imports", get(imports::start).post(imports::upload))
         .route("/imports/{id}", get(imports::review).post(imports::run))
         .route("/exports", get(exports::index))

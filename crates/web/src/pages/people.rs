@@ -363,7 +363,8 @@ fn person_page(
         &person.full_name,
         html! {
             h1 { (person.full_name) }
-            p { (role_name(lang, person.role)) @if let Some(code) = &person.organisation_code { " · " (code) } @if !person.active { " · " span.tag { (t(lang, "inactive")) } } }
+            p { (role_name(lang, person.role)) @if let Some(code) = &person.organisation_code { " · " (code) } @if !person.active { " · " span.tag { (t(lang, "inactive")) } }
+            @if person.observer_code.is_some() { " · " a href={ "/people/" (person.id) "/sms-card" } { (t(lang, "sms-card-title")) } } }
             @for problem in problems { (notice_error(problem)) }
             @if editable {
                 (person_form(caller, actor, &format!("/people/{}", person.id), form, organisations))
