@@ -33,6 +33,18 @@ pub struct ServeSettings {
     /// The public address of this server, e.g. https://pollwatch.example.org (Twilio signs it).
     #[arg(long, env = "POLLWATCH_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// SMS Gateway for Android: the webhook signing key from the app's settings.
+    #[arg(long, env = "POLLWATCH_ANDROID_SIGNING_KEY", hide_env_values = true)]
+    pub android_signing_key: Option<String>,
+    /// SMS Gateway for Android: its API address for replies, e.g. http://192.168.1.10:8080.
+    #[arg(long, env = "POLLWATCH_ANDROID_API_URL")]
+    pub android_api_url: Option<String>,
+    /// SMS Gateway for Android: the API user name shown in the app.
+    #[arg(long, env = "POLLWATCH_ANDROID_USERNAME")]
+    pub android_username: Option<String>,
+    /// SMS Gateway for Android: the API password shown in the app.
+    #[arg(long, env = "POLLWATCH_ANDROID_PASSWORD", hide_env_values = true)]
+    pub android_password: Option<String>,
 }
 
 impl ServeSettings {
@@ -44,6 +56,15 @@ impl ServeSettings {
             sms_secret: self.sms_secret.clone().filter(|s| !s.is_empty()),
             twilio_auth_token: self.twilio_auth_token.clone().filter(|s| !s.is_empty()),
             public_url: self.public_url.clone(),
+            android_gateway: match (&self.android_signing_key, &self.android_api_url) {
+                (Some(key), Some(url)) if !key.is_empty() => Some(web::AndroidGateway {
+                    signing_key: key.clone(),
+                    api_url: url.clone(),
+                    username: self.android_username.clone().unwrap_or_default(),
+                    password: self.android_password.clone().unwrap_or_default(),
+                }),
+                _ => None,
+            },
             ..WebConfig::default()
         }
     }

@@ -19,6 +19,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind).await?;
         let forms = web::reporting::FormCatalog::load(&store).await.map_err(std::io::Error::other)?;
         let state = web::AppState::new(store.clone(), settings.web_config(), forms);
+        web::sms::outbox::spawn(state.clone());
         Ok(Application { listener, router: web::router(state), store })
     }
 

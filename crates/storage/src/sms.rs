@@ -219,3 +219,51 @@ pub async fn observer_by_code(pool: &AnyPool, code: i64) -> Result<Option<i64>> 
         .await?;
     row.map(|r| Ok(r.try_get("id")?)).transpose()
 }
+
+/// A queued reply waiting for delivery.
+#[derive(Debug, Clone)]
+pub struct QueuedReply {
+    pub id: i64,
+    pub phone: String,
+    pub body: String,
+    pub attempts: i64,
+}
+
+pub async fn due_replies(pool: &AnyPool, gateway: &str, now: i64, limit: i64) -> Result<Vec<QueuedReply>> {
+    let rows = sqlx::query(
+        "SELECT id, phone, body, attempts FROM sms_messages
+         WHERE direction = 'out' AND status = 'queued' AND gateway = $1 AND next_attempt_at <= $2 ORDER BY id LIMIT $3",
+    )
+    .bind(gateway.to_string())
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(QueuedReply {
+                id: r.try_get("id")?,
+                phone: r.try_get("phone")?,
+                body: r.try_get("body")?,
+                attempts: r.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn mark_delivery(
+    connection: &mut Connection,
+    id: i64,
+    status: &str,
+    attempts: i64,
+    next_attempt_at: Option<i64>,
+) -> Result<()> {
+    sqlx::query("UPDATE sms_messages SET status = $1, attempts = $2, next_attempt_at = $3 WHERE id = $4")
+        .bind(status.to_string())
+        .bind(attempts)
+        .bind(next_attempt_at)
+        .bind(id)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}

@@ -13,4 +13,4 @@ pub mod sms;
 mod state;
 
 pub use router::router;
-pub use state::{AppState, WebConfig};
+pub use state::{AndroidGateway, AppState, WebConfig};

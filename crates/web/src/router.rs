@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/sms/inbound", axum::routing::post(crate::sms::webhook::inbound))
         .route("/sms/twilio", axum::routing::post(crate::sms::twilio::inbound))
+        .route("/sms/android", axum::routing::post(crate::sms::android::inbound))
         .route("/static/app.css", get(stylesheet))
         .route("/static/coverage.js", get(|| async { javascript(COVERAGE_SCRIPT) }))
         .route("/static/observe.js", get(|| async { javascript(OBSERVER_SCRIPT) }))

@@ -27,6 +27,17 @@ pub struct WebConfig {
     /// The address the world reaches pollwatch at (e.g. https://pollwatch.example.org): Twilio
     /// signs the URL it called, which a proxy may hide from us.
     pub public_url: Option<String>,
+    /// SMS Gateway for Android: how its webhooks are signed and where its API takes replies.
+    pub android_gateway: Option<AndroidGateway>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AndroidGateway {
+    pub signing_key: String,
+    /// e.g. http://192.168.1.10:8080 (local server mode).
+    pub api_url: String,
+    pub username: String,
+    pub password: String,
 }
 
 impl Default for WebConfig {
@@ -39,6 +50,7 @@ impl Default for WebConfig {
             sms_secret: None,
             twilio_auth_token: None,
             public_url: None,
+            android_gateway: None,
         }
     }
 }

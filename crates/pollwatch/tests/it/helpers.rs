@@ -54,17 +54,26 @@ pub fn settings() -> ServeSettings {
         sms_secret: Some(SMS_SECRET.into()),
         twilio_auth_token: Some(TWILIO_TOKEN.into()),
         public_url: Some(PUBLIC_URL.into()),
+        android_signing_key: None,
+        android_api_url: None,
+        android_username: None,
+        android_password: None,
     }
 }
 
 /// Starts pollwatch on a fresh copy of the demo database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(settings()).await
+}
+
+/// Like `spawn_app`, with other settings.
+pub async fn spawn_app_with(settings: ServeSettings) -> TestApp {
     let source = template().await;
     let data = tempfile::tempdir().expect("temp dir");
     let path = data.path().join("pollwatch.db");
     std::fs::copy(source, &path).expect("copy template");
     let store = Store::open(&path.to_string_lossy()).await.expect("open store");
-    let mut app = spawn_on(store, data).await;
+    let mut app = spawn_on_with(store, data, &settings).await;
     app.database = Some(path);
     app
 }
@@ -77,7 +86,11 @@ pub async fn spawn_empty_app() -> TestApp {
 }
 
 pub async fn spawn_on(store: Store, data: TempDir) -> TestApp {
-    let application = Application::build(store.clone(), &settings()).await.expect("build app");
+    spawn_on_with(store, data, &settings()).await
+}
+
+pub async fn spawn_on_with(store: Store, data: TempDir, settings: &ServeSettings) -> TestApp {
+    let application = Application::build(store.clone(), settings).await.expect("build app");
     let address = format!("http://{}", application.address());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until(async move {

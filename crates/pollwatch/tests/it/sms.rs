@@ -184,3 +184,106 @@ async fn the_sms_card_examples_are_messages_pollwatch_accepts() {
     let media = app.login("media", DEMO_PASSWORD).await;
     assert_eq!(app.get(&media, &format!("/people/{id}/sms-card")).await.status(), 404);
 }
+
+/// What the stand-in gateway was asked to send: the Authorization header and the body.
+type SentMessages = std::sync::Arc<std::sync::Mutex<Vec<(Option<String>, Value)>>>;
+
+/// A stand-in for the phone running SMS Gateway for Android (the app cannot run here): it
+/// records what pollwatch asks it to send, and answers with the given status.
+async fn phone_gateway(status: u16) -> (String, SentMessages) {
+    use axum::routing::post;
+    let sent: SentMessages = Default::default();
+    let record = sent.clone();
+    let router = axum::Router::new().route(
+        "/message",
+        post(move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| {
+            let record = record.clone();
+            async move {
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+                record.lock().unwrap().push((auth, body));
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (address, sent)
+}
+
+async fn android_app(gateway_url: &str) -> TestApp {
+    let mut settings = crate::helpers::settings();
+    settings.android_signing_key = Some("android-key".into());
+    settings.android_api_url = Some(gateway_url.into());
+    settings.android_username = Some("sms".into());
+    settings.android_password = Some("gateway-password".into());
+    crate::helpers::spawn_app_with(settings).await
+}
+
+async fn android_event(app: &TestApp, from: &str, text: &str, timestamp: i64) -> u16 {
+    let body = json!({"deviceId": "ffff", "event": "sms:received", "id": "Ey6E", "webhookId": "w1",
+        "payload": {"messageId": "abc", "message": text, "phoneNumber": from, "simNumber": 1, "receivedAt": "2024-02-07T11:46:11.000+04:00"}})
+    .to_string();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"android-key").unwrap();
+    mac.update(body.as_bytes());
+    mac.update(timestamp.to_string().as_bytes());
+    reqwest::Client::new()
+        .post(app.url("/sms/android"))
+        .header("x-signature", hex::encode(mac.finalize().into_bytes()))
+        .header("x-timestamp", timestamp.to_string())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn android_gateway_messages_are_verified_and_replies_go_out_through_its_api() {
+    let (gateway, sent) = phone_gateway(202).await;
+    let app = android_app(&gateway).await;
+    let (phone, code) = observer(&app).await;
+    let now = storage::now_millis() / 1000;
+    assert_eq!(android_event(&app, &phone, &format!("TC {code} TA1 TB120 TC2"), now).await, 200);
+    assert_eq!(
+        android_event(&app, &phone, &format!("TC {code} TA1 TB999 TC2"), now - 3600).await,
+        401,
+        "an old timestamp is a replay"
+    );
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+    for _ in 0..100 {
+        if !sent.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let sent = sent.lock().unwrap().clone();
+    let (auth, body) = &sent[0];
+    assert_eq!(body["phoneNumbers"], json!([phone]));
+    assert!(body["textMessage"]["text"].as_str().unwrap().starts_with("Qəbul edildi: TC 17/1"));
+    assert!(auth.as_deref().unwrap().starts_with("Basic "));
+}
+
+#[tokio::test]
+async fn a_reply_the_gateway_refuses_stays_queued_for_a_retry() {
+    let (gateway, sent) = phone_gateway(503).await;
+    let app = android_app(&gateway).await;
+    let (phone, code) = observer(&app).await;
+    assert_eq!(
+        android_event(&app, &phone, &format!("TC {code} TA1 TB120 TC2"), storage::now_millis() / 1000).await,
+        200
+    );
+    let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
+    for _ in 0..100 {
+        if !sent.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
+    let reply = log.items.iter().find(|m| m.direction == "out").expect("a reply");
+    assert_eq!(reply.status, "queued", "kept, to be tried again");
+}

@@ -176,10 +176,12 @@ async fn handle(
 }
 
 async fn log_reply(state: &AppState, to: i64, gateway: &str, phone: &str, text: String) -> Result<String, AppError> {
+    // Gateways that take replies only through their API get them queued for the outbox.
+    let status = if gateway == "android" { "queued" } else { "sent" };
     let (gateway, phone, body, at) = (gateway.to_string(), phone.to_string(), text.clone(), now_millis());
     state
         .store
-        .write(move |c| Box::pin(async move { storage::sms::reply(c, to, &gateway, &phone, &body, "sent", at).await }))
+        .write(move |c| Box::pin(async move { storage::sms::reply(c, to, &gateway, &phone, &body, status, at).await }))
         .await
         .map_err(|e: StorageError| AppError::from(e))?;
     Ok(text)
