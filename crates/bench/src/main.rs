@@ -2,7 +2,8 @@
 //! 1. ingest: pollwatch's full submission path (token auth, validation, coverage, audit, hash
 //!    chain, durable group-committed write) against the reference ceiling server, both driven
 //!    by wrk with the same connections and duration; prints both rates, the ratio, p50/p99;
-//! 2. the coverage dashboard's response time with 10 k and 1 M submissions stored, and the
+//! 2. the SMS path: signed webhook → parse → validate → store → reply, as messages/s;
+//! 3. the coverage dashboard's response time with 10 k and 1 M submissions stored, and the
 //!    server's memory (RSS) with 1 M stored.
 //!
 //! Run: `cargo run --release -p bench -- --ceiling ../shared/bench/ceiling`
@@ -11,6 +12,7 @@
 mod ceiling;
 mod dashboard;
 mod ingest;
+mod sms;
 mod wrk;
 
 use clap::Parser;
@@ -40,6 +42,9 @@ pub struct Options {
     /// Skip the dashboard and memory measurement.
     #[arg(long)]
     pub no_dashboard: bool,
+    /// Skip the SMS path measurement.
+    #[arg(long)]
+    pub no_sms: bool,
     /// The pollwatch binary to measure.
     #[arg(long, default_value = "target/release/pollwatch")]
     pub pollwatch: PathBuf,
@@ -83,6 +88,15 @@ async fn run(options: &Options) -> Result<(), String> {
             100.0 * ours.rate / ceiling.rate,
             ours.stored,
             ours.acknowledged
+        );
+    }
+    if !options.no_sms {
+        let load = sms::measure(options).await?;
+        println!();
+        println!("SMS path (signed webhook → parse → validate → store → reply)");
+        println!(
+            "  {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, errors {}; reports stored {} (repeats of a message are stored once)",
+            load.rate, load.p50_ms, load.p99_ms, load.errors, load.stored
         );
     }
     if !options.no_dashboard {

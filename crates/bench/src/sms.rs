@@ -1,0 +1,96 @@
+//! The whole SMS path under load: signed webhook → parse → validate → durable store → reply,
+//! from a thousand observers' numbers, each message distinct (so none is a duplicate).
+
+use std::fmt::Write as _;
+
+use domain::access::PeopleScope;
+use domain::roles::Role;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use storage::Store;
+use storage::people::PeopleFilter;
+
+use crate::Options;
+use crate::ceiling::{free_port, wait_for_port};
+use crate::ingest::prepare;
+use crate::wrk::{self, Load};
+
+const SECRET: &str = "bench-sms-secret";
+
+fn sign(body: &str) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).expect("any key");
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+pub async fn measure(options: &Options) -> Result<Load, String> {
+    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
+    println!("preparing SMS senders…");
+    let (database, _) = prepare(work.path(), 1).await?;
+    let store = Store::open(&database).await.map_err(|e| e.to_string())?;
+    let filter = PeopleFilter { role: Some(Role::Observer), page: 1, per_page: 500, ..Default::default() };
+    let mut senders = Vec::new();
+    for page in 1..=3 {
+        let people =
+            storage::people::list(store.reads(), &PeopleScope::Everyone, &PeopleFilter { page, ..filter.clone() })
+                .await
+                .map_err(|e| e.to_string())?;
+        for person in people.items {
+            let stations =
+                storage::people::assignments(store.reads(), person.id).await.map_err(|e| e.to_string())?.stations;
+            if let (Some(phone), Some(code), 1) = (person.phone, person.observer_code, stations.len()) {
+                senders.push((phone, format!("{code:06}")));
+            }
+        }
+    }
+    store.close().await;
+    // Distinct messages: each sender reports counts that differ per message.
+    let mut lua = String::from("messages = {\n");
+    let total = 40_000;
+    for n in 0..total {
+        let (phone, code) = &senders[n % senders.len()];
+        let text = format!("TC {code} TA{} TB{} TC2 # sayım {}", 1 + n % 5, n % 5000, n / senders.len());
+        let body = serde_json::json!({ "from": phone, "text": text }).to_string();
+        let _ = writeln!(lua, "  {{{}, \"{}\"}},", lua_string(&body), sign(&body));
+    }
+    lua.push_str(
+        r#"}
+counter = 0
+next_tid = 0
+function setup(thread)
+  next_tid = next_tid + 1
+  thread:set("tid", next_tid)
+end
+function request()
+  counter = counter + 1
+  local m = messages[((counter * 2 + tid) % #messages) + 1]
+  return wrk.format("POST", "/sms/inbound", {["Content-Type"] = "application/json", ["X-Pollwatch-Signature"] = m[2]}, m[1])
+end
+"#,
+    );
+    let script = work.path().join("sms.lua");
+    std::fs::write(&script, lua).map_err(|e| e.to_string())?;
+    let port = free_port()?;
+    let mut server = std::process::Command::new(&options.pollwatch)
+        .args(["serve", "--db", &database, "--bind", &format!("127.0.0.1:{port}")])
+        .env("POLLWATCH_SMS_SECRET", SECRET)
+        .env("POLLWATCH_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    wait_for_port(port).await?;
+    let result =
+        wrk::run(&format!("http://127.0.0.1:{port}"), &script, options.threads, options.connections, options.seconds);
+    let _ = server.kill();
+    let _ = server.wait();
+    let mut load = result?;
+    let store = Store::open(&database).await.map_err(|e| e.to_string())?;
+    load.stored = storage::submissions::count(store.reads()).await.map_err(|e| e.to_string())? as u64;
+    Ok(load)
+}
+
+/// A Lua long string holding `text` verbatim.
+fn lua_string(text: &str) -> String {
+    format!("[==[{text}]==]")
+}
