@@ -267,3 +267,12 @@ pub async fn mark_delivery(
         .await?;
     Ok(())
 }
+
+/// The message with this dedupe key (phone + text), if it was received before.
+pub async fn find_by_key(pool: &AnyPool, dedupe_key: &str) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT id FROM sms_messages WHERE dedupe_key = $1")
+        .bind(dedupe_key.to_string())
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| Ok(r.try_get("id")?)).transpose()
+}

@@ -1,5 +1,6 @@
-//! What happens to one SMS, from whichever gateway: logged once, read, checked against the
-//! sender's registration, stored as a report through the same intake as the app, answered.
+//! What happens to one SMS, from whichever gateway: read, checked against the sender's
+//! registration, stored as a report through the same intake as the app, and then logged —
+//! the message, what it became and the reply — in one write, once per phone and text.
 
 use sha2::{Digest, Sha256};
 
@@ -8,7 +9,7 @@ use domain::language::Language;
 use domain::people::Phone;
 use domain::sms;
 use storage::sms::Inbound;
-use storage::{StorageError, now_millis, people};
+use storage::{now_millis, people};
 
 use crate::error::AppError;
 use crate::i18n::t;
@@ -26,36 +27,58 @@ pub struct Incoming {
     pub text: String,
 }
 
+/// What a message came to.
+struct Outcome {
+    status: &'static str,
+    observer: Option<i64>,
+    submission: Option<i64>,
+    detail: String,
+    /// Empty: send nothing.
+    reply: String,
+}
+
+fn normalized_phone(raw: &str) -> String {
+    Phone::parse(raw).map(|p| p.as_str().to_string()).unwrap_or_else(|_| raw.trim().to_string())
+}
+
+fn dedupe_key(phone: &str, text: &str) -> String {
+    hex::encode(Sha256::digest(format!("{phone}\n{}", text.trim()).as_bytes()))
+}
+
 /// Processes one message and returns the reply to send ("" for none).
 pub async fn process(state: &AppState, incoming: Incoming) -> Result<String, AppError> {
-    let phone = Phone::parse(&incoming.phone)
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|_| incoming.phone.trim().to_string());
+    let phone = normalized_phone(&incoming.phone);
+    let key = dedupe_key(&phone, &incoming.text);
+    let sender = Sender::look_up(state, &phone).await?;
+    if storage::sms::find_by_key(state.store.reads(), &key).await?.is_some() {
+        // A gateway retry or a resend: stored once, said so.
+        return Ok(t(sender.language, "sms-duplicate"));
+    }
     let at = now_millis();
-    let dedupe_key = hex::encode(Sha256::digest(format!("{phone}\n{}", incoming.text.trim()).as_bytes()));
+    let outcome = evaluate(state, &sender, &phone, &incoming.text, &key, at).await?;
     let inbound = Inbound {
         gateway: incoming.gateway.clone(),
         phone: phone.clone(),
         body: incoming.text.clone(),
         at,
-        dedupe_key: dedupe_key.clone(),
+        dedupe_key: key,
     };
-    let (message_id, new) =
-        state.store.write(move |c| Box::pin(async move { storage::sms::receive(c, &inbound).await })).await?;
-    if !new {
-        // A gateway retry or a resend: stored once, said so.
-        let language = sender_language(state, &phone).await?;
-        return Ok(t(language, "sms-duplicate"));
-    }
-    handle(state, message_id, &incoming.gateway, &phone, &incoming.text, at).await
-}
-
-async fn sender_language(state: &AppState, phone: &str) -> Result<Language, AppError> {
-    let pool = state.store.reads();
-    Ok(match storage::sms::observer_by_phone(pool, phone).await? {
-        Some((id, _)) => people::by_id(pool, id).await?.and_then(|p| Language::parse(&p.language)).unwrap_or_default(),
-        None => Language::Az,
-    })
+    let reply = outcome.reply.clone();
+    let gateway = incoming.gateway.clone();
+    let new = state
+        .store
+        .write(move |c| {
+            Box::pin(async move {
+                let (id, new) = storage::sms::receive(c, &inbound).await?;
+                if new {
+                    record(c, id, &gateway, &inbound.phone, &outcome, at).await?;
+                }
+                Ok(new)
+            })
+        })
+        .await?;
+    // Two copies of one message arriving together: the second learns it was a repeat.
+    Ok(if new { reply } else { t(sender.language, "sms-duplicate") })
 }
 
 /// Processes a stored message again, after a coordinator fixed the sender's registration.
@@ -64,69 +87,100 @@ pub async fn reprocess(state: &AppState, message_id: i64) -> Result<String, AppE
     if message.direction != "in" {
         return Err(AppError::BadRequest("only received messages can be processed".into()));
     }
-    handle(state, message.id, &message.gateway, &message.phone, &message.body, now_millis()).await
+    let sender = Sender::look_up(state, &message.phone).await?;
+    let at = now_millis();
+    let key = dedupe_key(&message.phone, &message.body);
+    let outcome = evaluate(state, &sender, &message.phone, &message.body, &key, at).await?;
+    let reply = outcome.reply.clone();
+    state
+        .store
+        .write(move |c| {
+            Box::pin(async move { record(c, message.id, &message.gateway, &message.phone, &outcome, at).await })
+        })
+        .await?;
+    Ok(reply)
 }
 
-async fn handle(
-    state: &AppState,
-    message_id: i64,
+/// Writes what a message came to, and its reply: `sent` when it went back in the webhook's
+/// answer, `queued` for gateways that take replies only through their API (the outbox).
+async fn record(
+    c: &mut storage::Connection,
+    id: i64,
     gateway: &str,
     phone: &str,
-    text: &str,
+    outcome: &Outcome,
     at: i64,
-) -> Result<String, AppError> {
-    let incoming = Incoming { gateway: gateway.to_string(), phone: phone.to_string(), text: text.to_string() };
-    let phone = phone.to_string();
-    let dedupe_key = hex::encode(Sha256::digest(format!("{phone}\n{}", incoming.text.trim()).as_bytes()));
-    let pool = state.store.reads();
-    let registered = storage::sms::observer_by_phone(pool, &phone).await?;
-    let language = sender_language(state, &phone).await?;
+) -> storage::Result<()> {
+    storage::sms::settle(c, id, outcome.status, outcome.observer, outcome.submission, &outcome.detail).await?;
+    if !outcome.reply.is_empty() {
+        let status = if gateway == "android" { "queued" } else { "sent" };
+        storage::sms::reply(c, id, gateway, phone, &outcome.reply, status, at).await?;
+    }
+    Ok(())
+}
 
-    let settle = |status: &'static str, observer: Option<i64>, submission: Option<i64>, detail: String| {
-        let store = state.store.clone();
-        async move {
-            store
-                .write(move |c| {
-                    Box::pin(
-                        async move { storage::sms::settle(c, message_id, status, observer, submission, &detail).await },
-                    )
-                })
-                .await
-        }
-    };
-    let form = sms::form_code(&incoming.text).and_then(|code| state.forms.current(&code));
-    let Some(form) = form else {
-        settle("rejected", registered.map(|r| r.0), None, "unknown form".into()).await?;
-        return log_reply(state, message_id, &incoming.gateway, &phone, t(language, "sms-unknown-form")).await;
-    };
-    let parsed = sms::parse(&incoming.text, &form);
-    let code = parsed.observer_code.as_deref().and_then(|c| c.parse::<i64>().ok());
+/// The registered observer a number belongs to, if any, and the language to answer in.
+struct Sender {
+    observer: Option<(i64, Option<i64>)>,
+    language: Language,
+}
 
+impl Sender {
+    async fn look_up(state: &AppState, phone: &str) -> Result<Sender, AppError> {
+        let pool = state.store.reads();
+        let observer = storage::sms::observer_by_phone(pool, phone).await?;
+        let language = match observer {
+            Some((id, _)) => {
+                people::by_id(pool, id).await?.and_then(|p| Language::parse(&p.language)).unwrap_or_default()
+            }
+            None => Language::Az,
+        };
+        Ok(Sender { observer, language })
+    }
+}
+
+async fn evaluate(
+    state: &AppState,
+    sender: &Sender,
+    phone: &str,
+    text: &str,
+    key: &str,
+    at: i64,
+) -> Result<Outcome, AppError> {
+    let language = sender.language;
+    let registered = sender.observer.map(|(id, _)| id);
+    let refuse = |status: &'static str, detail: String, reply: String| Outcome {
+        status,
+        observer: registered,
+        submission: None,
+        detail,
+        reply,
+    };
+    let Some(form) = sms::form_code(text).and_then(|code| state.forms.current(&code)) else {
+        return Ok(refuse("rejected", "unknown form".into(), t(language, "sms-unknown-form")));
+    };
+    let parsed = sms::parse(text, &form);
+    let typed = parsed.observer_code.as_deref().and_then(|c| c.parse::<i64>().ok());
     // The sender must be a registered number whose observer holds the code typed.
-    let observer = match (registered, code) {
+    let observer = match (sender.observer, typed) {
         (Some((id, Some(own))), Some(typed)) if own == typed => Some(id),
         _ => None,
     };
-    let Some(observer_id) = observer else {
-        let detail = serde_json::to_string(&parsed).unwrap_or_default();
-        settle("unverified", registered.map(|r| r.0), None, detail).await?;
-        let since = at - 3_600_000;
-        if storage::sms::recent_rejections(pool, &phone, since).await? > REJECTIONS_PER_HOUR {
-            return Ok(String::new());
-        }
-        // Reveals nothing about whose code or number this is.
-        return log_reply(state, message_id, &incoming.gateway, &phone, t(language, "sms-neutral")).await;
+    let actor = match observer {
+        Some(id) => people::actor(state.store.reads(), id).await?,
+        None => None,
     };
-    let Some(actor) = people::actor(pool, observer_id).await? else {
-        settle("unverified", Some(observer_id), None, String::new()).await?;
-        return log_reply(state, message_id, &incoming.gateway, &phone, t(language, "sms-neutral")).await;
+    let Some(actor) = actor else {
+        let detail = serde_json::to_string(&parsed).unwrap_or_default();
+        let recent = storage::sms::recent_rejections(state.store.reads(), phone, at - 3_600_000).await?;
+        // Reveals nothing about whose code or number this is; silence once it repeats.
+        let reply = if recent >= REJECTIONS_PER_HOUR { String::new() } else { t(language, "sms-neutral") };
+        return Ok(refuse("unverified", detail, reply));
     };
 
     let (answers, answer_problems) = domain::forms::validate_partially(&form, &parsed.answers);
-    let mut kept = serde_json::Map::new();
-    for (code, value) in serde_json::to_value(&answers.0).unwrap_or_default().as_object().cloned().unwrap_or_default() {
-        kept.insert(code, value);
-    }
+    let mut kept: serde_json::Map<String, serde_json::Value> =
+        serde_json::to_value(&answers.0).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
     // The comment goes into the form's free-text remarks, if it has them.
     if let Some(comment) = &parsed.comment
         && let Some(remarks) =
@@ -135,7 +189,7 @@ async fn handle(
         kept.entry(remarks.code.clone()).or_insert_with(|| serde_json::Value::String(comment.clone()));
     }
     let report = Report {
-        client_id: format!("sms-{}", &dedupe_key[..40]),
+        client_id: format!("sms-{}", &key[..40]),
         form_code: form.code.clone(),
         form_version: Some(form.version),
         station: parsed.station.map(|s| s.to_string()),
@@ -145,44 +199,35 @@ async fn handle(
         partial: true,
     };
     let stored = answers.0.len();
-    match intake::submit(state, &actor, report).await {
-        Ok(accepted) => {
-            let status = if parsed.problems.is_empty() && answer_problems.is_empty() { "processed" } else { "partial" };
-            let detail = serde_json::json!({ "reading": parsed.problems, "answers": answer_problems }).to_string();
-            settle(status, Some(observer_id), Some(accepted.submission.id), detail).await?;
-            let text = reply::accepted(
+    Ok(match intake::submit(state, &actor, report).await {
+        Ok(accepted) => Outcome {
+            status: if parsed.problems.is_empty() && answer_problems.is_empty() { "processed" } else { "partial" },
+            observer: Some(actor.user_id),
+            submission: Some(accepted.submission.id),
+            detail: serde_json::json!({ "reading": parsed.problems, "answers": answer_problems }).to_string(),
+            reply: reply::accepted(
                 language,
                 &form.code,
                 &accepted.submission.station,
                 stored,
                 &parsed.problems,
                 &answer_problems,
-            );
-            log_reply(state, message_id, &incoming.gateway, &phone, text).await
-        }
+            ),
+        },
+        Err(IntakeError::Storage(error)) => return Err(error.into()),
         Err(error) => {
             let text = match &error {
                 IntakeError::StationNeeded => t(language, "intake-station-needed"),
                 IntakeError::NotDeployedThere | IntakeError::BadStation(_) => t(language, "sms-station"),
                 _ => t(language, "sms-failed"),
             };
-            settle("rejected", Some(observer_id), None, format!("{error:?}")).await?;
-            if let IntakeError::Storage(error) = error {
-                return Err(error.into());
+            Outcome {
+                status: "rejected",
+                observer: Some(actor.user_id),
+                submission: None,
+                detail: format!("{error:?}"),
+                reply: reply::shorten(text),
             }
-            log_reply(state, message_id, &incoming.gateway, &phone, reply::shorten(text)).await
         }
-    }
-}
-
-async fn log_reply(state: &AppState, to: i64, gateway: &str, phone: &str, text: String) -> Result<String, AppError> {
-    // Gateways that take replies only through their API get them queued for the outbox.
-    let status = if gateway == "android" { "queued" } else { "sent" };
-    let (gateway, phone, body, at) = (gateway.to_string(), phone.to_string(), text.clone(), now_millis());
-    state
-        .store
-        .write(move |c| Box::pin(async move { storage::sms::reply(c, to, &gateway, &phone, &body, status, at).await }))
-        .await
-        .map_err(|e: StorageError| AppError::from(e))?;
-    Ok(text)
+    })
 }
