@@ -7,6 +7,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::pages::imports::UploadShelf;
 use crate::reporting::stations::StationDirectory;
 use crate::reporting::{FormCatalog, LiveFeed};
+use crate::sms::process::Senders;
 
 /// Web settings; built by the binary's configuration module, the one place settings are read.
 #[derive(Debug, Clone)]
@@ -65,6 +66,7 @@ pub struct AppState {
     pub forms: Arc<FormCatalog>,
     pub live: Arc<LiveFeed>,
     pub stations: Arc<StationDirectory>,
+    pub senders: Arc<Senders>,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
             forms: Arc::new(forms),
             live: Arc::new(LiveFeed::default()),
             stations: Arc::new(StationDirectory::default()),
+            senders: Arc::new(Senders::default()),
         }
     }
 }

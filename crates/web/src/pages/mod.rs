@@ -89,6 +89,7 @@ pub async fn forget_identities(
     if changes {
         state.identities.clear();
         state.stations.clear();
+        state.senders.clear();
     }
     response
 }

@@ -119,14 +119,19 @@ async fn record(
     Ok(())
 }
 
-/// The registered observer a number belongs to, if any, and the language to answer in.
-struct Sender {
+/// The registered observer a number belongs to, if any, their code, and the language to
+/// answer in.
+#[derive(Debug, Clone)]
+pub struct Sender {
     observer: Option<(i64, Option<i64>)>,
     language: Language,
 }
 
 impl Sender {
     async fn look_up(state: &AppState, phone: &str) -> Result<Sender, AppError> {
+        if let Some(sender) = state.senders.get(phone) {
+            return Ok(sender);
+        }
         let pool = state.store.reads();
         let observer = storage::sms::observer_by_phone(pool, phone).await?;
         let language = match observer {
@@ -135,7 +140,37 @@ impl Sender {
             }
             None => Language::Az,
         };
-        Ok(Sender { observer, language })
+        let sender = Sender { observer, language };
+        state.senders.put(phone.to_string(), sender.clone());
+        Ok(sender)
+    }
+}
+
+/// Senders by phone number, remembered like identities (and forgotten with them whenever
+/// people change), so a busy SMS hour does not look up the same numbers again and again.
+#[derive(Default)]
+pub struct Senders {
+    known: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Sender)>>,
+}
+
+impl Senders {
+    const LIFETIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+    fn get(&self, phone: &str) -> Option<Sender> {
+        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        known.get(phone).filter(|(at, _)| at.elapsed() < Self::LIFETIME).map(|(_, s)| s.clone())
+    }
+
+    fn put(&self, phone: String, sender: Sender) {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if known.len() > 50_000 {
+            known.clear();
+        }
+        known.insert(phone, (std::time::Instant::now(), sender));
+    }
+
+    pub fn clear(&self) {
+        self.known.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
 
