@@ -6,7 +6,7 @@ use sqlx::{AnyPool, Row};
 
 use domain::audit::{ChangeAuthor, Channel};
 
-use crate::sql::{Bind, Conditions, page_bounds};
+use crate::sql::{Bind, Conditions, page_bounds, paged};
 use crate::{Connection, Page, Result};
 
 /// What changed: an action on an entity ("person.update" on person 42) and its details.
@@ -82,34 +82,21 @@ pub async fn list(pool: &AnyPool, filter: &AuditFilter) -> Result<Page<AuditRow>
         conditions.add("a.at < ?", [Bind::Int(until)]);
     }
     let from = "FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id";
-    let total: i64 = conditions
-        .query(format!("SELECT COUNT(*) AS n {from}{}", conditions.where_sql()))
-        .fetch_one(pool)
-        .await?
-        .try_get("n")?;
-    let limit = conditions.next_placeholder();
-    let sql = format!(
-        "SELECT a.id, a.at, a.actor_user_id, u.username, a.channel, a.action, a.entity, a.entity_id, a.details
-         {from}{} ORDER BY a.id DESC LIMIT ${limit} OFFSET ${}",
-        conditions.where_sql(),
-        limit + 1
+    let select = format!(
+        "SELECT a.id, a.at, a.actor_user_id, u.username, a.channel, a.action, a.entity, a.entity_id, a.details {from}"
     );
-    let rows = conditions.query(sql).bind(i64::from(per_page)).bind(offset).fetch_all(pool).await?;
-    let items = rows
-        .iter()
-        .map(|row| {
-            Ok(AuditRow {
-                id: row.try_get("id")?,
-                at: row.try_get("at")?,
-                actor_user_id: row.try_get("actor_user_id")?,
-                actor_username: row.try_get("username")?,
-                channel: row.try_get("channel")?,
-                action: row.try_get("action")?,
-                entity: row.try_get("entity")?,
-                entity_id: row.try_get("entity_id")?,
-                details: row.try_get("details")?,
-            })
+    paged(pool, &conditions, from, &select, "a.id DESC", (page, per_page, offset), |row| {
+        Ok(AuditRow {
+            id: row.try_get("id")?,
+            at: row.try_get("at")?,
+            actor_user_id: row.try_get("actor_user_id")?,
+            actor_username: row.try_get("username")?,
+            channel: row.try_get("channel")?,
+            action: row.try_get("action")?,
+            entity: row.try_get("entity")?,
+            entity_id: row.try_get("entity_id")?,
+            details: row.try_get("details")?,
         })
-        .collect::<Result<_>>()?;
-    Ok(Page { items, total, page, per_page })
+    })
+    .await
 }

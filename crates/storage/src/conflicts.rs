@@ -9,7 +9,7 @@ use domain::audit::ChangeAuthor;
 
 use crate::audit::{self, Change};
 use crate::coverage::Area;
-use crate::sql::{Bind, Conditions};
+use crate::sql::Conditions;
 use crate::{Connection, Result, StorageError, ledger};
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,12 +64,8 @@ const SELECT: &str =
 pub async fn open(pool: &AnyPool, area: &Area) -> Result<Vec<ConflictRow>> {
     let mut conditions = Conditions::default();
     conditions.add("c.status = 'open'", []);
-    if let Area::Constituencies(numbers) = area {
-        if numbers.is_empty() {
-            return Ok(Vec::new());
-        }
-        let marks = vec!["?"; numbers.len()].join(", ");
-        conditions.add(&format!("c.constituency_no IN ({marks})"), numbers.iter().map(|n| Bind::Int(*n)));
+    if !area.restrict(&mut conditions, "c.constituency_no") {
+        return Ok(Vec::new());
     }
     let rows =
         conditions.query(format!("{SELECT}{} ORDER BY c.id LIMIT 500", conditions.where_sql())).fetch_all(pool).await?;

@@ -17,7 +17,8 @@ pub enum Area {
 }
 
 impl Area {
-    fn restrict(&self, conditions: &mut Conditions, column: &str) -> bool {
+    /// Limits `conditions` to the area on `column`; false when the area is empty (nothing to find).
+    pub(crate) fn restrict(&self, conditions: &mut Conditions, column: &str) -> bool {
         match self {
             Area::All => true,
             Area::Constituencies(numbers) if numbers.is_empty() => false,

@@ -10,7 +10,7 @@ use domain::incidents::IncidentStatus;
 
 use crate::audit::{self, Change};
 use crate::coverage::Area;
-use crate::sql::{Bind, Conditions, page_bounds};
+use crate::sql::{Bind, Conditions, page_bounds, paged};
 use crate::{Connection, Page, Result, StorageError, ledger};
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,12 +77,8 @@ fn row_from(row: &AnyRow) -> Result<IncidentRow> {
 pub async fn list(pool: &AnyPool, area: &Area, filter: &IncidentFilter) -> Result<Page<IncidentRow>> {
     let (page, per_page, offset) = page_bounds(filter.page, filter.per_page);
     let mut conditions = Conditions::default();
-    if let Area::Constituencies(numbers) = area {
-        if numbers.is_empty() {
-            return Ok(Page { items: Vec::new(), total: 0, page, per_page });
-        }
-        let marks = vec!["?"; numbers.len()].join(", ");
-        conditions.add(&format!("i.constituency_no IN ({marks})"), numbers.iter().map(|n| Bind::Int(*n)));
+    if !area.restrict(&mut conditions, "i.constituency_no") {
+        return Ok(Page { items: Vec::new(), total: 0, page, per_page });
     }
     if let Some(status) = filter.status {
         conditions.add("i.status = ?", [Bind::Text(status.as_str().into())]);
@@ -96,19 +92,17 @@ pub async fn list(pool: &AnyPool, area: &Area, filter: &IncidentFilter) -> Resul
     if let Some(number) = filter.constituency {
         conditions.add("i.constituency_no = ?", [Bind::Int(number)]);
     }
-    let total: i64 = conditions
-        .query(format!("SELECT COUNT(*) AS n FROM incidents i{}", conditions.where_sql()))
-        .fetch_one(pool)
-        .await?
-        .try_get("n")?;
-    let limit = conditions.next_placeholder();
-    let sql = format!(
-        "SELECT {COLUMNS} {FROM}{} ORDER BY i.severity DESC, i.id DESC LIMIT ${limit} OFFSET ${}",
-        conditions.where_sql(),
-        limit + 1
-    );
-    let rows = conditions.query(sql).bind(i64::from(per_page)).bind(offset).fetch_all(pool).await?;
-    Ok(Page { items: rows.iter().map(row_from).collect::<Result<_>>()?, total, page, per_page })
+    let select = format!("SELECT {COLUMNS} {FROM}");
+    paged(
+        pool,
+        &conditions,
+        "FROM incidents i",
+        &select,
+        "i.severity DESC, i.id DESC",
+        (page, per_page, offset),
+        row_from,
+    )
+    .await
 }
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<IncidentRow>> {

@@ -13,7 +13,7 @@ use domain::import::PersonRecord;
 use domain::roles::Role;
 use domain::text::search_query;
 
-use crate::sql::{Bind, Conditions, like_pattern, page_bounds};
+use crate::sql::{Bind, Conditions, like_pattern, page_bounds, paged};
 use crate::{Connection, Page, Result, StorageError};
 
 #[derive(Debug, Clone, Serialize)]
@@ -124,21 +124,8 @@ pub async fn list(pool: &AnyPool, scope: &PeopleScope, filter: &PeopleFilter) ->
     if let Some(number) = filter.constituency {
         conditions.add(&in_constituencies_clause(1), constituency_binds(&[number]));
     }
-    let total: i64 = conditions
-        .query(format!("SELECT COUNT(*) AS n FROM users u{}", conditions.where_sql()))
-        .fetch_one(pool)
-        .await?
-        .try_get("n")?;
-    let limit = conditions.next_placeholder();
-    let sql = format!(
-        "SELECT {PERSON_COLUMNS} FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id{}
-         ORDER BY u.full_name, u.id LIMIT ${limit} OFFSET ${}",
-        conditions.where_sql(),
-        limit + 1
-    );
-    let rows = conditions.query(sql).bind(i64::from(per_page)).bind(offset).fetch_all(pool).await?;
-    let items = rows.iter().map(person_from).collect::<Result<_>>()?;
-    Ok(Page { items, total, page, per_page })
+    let select = format!("SELECT {PERSON_COLUMNS} FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id");
+    paged(pool, &conditions, "FROM users u", &select, "u.full_name, u.id", (page, per_page, offset), person_from).await
 }
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<PersonRow>> {

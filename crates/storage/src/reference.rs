@@ -10,7 +10,7 @@ use domain::import::{CandidateRecord, ConstituencyRecord, StationRecord};
 use domain::language::Localized;
 use domain::text::{search_key, search_query};
 
-use crate::sql::{Bind, Conditions, like_pattern, page_bounds};
+use crate::sql::{Bind, Conditions, like_pattern, page_bounds, paged};
 use crate::{Connection, Page, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -207,21 +207,18 @@ pub async fn stations(pool: &AnyPool, filter: &StationFilter) -> Result<Page<Sta
     if let Some(number) = filter.constituency {
         conditions.add("s.constituency_no = ?", [Bind::Int(number)]);
     }
-    let total: i64 = conditions
-        .query(format!("SELECT COUNT(*) AS n FROM stations s{}", conditions.where_sql()))
-        .fetch_one(pool)
-        .await?
-        .try_get("n")?;
-    let limit = conditions.next_placeholder();
-    let sql = format!(
-        "SELECT {STATION_COLUMNS} FROM stations s JOIN constituencies c ON c.number = s.constituency_no{}
-         ORDER BY s.constituency_no, s.number LIMIT ${limit} OFFSET ${}",
-        conditions.where_sql(),
-        limit + 1
-    );
-    let rows = conditions.query(sql).bind(i64::from(per_page)).bind(offset).fetch_all(pool).await?;
-    let items = rows.iter().map(station_from).collect::<Result<_>>()?;
-    Ok(Page { items, total, page, per_page })
+    let select =
+        format!("SELECT {STATION_COLUMNS} FROM stations s JOIN constituencies c ON c.number = s.constituency_no");
+    paged(
+        pool,
+        &conditions,
+        "FROM stations s",
+        &select,
+        "s.constituency_no, s.number",
+        (page, per_page, offset),
+        station_from,
+    )
+    .await
 }
 
 pub async fn station(pool: &AnyPool, reference: StationRef) -> Result<Option<StationRow>> {

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::coverage::Area;
-use crate::sql::{Bind, Conditions, like_pattern, page_bounds};
+use crate::sql::{Bind, Conditions, like_pattern, page_bounds, paged};
 use crate::{Connection, Page, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -185,19 +185,8 @@ pub async fn list(pool: &AnyPool, area: &Area, filter: &SmsFilter) -> Result<Pag
     if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         conditions.add("m.status = ?", [Bind::Text(status.into())]);
     }
-    let total: i64 = conditions
-        .query(format!("SELECT COUNT(*) AS n FROM sms_messages m{}", conditions.where_sql()))
-        .fetch_one(pool)
-        .await?
-        .try_get("n")?;
-    let limit = conditions.next_placeholder();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM sms_messages m LEFT JOIN users u ON u.id = m.observer_id{} ORDER BY m.id DESC LIMIT ${limit} OFFSET ${}",
-        conditions.where_sql(),
-        limit + 1
-    );
-    let rows = conditions.query(sql).bind(i64::from(per_page)).bind(offset).fetch_all(pool).await?;
-    Ok(Page { items: rows.iter().map(row_from).collect::<Result<_>>()?, total, page, per_page })
+    let select = format!("SELECT {COLUMNS} FROM sms_messages m LEFT JOIN users u ON u.id = m.observer_id");
+    paged(pool, &conditions, "FROM sms_messages m", &select, "m.id DESC", (page, per_page, offset), row_from).await
 }
 
 /// The observer a phone number belongs to, with their code (to check it against the message).

@@ -111,6 +111,31 @@ pub(crate) fn power_of_two_chunks<T>(items: &[T]) -> impl Iterator<Item = &[T]> 
     })
 }
 
+/// One page of a filtered list, and how many rows the filter matches in all.
+/// `count_from` is the FROM part the count needs ("FROM users u"); `select` the full SELECT
+/// and FROM of the rows; `order_by` their order.
+pub(crate) async fn paged<T>(
+    pool: &sqlx::AnyPool,
+    conditions: &Conditions,
+    count_from: &str,
+    select: &str,
+    order_by: &str,
+    (page, per_page, offset): (u32, u32, i64),
+    map: impl Fn(&sqlx::any::AnyRow) -> crate::Result<T>,
+) -> crate::Result<Page<T>> {
+    use sqlx::Row;
+    let total: i64 = conditions
+        .query(format!("SELECT COUNT(*) AS n {count_from}{}", conditions.where_sql()))
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+    let limit = conditions.next_placeholder();
+    let sql = format!("{select}{} ORDER BY {order_by} LIMIT ${limit} OFFSET ${}", conditions.where_sql(), limit + 1);
+    let rows = conditions.query(sql).bind(i64::from(per_page)).bind(offset).fetch_all(pool).await?;
+    let items = rows.iter().map(map).collect::<crate::Result<_>>()?;
+    Ok(Page { items, total, page, per_page })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
