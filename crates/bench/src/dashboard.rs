@@ -88,7 +88,7 @@ pub async fn measure(options: &Options) -> Result<(), String> {
         fill(&database, total).await?;
         let filled = started.elapsed().as_secs_f64();
         let port = free_port()?;
-        let mut server = start_server(&options.pollwatch, &database, port)?;
+        let mut server = start_server(&options.pollwatch, &database, port, &[])?;
         wait_for_port(port).await?;
         let url = format!("http://127.0.0.1:{port}/api/v1/coverage");
         let mut times = Vec::new();

@@ -65,10 +65,11 @@ pub async fn prepare(dir: &Path, observers: usize) -> Result<(String, Vec<(Strin
     Ok((database, devices))
 }
 
-pub fn start_server(binary: &Path, database: &str, port: u16) -> Result<Child, String> {
+pub fn start_server(binary: &Path, database: &str, port: u16, env: &[(&str, &str)]) -> Result<Child, String> {
     Command::new(binary)
         .args(["serve", "--db", database, "--bind", &format!("127.0.0.1:{port}")])
         .env("POLLWATCH_LOG", "error")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -105,7 +106,7 @@ pub async fn measure(options: &Options) -> Result<Load, String> {
     println!("preparing the national demo with {} observer devices…", options.observers);
     let (database, devices) = prepare(work.path(), options.observers).await?;
     let port = free_port()?;
-    let mut server = start_server(&options.pollwatch, &database, port)?;
+    let mut server = start_server(&options.pollwatch, &database, port, &[])?;
     wait_for_port(port).await?;
     let script_path = work.path().join("pollwatch.lua");
     std::fs::write(&script_path, script(&devices)).map_err(|e| e.to_string())?;

@@ -12,7 +12,7 @@ use storage::people::PeopleFilter;
 
 use crate::Options;
 use crate::ceiling::{free_port, wait_for_port};
-use crate::ingest::prepare;
+use crate::ingest::{prepare, start_server};
 use crate::wrk::{self, Load};
 
 const SECRET: &str = "bench-sms-secret";
@@ -71,14 +71,7 @@ end
     let script = work.path().join("sms.lua");
     std::fs::write(&script, lua).map_err(|e| e.to_string())?;
     let port = free_port()?;
-    let mut server = std::process::Command::new(&options.pollwatch)
-        .args(["serve", "--db", &database, "--bind", &format!("127.0.0.1:{port}")])
-        .env("POLLWATCH_SMS_SECRET", SECRET)
-        .env("POLLWATCH_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
+    let mut server = start_server(&options.pollwatch, &database, port, &[("POLLWATCH_SMS_SECRET", SECRET)])?;
     wait_for_port(port).await?;
     let result =
         wrk::run(&format!("http://127.0.0.1:{port}"), &script, options.threads, options.connections, options.seconds);
