@@ -380,3 +380,32 @@ async fn an_admin_loads_a_new_form_version_and_old_reports_keep_theirs() {
     let (status, _) = post(&app, &observer, "/api/v1/submissions", &new).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "version 2 caps the count at 3000");
 }
+
+#[tokio::test]
+async fn a_coordinator_takes_an_incident_on_its_page() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let report = json!({"id": "incident-assign-0001", "form": "IN", "station": "17/1",
+        "answers": {"IA": 8, "IB": "09:10", "IC": "Polis məntəqənin içində dayanır", "ID": 2, "IF": false}});
+    assert_eq!(post(&app, &observer, "/api/v1/submissions", &report).await.0, StatusCode::CREATED);
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let queue: Value = app.get(&coordinator, "/api/v1/incidents").await.json().await.unwrap();
+    let id = queue["items"][0]["id"].as_i64().unwrap();
+    let me = app.user_id("coordinator").await.to_string();
+    let response = app
+        .post_form(
+            &coordinator,
+            &format!("/incidents/{id}"),
+            &[("status", "triaged"), ("assignee", &me), ("note", "Zəng etdim")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let page = app.get(&coordinator, &format!("/incidents/{id}")).await.text().await.unwrap();
+    let name = storage::people::by_username(app.store.reads(), "coordinator").await.unwrap().unwrap().full_name;
+    assert!(page.contains(&format!("<strong id=\"incident-assignee\">{name}</strong>")), "assigned");
+    // Nobody outside the constituency's coordinators can be handed the incident.
+    let outsider = app.user_id("analyst").await.to_string();
+    let refused =
+        app.post_form(&coordinator, &format!("/incidents/{id}"), &[("status", ""), ("assignee", &outsider)]).await;
+    assert_eq!(refused.status(), 422);
+}

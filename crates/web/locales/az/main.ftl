@@ -281,3 +281,4 @@ sms-card-how = Göndərin: forma kodu, sizin kodunuz, sonra hər sualın kodu v�
 sms-card-station = Bir neçə məntəqəni əhatə edirsiniz: S və məntəqəni əlavə edin, məs. S17/203.
 sms-card-example = Nümunə
 sms-card-comment = # işarəsindən sonra, şərh kimi
+incident-assignee = Məsul şəxs

@@ -283,3 +283,4 @@ sms-card-how = Send: form code, your code, then each question code with its answ
 sms-card-station = You cover several stations: add S and the station, e.g. S17/203.
 sms-card-example = Example
 sms-card-comment = after #, as a comment
+incident-assignee = Assigned to

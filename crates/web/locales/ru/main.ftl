@@ -285,3 +285,4 @@ sms-card-how = Отправьте: код формы, ваш код, затем 
 sms-card-station = Вы охватываете несколько участков: добавьте S и участок, напр. S17/203.
 sms-card-example = Пример
 sms-card-comment = после #, как комментарий
+incident-assignee = Ответственный

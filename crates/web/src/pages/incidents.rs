@@ -81,6 +81,7 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
     let history = incidents::history(state.store.reads(), id).await?;
     let answers: serde_json::Value = serde_json::from_str(&incident.answers).unwrap_or_default();
     let next = next_statuses(&incident);
+    let assignees = assignable(&state, &actor, incident.constituency_no).await?;
     Ok(page(
         &caller,
         &t(lang, "incidents-title"),
@@ -88,15 +89,21 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
             h1 { (t(lang, "incident")) " #" (incident.id) ": " (category_name(&state, lang, incident.category)) }
             p { (incident.station) " · " (format_baku(incident.created_at)) " · " (t(lang, "incident-severity")) " " (incident.severity)
                 " · " span.tag #incident-status { (status_name(lang, &incident.status)) }
-                @if let Some(referred) = &incident.referred_to { " → " (referred) } }
+                @if let Some(referred) = &incident.referred_to { " → " (referred) }
+            @if let Some(name) = &incident.assignee_name { " · " (t(lang, "incident-assignee")) ": " strong #incident-assignee { (name) } } }
             @if let Some(text) = answers.get("IC").and_then(|v| v.as_str()) { blockquote { (text) } }
             @if let Some(photo) = answers.get("IE").and_then(|v| v.as_str()) { p { a href={ "/api/v1/photos/" (photo) } { (t(lang, "incident-photo")) } } }
-            @if !next.is_empty() {
+            @if !next.is_empty() || !assignees.is_empty() {
                 h2 { (t(lang, "incident-change")) }
                 form method="post" action={ "/incidents/" (incident.id) } .form-grid {
                     (csrf_field(&caller))
                     div { label for="status" { (t(lang, "incident-status")) }
-                        select #status name="status" { @for s in &next { option value=(s) { (status_name(lang, s)) } } } }
+                        select #status name="status" { option value="" { "—" } @for s in &next { option value=(s) { (status_name(lang, s)) } } } }
+                    div { label for="assignee" { (t(lang, "incident-assignee")) }
+                        select #assignee name="assignee" {
+                            option value="" { "—" }
+                            @for (id, name) in &assignees { option value=(id) selected[incident.assignee_id == Some(*id)] { (name) } }
+                        } }
                     div { label for="referred_to" { (t(lang, "incident-referred-to")) } input #referred_to name="referred_to" placeholder="17 saylı DSK"; }
                     div { label for="note" { (t(lang, "incident-note")) } textarea #note name="note" rows="2" {} }
                     div { button type="submit" { (t(lang, "save")) } }
@@ -116,6 +123,8 @@ pub struct ChangeForm {
     #[serde(default)]
     status: String,
     #[serde(default)]
+    assignee: String,
+    #[serde(default)]
     referred_to: String,
     #[serde(default)]
     note: String,
@@ -129,12 +138,42 @@ pub async fn change(
 ) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let incident = visible_incident(&state, &actor, id).await?;
+    // Only the constituency's coordinators (or the person acting) can be given an incident.
+    let assignee = match form.assignee.trim().parse::<i64>() {
+        Ok(id) if assignable(&state, &actor, incident.constituency_no).await?.iter().any(|(a, _)| *a == id) => Some(id),
+        Ok(_) => return Err(crate::error::AppError::BadRequest("this person cannot take this incident".into())),
+        Err(_) => None,
+    };
     let request = IncidentChangeRequest {
         status: Some(form.status),
-        assignee: None,
+        assignee,
         referred_to: Some(form.referred_to).filter(|r| !r.trim().is_empty()),
         note: form.note,
     };
     apply_incident_change(&state, &caller, &incident, incident_change(request)?).await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+}
+
+/// Who may be given an incident: the coordinators of its constituency, and the person acting.
+async fn assignable(
+    state: &AppState,
+    actor: &domain::access::Actor,
+    constituency_no: i64,
+) -> AppResult<Vec<(i64, String)>> {
+    let filter = storage::people::PeopleFilter {
+        role: Some(domain::roles::Role::Coordinator),
+        constituency: Some(constituency_no),
+        page: 1,
+        per_page: 100,
+        ..Default::default()
+    };
+    let coordinators =
+        storage::people::list(state.store.reads(), &domain::access::PeopleScope::Everyone, &filter).await?;
+    let mut people: Vec<(i64, String)> = coordinators.items.into_iter().map(|p| (p.id, p.full_name)).collect();
+    if !people.iter().any(|(id, _)| *id == actor.user_id) {
+        if let Some(me) = storage::people::by_id(state.store.reads(), actor.user_id).await? {
+            people.push((me.id, me.full_name));
+        }
+    }
+    Ok(people)
 }
