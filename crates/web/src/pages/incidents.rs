@@ -170,10 +170,10 @@ async fn assignable(
     let coordinators =
         storage::people::list(state.store.reads(), &domain::access::PeopleScope::Everyone, &filter).await?;
     let mut people: Vec<(i64, String)> = coordinators.items.into_iter().map(|p| (p.id, p.full_name)).collect();
-    if !people.iter().any(|(id, _)| *id == actor.user_id) {
-        if let Some(me) = storage::people::by_id(state.store.reads(), actor.user_id).await? {
-            people.push((me.id, me.full_name));
-        }
+    if !people.iter().any(|(id, _)| *id == actor.user_id)
+        && let Some(me) = storage::people::by_id(state.store.reads(), actor.user_id).await?
+    {
+        people.push((me.id, me.full_name));
     }
     Ok(people)
 }
