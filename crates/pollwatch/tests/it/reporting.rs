@@ -403,6 +403,11 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
     let page = app.get(&coordinator, &format!("/incidents/{id}")).await.text().await.unwrap();
     let name = storage::people::by_username(app.store.reads(), "coordinator").await.unwrap().unwrap().full_name;
     assert!(page.contains(&format!("<strong id=\"incident-assignee\">{name}</strong>")), "assigned");
+    // The queue filters by kind of incident.
+    let police = app.get(&coordinator, "/incidents?category=8").await.text().await.unwrap();
+    assert!(police.contains(&format!("href=\"/incidents/{id}\"")));
+    let stuffing = app.get(&coordinator, "/incidents?category=1").await.text().await.unwrap();
+    assert!(!stuffing.contains(&format!("href=\"/incidents/{id}\"")));
     // Nobody outside the constituency's coordinators can be handed the incident.
     let outsider = app.user_id("analyst").await.to_string();
     let refused =

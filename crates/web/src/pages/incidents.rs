@@ -52,6 +52,9 @@ pub async fn list(
                 div { label for="status" { (t(lang, "incident-status")) }
                     select #status name="status" { option value="" { "—" }
                         @for s in domain::incidents::IncidentStatus::ALL { option value=(s.as_str()) selected[status == s.as_str()] { (status_name(lang, s.as_str())) } } } }
+                div { label for="category" { (t(lang, "incident-category")) }
+                    select #category name="category" { option value="" { "—" }
+                        @for (value, label) in categories(&state, lang) { option value=(value) selected[query.category == Some(value)] { (value) ". " (label) } } } }
                 div { label for="min_severity" { (t(lang, "incident-severity")) }
                     select #min_severity name="min_severity" { option value="" { "—" } @for n in 1..=4 { option value=(n) selected[query.min_severity == Some(n)] { "≥ " (n) } } } }
                 div { label for="constituency" { (t(lang, "constituency")) } input #constituency name="constituency" size="5" value=(query.constituency.map(|c| c.to_string()).unwrap_or_default()); }
@@ -176,4 +179,15 @@ async fn assignable(
         people.push((me.id, me.full_name));
     }
     Ok(people)
+}
+
+/// The incident categories as the incident form numbers them.
+fn categories(state: &AppState, lang: Language) -> Vec<(i64, String)> {
+    let form = state.forms.current("IN");
+    match form.as_ref().and_then(|f| f.question("IA")).map(|q| &q.kind) {
+        Some(domain::forms::QuestionKind::SingleChoice { options }) => {
+            options.iter().map(|o| (i64::from(o.value), o.label.get(lang).to_string())).collect()
+        }
+        _ => Vec::new(),
+    }
 }
