@@ -35,7 +35,7 @@ pub async fn measure(options: &Options) -> Result<Load, String> {
         .map_err(|e| e.to_string())?;
     wait_for_port(port).await?;
     let script = work.path().join("ceiling.lua");
-    std::fs::write(&script, CEILING_SCRIPT).map_err(|e| e.to_string())?;
+    std::fs::write(&script, format!("{}{CEILING_REQUEST}", wrk::THREAD_NUMBERING)).map_err(|e| e.to_string())?;
     let result = wrk::run(
         &format!("http://127.0.0.1:{port}/reports"),
         &script,
@@ -48,14 +48,9 @@ pub async fn measure(options: &Options) -> Result<Load, String> {
     result
 }
 
-/// The wrk script shipped beside the ceiling (../shared/bench/post-report.lua), inlined.
-const CEILING_SCRIPT: &str = r#"
-counter = 0
-next_tid = 0
-function setup(thread)
-  next_tid = next_tid + 1
-  thread:set("tid", next_tid)
-end
+/// The request function of the wrk script shipped beside the ceiling
+/// (../shared/bench/post-report.lua), inlined.
+const CEILING_REQUEST: &str = r#"
 function request()
   counter = counter + 1
   local id = string.format("r%d-%d-%d", os.time(), tid, counter)

@@ -81,15 +81,10 @@ fn script(devices: &[(String, String)]) -> String {
     for (token, station) in devices {
         let _ = writeln!(lua, "  {{\"{token}\", \"{station}\"}},");
     }
+    lua.push_str("}\n");
+    lua.push_str(wrk::THREAD_NUMBERING);
     lua.push_str(
-        r#"}
-counter = 0
-next_tid = 0
-function setup(thread)
-  next_tid = next_tid + 1
-  thread:set("tid", next_tid)
-end
-function request()
+        r#"function request()
   counter = counter + 1
   local o = observers[(counter % #observers) + 1]
   local id = string.format("bench-%d-%d-%d", os.time(), tid, counter)

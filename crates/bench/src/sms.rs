@@ -53,15 +53,10 @@ pub async fn measure(options: &Options) -> Result<Load, String> {
         let body = serde_json::json!({ "from": phone, "text": text }).to_string();
         let _ = writeln!(lua, "  {{{}, \"{}\"}},", lua_string(&body), sign(&body));
     }
+    lua.push_str("}\n");
+    lua.push_str(wrk::THREAD_NUMBERING);
     lua.push_str(
-        r#"}
-counter = 0
-next_tid = 0
-function setup(thread)
-  next_tid = next_tid + 1
-  thread:set("tid", next_tid)
-end
-function request()
+        r#"function request()
   counter = counter + 1
   local m = messages[((counter * 2 + tid) % #messages) + 1]
   return wrk.format("POST", "/sms/inbound", {["Content-Type"] = "application/json", ["X-Pollwatch-Signature"] = m[2]}, m[1])

@@ -2,6 +2,16 @@
 
 use std::process::Command;
 
+/// Lua every load script starts with: each wrk thread gets its own number (`tid`) and
+/// counts its requests (`counter`), so ids never repeat within a run.
+pub const THREAD_NUMBERING: &str = "counter = 0
+next_tid = 0
+function setup(thread)
+  next_tid = next_tid + 1
+  thread:set(\"tid\", next_tid)
+end
+";
+
 #[derive(Debug, Clone, Default)]
 pub struct Load {
     pub rate: f64,

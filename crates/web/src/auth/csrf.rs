@@ -51,6 +51,10 @@ struct TokenField {
     csrf: String,
 }
 
+/// A form whose only field is its CSRF token (buttons such as "sign out" or "revoke").
+#[derive(Deserialize)]
+pub struct NoFields {}
+
 /// A URL-encoded form whose `csrf` field must match the caller's form token.
 pub struct CsrfForm<T>(pub T);
 

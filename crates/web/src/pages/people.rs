@@ -16,6 +16,7 @@ use storage::audit::{self, Change};
 use storage::people::{self, Assignments, PeopleFilter, PersonRow};
 use storage::{Store, now_millis, reference, sessions};
 
+use crate::auth::csrf::NoFields;
 use crate::auth::secrets::random_password;
 use crate::auth::{Caller, CsrfForm, password};
 use crate::error::{AppError, AppResult};
@@ -440,9 +441,6 @@ fn form_json(form: &PersonForm) -> serde_json::Value {
         "observer_code": form.observer_code, "stations": form.stations, "constituencies": form.constituencies,
     })
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn reset_password(
     State(state): State<AppState>,

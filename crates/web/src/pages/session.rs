@@ -168,14 +168,11 @@ pub async fn login(
     Ok((jar, Redirect::to(safe_next(form.next.as_deref()))).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct LogoutForm {}
-
 pub async fn logout(
     State(state): State<AppState>,
     caller: Caller,
     jar: CookieJar,
-    crate::auth::CsrfForm(_form): crate::auth::CsrfForm<LogoutForm>,
+    crate::auth::CsrfForm(_form): crate::auth::CsrfForm<crate::auth::csrf::NoFields>,
 ) -> AppResult<Response> {
     if let Some(session) = caller.session.clone() {
         state

@@ -10,6 +10,7 @@ use domain::timezone::format_baku;
 use storage::sms::{self, SmsFilter};
 
 use crate::api::coordination::people_area;
+use crate::auth::csrf::NoFields;
 use crate::auth::{Caller, CsrfForm};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -66,9 +67,6 @@ pub async fn log(State(state): State<AppState>, caller: Caller, Query(query): Qu
         },
     ))
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 /// Unverified messages are visible only coalition-wide, so re-processing is the admins'.
 pub async fn reprocess(

@@ -11,6 +11,7 @@ use domain::timezone::format_baku;
 use storage::audit::{self, Change};
 use storage::{now_millis, people, sessions};
 
+use crate::auth::csrf::NoFields;
 use crate::auth::secrets::{hash_token, random_token};
 use crate::auth::{Caller, CsrfForm};
 use crate::error::{AppError, AppResult};
@@ -105,9 +106,6 @@ pub async fn create(
         },
     ))
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn revoke(
     State(state): State<AppState>,
