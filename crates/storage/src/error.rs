@@ -21,6 +21,23 @@ pub enum StorageError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// From the SQLite ingest connection (see `submissions::on_sqlite`).
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(error: rusqlite::Error) -> Self {
+        match error {
+            rusqlite::Error::SqliteFailure(failure, message)
+                if failure.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StorageError::Conflict(message.unwrap_or_else(|| failure.to_string()))
+            }
+            rusqlite::Error::QueryReturnedNoRows => StorageError::NotFound,
+            other => StorageError::Sqlite(other),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StorageError {

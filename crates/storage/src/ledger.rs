@@ -24,6 +24,10 @@ fn entry_from(row: &AnyRow) -> Result<Entry> {
 }
 
 const COLUMNS: &str = "seq, at, kind, subject, payload, previous_hash, hash";
+pub(crate) const HEAD: &str =
+    "SELECT seq, at, kind, subject, payload, previous_hash, hash FROM ledger ORDER BY seq DESC LIMIT 1";
+pub(crate) const INSERT_ONE: &str =
+    "INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 pub async fn append(
     connection: &mut Connection,
@@ -40,9 +44,7 @@ pub async fn append(
 
 /// The newest entry, read inside the writer's transaction.
 pub async fn head_in(connection: &mut Connection) -> Result<Option<Entry>> {
-    let last = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM ledger ORDER BY seq DESC LIMIT 1")))
-        .fetch_optional(&mut *connection)
-        .await?;
+    let last = sqlx::query(HEAD).fetch_optional(&mut *connection).await?;
     last.as_ref().map(entry_from).transpose()
 }
 
@@ -84,9 +86,7 @@ pub async fn insert_entries(connection: &mut Connection, entries: &[Entry]) -> R
 
 /// The newest entry: its hash stands for the whole record up to it.
 pub async fn head(pool: &AnyPool) -> Result<Option<Entry>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM ledger ORDER BY seq DESC LIMIT 1")))
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query(HEAD).fetch_optional(pool).await?;
     row.as_ref().map(entry_from).transpose()
 }
 

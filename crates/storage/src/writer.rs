@@ -10,6 +10,7 @@ use sqlx::AnyPool;
 use std::panic::AssertUnwindSafe;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::submissions::on_sqlite::IngestConnection;
 use crate::submissions::{NewSubmission, Stored, store_batch};
 use crate::{Backend, Connection, Result, StorageError};
 
@@ -45,9 +46,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub fn start(pool: AnyPool, backend: Backend) -> Writer {
+    /// Starts the writer. With an `ingest` connection (SQLite), reports are stored through it
+    /// rather than through the pool's connection.
+    pub fn start(pool: AnyPool, backend: Backend, ingest: Option<IngestConnection>) -> Writer {
         let (jobs, receiver) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(run_writer(pool, backend, receiver));
+        tokio::spawn(run_writer(pool, backend, ingest, receiver));
         Writer { jobs }
     }
 
@@ -87,7 +90,14 @@ impl Writer {
     }
 }
 
-async fn run_writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Job>) {
+type Reports = Vec<(NewSubmission, oneshot::Sender<Result<Stored>>)>;
+
+async fn run_writer(
+    pool: AnyPool,
+    backend: Backend,
+    mut ingest: Option<IngestConnection>,
+    mut receiver: mpsc::Receiver<Job>,
+) {
     let begin = match backend {
         // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
         // could not wait for it when another process (a CLI import) holds it.
@@ -103,32 +113,73 @@ async fn run_writer(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receive
                 Err(_) => break,
             }
         }
-        run_batch(&pool, begin, &mut batch).await;
+        let mut runs = Vec::new();
+        let mut reports = Vec::new();
+        for job in batch.drain(..) {
+            match job {
+                Job::Run(job) => runs.push(job),
+                Job::Submit(new, reply) => reports.push((*new, reply)),
+            }
+        }
+        // One after the other, never together: SQLite has one write lock.
+        match ingest.as_mut() {
+            Some(_) => {
+                if !runs.is_empty() {
+                    run_batch(&pool, begin, runs, Vec::new()).await;
+                }
+                if !reports.is_empty() {
+                    ingest = store_on_own_connection(ingest.take(), reports).await;
+                }
+            }
+            None => run_batch(&pool, begin, runs, reports).await,
+        }
     }
 }
 
-async fn run_batch(pool: &AnyPool, begin: &'static str, batch: &mut Vec<Job>) {
+/// Stores reports on the ingest connection, off the async threads (its commit waits for the
+/// disk); hands the connection back for the next batch.
+async fn store_on_own_connection(connection: Option<IngestConnection>, reports: Reports) -> Option<IngestConnection> {
+    let mut connection = connection?;
+    let path = connection.path().to_path_buf();
+    let (news, replies): (Vec<_>, Vec<_>) = reports.into_iter().unzip();
+    let stored = tokio::task::spawn_blocking(move || {
+        let outcomes = connection.store(&news);
+        (connection, outcomes)
+    })
+    .await;
+    match stored {
+        Ok((connection, outcomes)) => {
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                let _ = reply.send(outcome);
+            }
+            Some(connection)
+        }
+        Err(error) => {
+            // Its callers hear WriterStopped (nothing of the batch was committed); the next
+            // batch gets a fresh connection.
+            tracing::error!(%error, "storing a batch of reports panicked");
+            Some(IngestConnection::new(path))
+        }
+    }
+}
+
+async fn run_batch(pool: &AnyPool, begin: &'static str, runs: Vec<WriteJob>, reports: Reports) {
     let mut connection = match pool.acquire().await {
         Ok(connection) => connection,
         Err(error) => {
+            // Dropping the jobs answers their callers with WriterStopped.
             tracing::error!(%error, "writer could not get a connection");
-            batch.clear(); // dropping the jobs answers their callers with WriterStopped
             return;
         }
     };
     if let Err(error) = sqlx::raw_sql(begin).execute(&mut *connection).await {
         tracing::error!(%error, "writer could not begin a transaction");
-        batch.clear();
         return;
     }
     let started = std::time::Instant::now();
-    let mut answers = Vec::with_capacity(batch.len());
-    let mut reports = Vec::new();
-    for job in batch.drain(..) {
-        match job {
-            Job::Run(job) => run_job(&mut connection, job, &mut answers).await,
-            Job::Submit(new, reply) => reports.push((*new, reply)),
-        }
+    let mut answers = Vec::with_capacity(runs.len());
+    for job in runs {
+        run_job(&mut connection, job, &mut answers).await;
     }
     let stored = store_reports(&mut connection, &reports).await;
     let stored_in = started.elapsed();

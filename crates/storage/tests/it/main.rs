@@ -300,3 +300,33 @@ async fn concurrent_reports_are_stored_once_each_and_chained() {
         assert_eq!(coverage[0].received.get("VT"), Some(&1), "one station reported");
     }
 }
+
+#[tokio::test]
+async fn a_report_the_database_refuses_costs_the_others_in_its_batch_nothing() {
+    use storage::submissions::Stored;
+    for (store, _, _dir) in stores().await {
+        let (station, observer) = reporting_fixture(&store).await;
+        let nowhere = storage::submissions::StationFacts { id: 999_999, ..station.clone() };
+        let mut tasks = Vec::new();
+        for n in 0..60 {
+            let store = store.clone();
+            // Sent together, so that they share the writer's batches; one in ten names a
+            // station the database does not have (a foreign-key refusal mid-batch).
+            let target = if n % 10 == 3 { &nowhere } else { &station };
+            let new = report(target, observer, &format!("batch-{n:04}-aaaa"), "10:15");
+            tasks.push(tokio::spawn(async move { (n, store.submit(new).await) }));
+        }
+        for task in tasks {
+            let (n, outcome) = task.await.unwrap();
+            if n % 10 == 3 {
+                assert!(matches!(outcome, Err(StorageError::Conflict(_))), "{n}: {outcome:?}");
+            } else {
+                assert!(matches!(outcome, Ok(Stored::Created(_))), "{n}: {outcome:?} on {:?}", store.backend());
+            }
+        }
+        assert_eq!(storage::submissions::count(store.reads()).await.unwrap(), 54);
+        let verified = storage::ledger::verify(store.reads()).await.unwrap();
+        assert!(verified.first_break.is_none());
+        assert_eq!(verified.checked, 54, "refused reports leave no entry in the chain");
+    }
+}

@@ -1,6 +1,6 @@
 //! A short-lived memory of who holds which session or token, so that the busiest routes
-//! (reports from thousands of phones) do not read four rows per request. Entries live a few
-//! seconds; any change to people, passwords, sessions or tokens clears them all at once, so
+//! (reports from thousands of phones) do not read four rows per request. Entries live half a
+//! minute; any change to people, passwords, sessions or tokens clears them all at once, so
 //! within this process a revoked token or disabled account stops working immediately, and
 //! a change made by another process (the CLI) within `LIFETIME`.
 
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use domain::access::Actor;
 use storage::people::PersonRow;
 
-const LIFETIME: Duration = Duration::from_secs(5);
+const LIFETIME: Duration = Duration::from_secs(30);
 const MAX_ENTRIES: usize = 100_000;
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,278 @@
+//! Storing submissions, exactly once each. Everything an accepted submission touches — the
+//! row, the coverage counters, the turnout table, an incident, disagreements with other
+//! observers, the audit log and the hash chain — is written in the same writer job, so it
+//! is all on disk when the observer's phone gets its acknowledgement, or none of it is.
+
+//!
+//! Two executors do the writing with the same SQL and the same rules (below): `on_any` through
+//! sqlx for PostgreSQL, and `on_sqlite`, the election-day hot path, with prepared statements
+//! on a connection of its own.
+
+mod on_any;
+pub(crate) mod on_sqlite;
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+use std::collections::BTreeMap;
+
+use domain::audit::Channel;
+use domain::forms::answers::Answer;
+use domain::forms::{Answers, FormKind, Phase};
+use domain::ledger::Entry;
+
+use crate::{Result, StorageError};
+
+pub use on_any::{store, store_batch};
+
+/// The station a submission is for, as the caller resolved it.
+#[derive(Debug, Clone)]
+pub struct StationFacts {
+    pub id: i64,
+    pub constituency_no: i64,
+    pub label: String,
+    pub registered_voters: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    pub client_id: String,
+    pub form_code: String,
+    pub form_version: u32,
+    pub form_kind: FormKind,
+    pub form_phase: Option<Phase>,
+    pub repeatable: bool,
+    pub station: StationFacts,
+    pub observer_id: Option<i64>,
+    pub channel: Channel,
+    pub device_time: Option<i64>,
+    pub server_time: i64,
+    pub clock_off: bool,
+    pub answers: Answers,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubmissionRow {
+    pub id: i64,
+    pub client_id: String,
+    pub form_code: String,
+    pub form_version: i64,
+    pub station_id: i64,
+    pub station: String,
+    pub observer_id: Option<i64>,
+    pub channel: String,
+    pub device_time: Option<i64>,
+    pub server_time: i64,
+    pub clock_off: bool,
+    pub content_hash: String,
+    /// Canonical JSON.
+    pub answers: String,
+}
+
+/// What storing did.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    Created(SubmissionRow),
+    /// The same id and content was already stored: nothing new was written.
+    AlreadyStored(SubmissionRow),
+}
+
+const COLUMNS: &str = "s.id, s.client_id, s.form_code, s.form_version, s.station_id,
+    st.constituency_no, st.number, s.observer_id, s.channel, s.device_time, s.server_time, s.clock_off,
+    s.content_hash, s.answers";
+
+fn row_from(row: &AnyRow) -> Result<SubmissionRow> {
+    Ok(SubmissionRow {
+        id: row.try_get("id")?,
+        client_id: row.try_get("client_id")?,
+        form_code: row.try_get("form_code")?,
+        form_version: row.try_get("form_version")?,
+        station_id: row.try_get("station_id")?,
+        station: format!("{}/{}", row.try_get::<i64, _>("constituency_no")?, row.try_get::<i64, _>("number")?),
+        observer_id: row.try_get("observer_id")?,
+        channel: row.try_get("channel")?,
+        device_time: row.try_get("device_time")?,
+        server_time: row.try_get("server_time")?,
+        clock_off: row.try_get::<i64, _>("clock_off")? == 1,
+        content_hash: row.try_get("content_hash")?,
+        answers: row.try_get("answers")?,
+    })
+}
+
+pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<SubmissionRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(row_from).transpose()
+}
+
+/// An observer's own submissions, newest first.
+pub async fn of_observer(pool: &AnyPool, observer_id: i64, limit: i64) -> Result<Vec<SubmissionRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id
+         WHERE s.observer_id = $1 ORDER BY s.id DESC LIMIT $2"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(observer_id).bind(limit).fetch_all(pool).await?;
+    rows.iter().map(row_from).collect()
+}
+
+pub async fn count(pool: &AnyPool) -> Result<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM submissions").fetch_one(pool).await?.try_get("n")?)
+}
+
+// What both executors write, in the same SQL ($n placeholders, which SQLite reads as
+// parameters numbered in order of appearance).
+
+const INSERT_SUBMISSION: &str = "INSERT INTO submissions (client_id, form_code, form_version, station_id, observer_id,
+    channel, device_time, server_time, clock_off, content_hash, answers) VALUES";
+const UPSERT_COVERAGE: (&str, &str) = (
+    "INSERT INTO station_coverage (station_id, form_code, constituency_no, first_at, last_at, submissions) VALUES",
+    "ON CONFLICT (station_id, form_code) DO UPDATE SET last_at = excluded.last_at,
+        submissions = station_coverage.submissions + excluded.submissions",
+);
+const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (at, actor_user_id, channel, action, entity, entity_id, details) VALUES";
+const UPSERT_TURNOUT: &str = "INSERT INTO turnout_counts (station_id, slot, counted, announced, registered, at)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (station_id, slot) DO UPDATE SET counted = excluded.counted, announced = excluded.announced, at = excluded.at";
+const INSERT_INCIDENT: &str = "INSERT INTO incidents (submission_id, station_id, constituency_no, category, severity,
+    status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'new', $6, $6) RETURNING id";
+const INSERT_INCIDENT_EVENT: &str = "INSERT INTO incident_events (incident_id, at, actor_user_id, from_status,
+    to_status, note) VALUES ($1, $2, $3, NULL, 'new', '')";
+const OTHER_OBSERVERS_REPORTS: &str = "SELECT id, observer_id, answers FROM submissions
+    WHERE station_id = $1 AND form_code = $2 AND observer_id IS NOT NULL AND observer_id <> $3 AND id <> $4
+    ORDER BY id DESC LIMIT 50";
+const INSERT_CONFLICT: &str = "INSERT INTO conflicts (station_id, constituency_no, form_code, question_code,
+    submission_a, submission_b, status) VALUES ($1, $2, $3, $4, $5, $6, 'open') ON CONFLICT DO NOTHING";
+
+/// A report sent again: the stored row if the content is the same, a conflict if it is not.
+fn same_or_conflict(stored: &SubmissionRow, new: &NewSubmission) -> Result<Stored> {
+    if stored.content_hash == new.content_hash {
+        Ok(Stored::AlreadyStored(stored.clone()))
+    } else {
+        Err(StorageError::Conflict(format!(
+            "submission id {} was already used for different answers; a new report needs a new id",
+            new.client_id
+        )))
+    }
+}
+
+fn row_of(id: i64, new: &NewSubmission) -> SubmissionRow {
+    SubmissionRow {
+        id,
+        client_id: new.client_id.clone(),
+        form_code: new.form_code.clone(),
+        form_version: i64::from(new.form_version),
+        station_id: new.station.id,
+        station: new.station.label.clone(),
+        observer_id: new.observer_id,
+        channel: new.channel.as_str().into(),
+        device_time: new.device_time,
+        server_time: new.server_time,
+        clock_off: new.clock_off,
+        content_hash: new.content_hash.clone(),
+        answers: new.answers.canonical_json(),
+    }
+}
+
+fn audit_details(new: &NewSubmission) -> String {
+    serde_json::json!({ "form": new.form_code, "station": new.station.label }).to_string()
+}
+
+/// The chain entry that commits to an accepted submission.
+fn ledger_entry(previous: Option<&Entry>, new: &NewSubmission, id: i64) -> Entry {
+    let payload = serde_json::json!({
+        "client_id": new.client_id,
+        "content_hash": new.content_hash,
+        "observer": new.observer_id,
+        "channel": new.channel.as_str(),
+        "server_time": new.server_time,
+    });
+    Entry::new(previous, new.server_time, "submission.accept", &format!("submission:{id}"), &payload.to_string())
+}
+
+/// One coverage row per station and form, however many reports of it a batch holds.
+struct CoverageRow<'a> {
+    station_id: i64,
+    form_code: &'a str,
+    constituency_no: i64,
+    at: i64,
+    count: i64,
+}
+
+fn coverage_rows<'a>(created: &[(&'a NewSubmission, i64)]) -> Vec<CoverageRow<'a>> {
+    let mut per_station: BTreeMap<(i64, &str), CoverageRow> = BTreeMap::new();
+    for (new, _) in created {
+        let row = per_station.entry((new.station.id, new.form_code.as_str())).or_insert(CoverageRow {
+            station_id: new.station.id,
+            form_code: &new.form_code,
+            constituency_no: new.station.constituency_no,
+            at: new.server_time,
+            count: 0,
+        });
+        row.at = row.at.max(new.server_time);
+        row.count += 1;
+    }
+    per_station.into_values().collect()
+}
+
+/// Turnout forms carry the reporting time (TA), the observer's count (TB) and the
+/// commission's figure (TD); the latest report per station and time counts.
+struct TurnoutRow {
+    slot: i64,
+    counted: i64,
+    announced: Option<i64>,
+}
+
+fn turnout_of(new: &NewSubmission) -> Option<TurnoutRow> {
+    if new.form_phase != Some(Phase::Turnout) {
+        return None;
+    }
+    let (Some(Answer::Choice(slot)), Some(Answer::Integer(counted))) = (new.answers.get("TA"), new.answers.get("TB"))
+    else {
+        return None;
+    };
+    let announced = match new.answers.get("TD") {
+        Some(Answer::Integer(n)) => Some(*n),
+        _ => None,
+    };
+    Some(TurnoutRow { slot: i64::from(*slot), counted: *counted, announced })
+}
+
+/// Incident forms carry the category (IA) and severity (ID): (category, severity).
+fn incident_of(new: &NewSubmission) -> Option<(i64, i64)> {
+    let choice = |code| match new.answers.get(code) {
+        Some(Answer::Choice(c)) => i64::from(*c),
+        _ => 0,
+    };
+    (new.form_kind == FormKind::Incident).then(|| (choice("IA"), choice("ID")))
+}
+
+/// Whether a checklist is compared with other observers' reports of the same station.
+fn compared(new: &NewSubmission) -> bool {
+    !new.repeatable && new.observer_id.is_some()
+}
+
+/// Compares new answers with other observers' reports of the same form and station, newest
+/// first: only each observer's latest counts. Returns (their submission, question) pairs
+/// answered differently.
+fn disagreements(mine: &Answers, theirs: impl IntoIterator<Item = (i64, i64, String)>) -> Vec<(i64, String)> {
+    let mine: serde_json::Value = serde_json::to_value(&mine.0).unwrap_or_default();
+    let Some(mine) = mine.as_object() else { return Vec::new() };
+    let mut seen_observers = Vec::new();
+    let mut found = Vec::new();
+    for (other_id, observer, answers) in theirs {
+        if seen_observers.contains(&observer) {
+            continue;
+        }
+        seen_observers.push(observer);
+        let theirs: serde_json::Value = serde_json::from_str(&answers).unwrap_or_default();
+        let Some(theirs) = theirs.as_object() else { continue };
+        for (code, value) in mine {
+            if theirs.get(code).is_some_and(|other| other != value) {
+                found.push((other_id, code.clone()));
+            }
+        }
+    }
+    found
+}

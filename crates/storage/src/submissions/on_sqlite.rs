@@ -1,0 +1,270 @@
+//! The election-day hot path on SQLite: reports stored through a connection of their own with
+//! prepared statements, one row at a time (in-process, a statement costs microseconds, not a
+//! round trip), in one transaction per batch. The writer hands batches over one at a time,
+//! so this connection and the writer's own never hold the write lock together.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::ledger;
+
+/// Opened on first use (and again after a failure), from the writer's blocking thread.
+pub(crate) struct IngestConnection {
+    path: PathBuf,
+    open: Option<rusqlite::Connection>,
+}
+
+fn open(path: &Path) -> Result<rusqlite::Connection> {
+    let connection = rusqlite::Connection::open(path)?;
+    connection.execute_batch(crate::store::SQLITE_PRAGMAS)?;
+    connection.set_prepared_statement_cache_capacity(32);
+    Ok(connection)
+}
+
+impl IngestConnection {
+    pub fn new(path: PathBuf) -> IngestConnection {
+        IngestConnection { path, open: None }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stores the batch in one transaction and commits it; each report gets its own outcome.
+    /// If the batch as a whole hits a database error, each report is tried on its own, so one
+    /// bad report cannot cost the others their place.
+    pub fn store(&mut self, batch: &[NewSubmission]) -> Vec<Result<Stored>> {
+        let commit_failed = |error: &dyn std::fmt::Display| {
+            (0..batch.len()).map(|_| Err(StorageError::CommitFailed(error.to_string()))).collect()
+        };
+        if self.open.is_none() {
+            match open(&self.path) {
+                Ok(connection) => self.open = Some(connection),
+                Err(error) => return commit_failed(&error),
+            }
+        }
+        let Some(connection) = self.open.as_mut() else { return commit_failed(&"no connection") };
+        let started = std::time::Instant::now();
+        // All together first, without a savepoint (whose journal would copy every page
+        // touched); if that fails, it is rolled back and each report is stored on its own.
+        let stored = in_transaction(connection, |t| store_batch(t, batch)).or_else(|error| {
+            tracing::warn!(%error, "a batch of reports failed; storing them one by one");
+            in_transaction(connection, |t| {
+                Ok(batch
+                    .iter()
+                    .map(|new| {
+                        in_savepoint(t, |t| store_batch(t, std::slice::from_ref(new)))
+                            .and_then(|mut one| one.pop().unwrap_or(Err(StorageError::NotFound)))
+                    })
+                    .collect())
+            })
+        });
+        match stored {
+            Ok(outcomes) => {
+                tracing::debug!(reports = batch.len(), took = ?started.elapsed(), "reports committed");
+                outcomes
+            }
+            Err(error) => {
+                tracing::error!(%error, "a batch of reports could not be committed");
+                self.open = None; // a fresh connection next time
+                commit_failed(&error)
+            }
+        }
+    }
+}
+
+/// Runs `work` in a write transaction and commits it; rolls back if `work` fails.
+fn in_transaction<T>(connection: &mut rusqlite::Connection, work: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let started = std::time::Instant::now();
+    let value = work(&transaction)?;
+    let worked = started.elapsed();
+    transaction.commit()?;
+    tracing::debug!(?worked, committed = ?(started.elapsed() - worked), "transaction");
+    Ok(value)
+}
+
+fn in_savepoint<T>(transaction: &Transaction, work: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    transaction.execute_batch("SAVEPOINT reports")?;
+    match work(transaction) {
+        Ok(value) => {
+            transaction.execute_batch("RELEASE SAVEPOINT reports")?;
+            Ok(value)
+        }
+        Err(error) => {
+            transaction.execute_batch("ROLLBACK TO SAVEPOINT reports; RELEASE SAVEPOINT reports")?;
+            Err(error)
+        }
+    }
+}
+
+fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<Stored>>> {
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut created = Vec::new();
+    {
+        let mut insert = t.prepare_cached(&format!(
+            "{INSERT_SUBMISSION} ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (client_id) DO NOTHING RETURNING id"
+        ))?;
+        let mut existing = t.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.client_id = $1"
+        ))?;
+        for new in batch {
+            let mut row = row_of(0, new);
+            let inserted: Option<i64> = insert
+                .query_row(
+                    params![
+                        new.client_id,
+                        new.form_code,
+                        new.form_version,
+                        new.station.id,
+                        new.observer_id,
+                        new.channel.as_str(),
+                        new.device_time,
+                        new.server_time,
+                        new.clock_off,
+                        new.content_hash,
+                        row.answers,
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match inserted {
+                Some(id) => {
+                    row.id = id;
+                    created.push((new, id));
+                    outcomes.push(Ok(Stored::Created(row)));
+                }
+                // Stored before, by an earlier batch or earlier in this one.
+                None => {
+                    let stored = existing.query_row([&new.client_id], stored_row)?;
+                    outcomes.push(same_or_conflict(&stored, new));
+                }
+            }
+        }
+    }
+    if !created.is_empty() {
+        record_coverage(t, &created)?;
+        for (new, id) in &created {
+            record_follow_ups(t, *id, new)?;
+        }
+        record_audit(t, &created)?;
+        record_ledger(t, &created)?;
+    }
+    Ok(outcomes)
+}
+
+fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<SubmissionRow> {
+    Ok(SubmissionRow {
+        id: r.get("id")?,
+        client_id: r.get("client_id")?,
+        form_code: r.get("form_code")?,
+        form_version: r.get("form_version")?,
+        station_id: r.get("station_id")?,
+        station: format!("{}/{}", r.get::<_, i64>("constituency_no")?, r.get::<_, i64>("number")?),
+        observer_id: r.get("observer_id")?,
+        channel: r.get("channel")?,
+        device_time: r.get("device_time")?,
+        server_time: r.get("server_time")?,
+        clock_off: r.get("clock_off")?,
+        content_hash: r.get("content_hash")?,
+        answers: r.get("answers")?,
+    })
+}
+
+fn record_coverage(t: &Transaction, created: &[(&NewSubmission, i64)]) -> Result<()> {
+    let (insert, on_conflict) = UPSERT_COVERAGE;
+    let mut upsert = t.prepare_cached(&format!("{insert} ($1, $2, $3, $4, $4, $5) {on_conflict}"))?;
+    for row in coverage_rows(created) {
+        upsert.execute(params![row.station_id, row.form_code, row.constituency_no, row.at, row.count])?;
+    }
+    Ok(())
+}
+
+fn record_follow_ups(t: &Transaction, id: i64, new: &NewSubmission) -> Result<()> {
+    if let Some(turnout) = turnout_of(new) {
+        t.prepare_cached(UPSERT_TURNOUT)?.execute(params![
+            new.station.id,
+            turnout.slot,
+            turnout.counted,
+            turnout.announced,
+            new.station.registered_voters,
+            new.server_time,
+        ])?;
+    }
+    if let Some((category, severity)) = incident_of(new) {
+        let incident: i64 = t.prepare_cached(INSERT_INCIDENT)?.query_row(
+            params![id, new.station.id, new.station.constituency_no, category, severity, new.server_time],
+            |r| r.get(0),
+        )?;
+        t.prepare_cached(INSERT_INCIDENT_EVENT)?.execute(params![incident, new.server_time, new.observer_id])?;
+    }
+    if compared(new) {
+        let theirs = t
+            .prepare_cached(OTHER_OBSERVERS_REPORTS)?
+            .query_map(params![new.station.id, new.form_code, new.observer_id, id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<(i64, i64, String)>>>()?;
+        let mut conflict = t.prepare_cached(INSERT_CONFLICT)?;
+        for (other_id, question) in disagreements(&new.answers, theirs) {
+            conflict.execute(params![
+                new.station.id,
+                new.station.constituency_no,
+                new.form_code,
+                question,
+                other_id,
+                id
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+fn record_audit(t: &Transaction, created: &[(&NewSubmission, i64)]) -> Result<()> {
+    let mut insert =
+        t.prepare_cached(&format!("{INSERT_AUDIT} ($1, $2, $3, 'submission.create', 'submission', $4, $5)"))?;
+    for (new, id) in created {
+        insert.execute(params![
+            new.server_time,
+            new.observer_id,
+            new.channel.as_str(),
+            id.to_string(),
+            audit_details(new)
+        ])?;
+    }
+    Ok(())
+}
+
+fn record_ledger(t: &Transaction, created: &[(&NewSubmission, i64)]) -> Result<()> {
+    let mut previous = t
+        .prepare_cached(ledger::HEAD)?
+        .query_row([], |r| {
+            Ok(Entry {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                kind: r.get(2)?,
+                subject: r.get(3)?,
+                payload: r.get(4)?,
+                previous_hash: r.get(5)?,
+                hash: r.get(6)?,
+            })
+        })
+        .optional()?;
+    let mut insert = t.prepare_cached(ledger::INSERT_ONE)?;
+    for (new, id) in created {
+        let entry = ledger_entry(previous.as_ref(), new, *id);
+        insert.execute(params![
+            entry.seq,
+            entry.at,
+            entry.kind,
+            entry.subject,
+            entry.payload,
+            entry.previous_hash,
+            entry.hash
+        ])?;
+        previous = Some(entry);
+    }
+    Ok(())
+}
