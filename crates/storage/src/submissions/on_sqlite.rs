@@ -77,11 +77,8 @@ impl IngestConnection {
 /// Runs `work` in a write transaction and commits it; rolls back if `work` fails.
 fn in_transaction<T>(connection: &mut rusqlite::Connection, work: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
     let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let started = std::time::Instant::now();
     let value = work(&transaction)?;
-    let worked = started.elapsed();
     transaction.commit()?;
-    tracing::debug!(?worked, committed = ?(started.elapsed() - worked), "transaction");
     Ok(value)
 }
 
