@@ -65,12 +65,18 @@ pub async fn prepare(dir: &Path, observers: usize) -> Result<(String, Vec<(Strin
     Ok((database, devices))
 }
 
+/// The server's log is dropped unless `POLLWATCH_BENCH_LOG` names a file for it (its level
+/// then comes from `POLLWATCH_LOG`, e.g. `storage=debug` for each batch's size and timing).
 pub fn start_server(binary: &Path, database: &str, port: u16, env: &[(&str, &str)]) -> Result<Child, String> {
+    let log = match std::env::var_os("POLLWATCH_BENCH_LOG") {
+        Some(file) => Stdio::from(std::fs::File::create(&file).map_err(|e| format!("{}: {e}", file.display()))?),
+        None => Stdio::null(),
+    };
     Command::new(binary)
         .args(["serve", "--db", database, "--bind", &format!("127.0.0.1:{port}")])
-        .env("POLLWATCH_LOG", "error")
+        .env("POLLWATCH_LOG", std::env::var("POLLWATCH_LOG").unwrap_or_else(|_| "error".into()))
         .envs(env.iter().copied())
-        .stdout(Stdio::null())
+        .stdout(log)
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("{}: {e}", binary.display()))

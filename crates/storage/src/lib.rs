@@ -4,6 +4,7 @@
 //! so SQLite never answers "database is locked" and an acknowledged write is on disk.
 
 pub mod audit;
+mod checkpointer;
 pub mod conflicts;
 pub mod coverage;
 pub mod demo;

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::checkpointer::Checkpointer;
 use crate::submissions::on_sqlite::IngestConnection;
 use crate::writer::Writer;
 use crate::{Connection, Result, StorageError};
@@ -26,15 +27,17 @@ pub struct Store {
     writes: AnyPool,
     writer: Writer,
     backend: Backend,
+    /// SQLite only: folds the write-ahead log into the file off the writer's path.
+    checkpointer: Option<Checkpointer>,
 }
 
 /// Applied on every SQLite connection. WAL lets readers work while the writer writes;
 /// synchronous=FULL makes each commit durable before it returns (the acknowledgement rule);
 /// temp_store=MEMORY keeps savepoint journals off the disk; a 64 MB page cache holds an
-/// election day's hot index pages.
+/// election day's hot index pages; checkpoints are the checkpointer's job, not a commit's.
 pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY; \
-     PRAGMA cache_size = -65536;";
+     PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;";
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
@@ -67,8 +70,11 @@ impl Store {
             .await?;
         let writes = pool_options(backend, false).max_connections(1).acquire_timeout(timeout).connect(&url).await?;
         migrator(backend).run(&writes).await?;
-        let ingest = sqlite_path(&url).map(IngestConnection::new);
-        Ok(Store { reads, writer: Writer::start(writes.clone(), backend, ingest), writes, backend })
+        let path = sqlite_path(&url);
+        let checkpointer = path.clone().map(Checkpointer::start);
+        let ingest = path.zip(checkpointer.as_ref()).map(|(path, c)| IngestConnection::new(path, c.log_length()));
+        let writer = Writer::start(writes.clone(), backend, ingest);
+        Ok(Store { reads, writer, writes, backend, checkpointer })
     }
 
     pub fn backend(&self) -> Backend {
@@ -109,10 +115,13 @@ impl Store {
         Ok(())
     }
 
-    /// Closes every connection; on SQLite the last one to close folds the WAL into the file.
+    /// Closes every connection; on SQLite the write-ahead log is then folded into the file.
     pub async fn close(&self) {
         self.reads.close().await;
         self.writes.close().await;
+        if let Some(checkpointer) = self.checkpointer.clone() {
+            let _ = tokio::task::spawn_blocking(move || checkpointer.stop()).await;
+        }
     }
 }
 

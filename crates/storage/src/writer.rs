@@ -140,7 +140,7 @@ async fn run_writer(
 /// disk); hands the connection back for the next batch.
 async fn store_on_own_connection(connection: Option<IngestConnection>, reports: Reports) -> Option<IngestConnection> {
     let mut connection = connection?;
-    let path = connection.path().to_path_buf();
+    let spare = connection.reopened();
     let (news, replies): (Vec<_>, Vec<_>) = reports.into_iter().unzip();
     let stored = tokio::task::spawn_blocking(move || {
         let outcomes = connection.store(&news);
@@ -158,7 +158,7 @@ async fn store_on_own_connection(connection: Option<IngestConnection>, reports: 
             // Its callers hear WriterStopped (nothing of the batch was committed); the next
             // batch gets a fresh connection.
             tracing::error!(%error, "storing a batch of reports panicked");
-            Some(IngestConnection::new(path))
+            Some(spare)
         }
     }
 }

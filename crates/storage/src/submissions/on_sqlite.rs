@@ -7,12 +7,14 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::checkpointer::{self, LogLength};
 use crate::ledger;
 
 /// Opened on first use (and again after a failure), from the writer's blocking thread.
 pub(crate) struct IngestConnection {
     path: PathBuf,
     open: Option<rusqlite::Connection>,
+    log: LogLength,
 }
 
 fn open(path: &Path) -> Result<rusqlite::Connection> {
@@ -23,12 +25,13 @@ fn open(path: &Path) -> Result<rusqlite::Connection> {
 }
 
 impl IngestConnection {
-    pub fn new(path: PathBuf) -> IngestConnection {
-        IngestConnection { path, open: None }
+    pub fn new(path: PathBuf, log: LogLength) -> IngestConnection {
+        IngestConnection { path, open: None, log }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// A fresh connection to the same database (after a panic lost the old one).
+    pub fn reopened(&self) -> IngestConnection {
+        IngestConnection::new(self.path.clone(), self.log.clone())
     }
 
     /// Stores the batch in one transaction and commits it; each report gets its own outcome.
@@ -45,6 +48,9 @@ impl IngestConnection {
             }
         }
         let Some(connection) = self.open.as_mut() else { return commit_failed(&"no connection") };
+        if self.log.restart_due() {
+            checkpointer::restart_log(connection);
+        }
         let started = std::time::Instant::now();
         // All together first, without a savepoint (whose journal would copy every page
         // touched); if that fails, it is rolled back and each report is stored on its own.

@@ -330,3 +330,32 @@ async fn a_report_the_database_refuses_costs_the_others_in_its_batch_nothing() {
         assert_eq!(verified.checked, 54, "refused reports leave no entry in the chain");
     }
 }
+
+#[tokio::test]
+async fn on_sqlite_the_file_alone_holds_every_acknowledged_report_once_the_store_is_closed() {
+    // Checkpoints run on a thread of their own, never inside a commit; closing must still
+    // leave a database file that is complete without its write-ahead log (backups copy it).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.db");
+    let store = Store::open(&path.to_string_lossy()).await.unwrap();
+    let (station, observer) = reporting_fixture(&store).await;
+    let tasks: Vec<_> = (0..300)
+        .map(|n| {
+            let store = store.clone();
+            let new = report(&station, observer, &format!("fold-{n:04}-aaaa"), "10:15");
+            tokio::spawn(async move { store.submit(new).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    store.close().await;
+    let wal = dir.path().join("live.db-wal");
+    assert!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) == 0, "the log was folded into the file");
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    let reopened = Store::open(&copy.to_string_lossy()).await.unwrap();
+    assert_eq!(storage::submissions::count(reopened.reads()).await.unwrap(), 300);
+    assert!(storage::ledger::verify(reopened.reads()).await.unwrap().first_break.is_none());
+    reopened.close().await;
+}

@@ -1,0 +1,132 @@
+//! Folding SQLite's write-ahead log back into the database file, on a thread of its own.
+//!
+//! Left to SQLite, the connection whose commit takes the log past 1,000 pages copies the log
+//! into the file and fsyncs it inside that commit, so the observers whose reports are in that
+//! batch wait for the copy. Here every connection has automatic checkpoints turned off and
+//! this thread runs passive checkpoints, which never block the writer: the writer keeps
+//! appending while pages are copied. SQLite starts the log over only when a write begins
+//! with every frame already copied, which a writer that never pauses never sees; so once the
+//! log passes `RESTART_AT`, the writer itself copies the last few frames before its next
+//! batch (the checkpointer has done the rest) and the log restarts there.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Duration;
+
+/// Log frames (pages) beyond which the next checkpoint starts without a pause.
+const BUSY_LOG: i64 = 4_096;
+/// The pause between checkpoints while the log is small.
+const IDLE_PAUSE: Duration = Duration::from_millis(250);
+/// The pause between checkpoints while the writer is busy.
+const BUSY_PAUSE: Duration = Duration::from_millis(20);
+/// Log frames beyond which the writer restarts the log (64 MB with 1 KiB pages).
+const RESTART_AT: i64 = 65_536;
+/// After a restart, the log file is cut back to this size.
+const LOG_SIZE_LIMIT: &str = "PRAGMA journal_size_limit = 67108864;";
+
+/// Stops its thread when the store closes.
+#[derive(Clone)]
+pub(crate) struct Checkpointer {
+    stop: Arc<AtomicBool>,
+    log: LogLength,
+    thread: Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
+}
+
+/// The log's length as the last checkpoint saw it, shared with the writer.
+#[derive(Clone, Default)]
+pub(crate) struct LogLength(Arc<AtomicI64>);
+
+impl LogLength {
+    fn record(&self, frames: i64) {
+        self.0.store(frames, Ordering::Relaxed);
+    }
+
+    /// True (once per checkpoint pass) when the writer should restart the log.
+    pub fn restart_due(&self) -> bool {
+        self.0.load(Ordering::Relaxed) > RESTART_AT && self.0.swap(0, Ordering::Relaxed) > RESTART_AT
+    }
+}
+
+/// Copies what is left of the log on the writer's own connection, between two batches, so
+/// that its next write starts the log over.
+pub(crate) fn restart_log(connection: &rusqlite::Connection) {
+    if let Err(error) = checkpoint(connection) {
+        tracing::warn!(%error, "the writer could not catch the checkpoint up");
+    }
+}
+
+impl Checkpointer {
+    pub fn start(path: PathBuf) -> Checkpointer {
+        let stop = Arc::new(AtomicBool::new(false));
+        let log = LogLength::default();
+        let (stopped, length) = (stop.clone(), log.clone());
+        let spawned =
+            std::thread::Builder::new().name("wal-checkpoint".into()).spawn(move || run(&path, &stopped, &length));
+        let thread = spawned
+            .inspect_err(|error| {
+                tracing::error!(%error, "the checkpoint thread could not start; the log will grow until restart")
+            })
+            .ok();
+        Checkpointer { stop, log, thread: Arc::new(std::sync::Mutex::new(thread)) }
+    }
+
+    pub fn log_length(&self) -> LogLength {
+        self.log.clone()
+    }
+
+    /// Folds the whole log into the database file and stops the thread; returns once done,
+    /// so that the file alone holds everything (a copied file is a complete database).
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(thread) = thread {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}
+
+fn run(path: &std::path::Path, stop: &AtomicBool, log: &LogLength) {
+    let mut connection = None;
+    while !stop.load(Ordering::Relaxed) {
+        if connection.is_none() {
+            connection =
+                open(path).inspect_err(|error| tracing::warn!(%error, "checkpoint connection could not open")).ok();
+        }
+        let pause = match connection.as_ref().map(checkpoint) {
+            Some(Ok(log_frames)) => {
+                log.record(log_frames);
+                if log_frames > BUSY_LOG { BUSY_PAUSE } else { IDLE_PAUSE }
+            }
+            Some(Err(error)) => {
+                tracing::warn!(%error, "checkpoint failed; retrying");
+                connection = None;
+                IDLE_PAUSE
+            }
+            None => IDLE_PAUSE,
+        };
+        std::thread::park_timeout(pause);
+    }
+    let folded =
+        connection.as_ref().map(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0)));
+    if let Some(Err(error)) = folded {
+        tracing::warn!(%error, "the log could not be folded into the database file at close");
+    }
+}
+
+fn open(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let connection = rusqlite::Connection::open(path)?;
+    connection.execute_batch(crate::store::SQLITE_PRAGMAS)?;
+    connection.execute_batch(LOG_SIZE_LIMIT)?;
+    Ok(connection)
+}
+
+/// Copies what it can without waiting for anyone; returns the log's length in frames.
+fn checkpoint(connection: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    let started = std::time::Instant::now();
+    let (log_frames, copied): (i64, i64) =
+        connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| Ok((row.get(1)?, row.get(2)?)))?;
+    tracing::debug!(log_frames, copied, took = ?started.elapsed(), "checkpoint");
+    Ok(log_frames)
+}
