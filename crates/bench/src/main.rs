@@ -95,8 +95,8 @@ async fn run(options: &Options) -> Result<(), String> {
         println!();
         println!("SMS path (signed webhook → parse → validate → store → reply)");
         println!(
-            "  {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, errors {}; reports stored {} (repeats of a message are stored once)",
-            load.rate, load.p50_ms, load.p99_ms, load.errors, load.stored
+            "  {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, errors {}; {} distinct messages acknowledged, {} reports stored",
+            load.rate, load.p50_ms, load.p99_ms, load.errors, load.acknowledged, load.stored
         );
     }
     if !options.no_dashboard {

@@ -41,6 +41,11 @@ pub fn run(url: &str, script: &std::path::Path, threads: u32, connections: u32, 
         .output()
         .map_err(|e| format!("wrk could not start ({e}); install it: apt-get install wrk"))?;
     let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let complaints = String::from_utf8_lossy(&output.stderr);
+    if !complaints.trim().is_empty() {
+        // A script wrk could not run makes it send plain GETs: figures of nothing.
+        return Err(format!("wrk complained:\n{complaints}"));
+    }
     parse(&text)
         .ok_or_else(|| format!("could not read wrk's output:\n{text}{}", String::from_utf8_lossy(&output.stderr)))
 }

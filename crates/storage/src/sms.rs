@@ -56,6 +56,32 @@ pub struct Inbound {
     pub dedupe_key: String,
 }
 
+/// An SMS that became a report: logged with what it came to, and its reply, in the report's
+/// own transaction, so a message costs one commit and its log can never miss its report.
+#[derive(Debug, Clone)]
+pub struct MessageLog {
+    pub inbound: Inbound,
+    /// processed or partial.
+    pub status: String,
+    pub detail: String,
+    /// The reply, if any, and its status: `sent` in the webhook's answer, or `queued`.
+    pub reply: Option<(String, String)>,
+}
+
+/// Logs a received message already settled. The same text from the same phone logged before
+/// without a report (an unknown number, since registered) is settled now; one that already
+/// produced a report is left alone.
+pub(crate) const INSERT_SETTLED: &str = "INSERT INTO sms_messages (direction, gateway, phone, body, at, dedupe_key,
+    status, observer_id, submission_id, detail) VALUES ('in', $1, $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT (dedupe_key) DO UPDATE SET status = excluded.status, observer_id = excluded.observer_id,
+        submission_id = excluded.submission_id, detail = excluded.detail
+    WHERE sms_messages.submission_id IS NULL
+    RETURNING id";
+/// A reply carries the observer (or claimed observer) of the message it answers, so that it
+/// shows in the same coordinators' log.
+pub(crate) const INSERT_REPLY: &str = "INSERT INTO sms_messages (direction, gateway, phone, body, at, status, reply_to,
+    next_attempt_at, observer_id, claimed_observer_id) VALUES ('out', $1, $2, $3, $4, $5, $6, $4, $7, $8) RETURNING id";
+
 /// Stores an inbound message unless the same phone already sent the same text; returns its
 /// id and whether it is new.
 pub async fn receive(connection: &mut Connection, message: &Inbound) -> Result<(i64, bool)> {
@@ -80,48 +106,60 @@ pub async fn receive(connection: &mut Connection, message: &Inbound) -> Result<(
     Ok((row.try_get("id")?, true))
 }
 
+/// What processing a message came to.
+#[derive(Debug, Clone)]
+pub struct Settlement {
+    /// processed, partial, unverified or rejected.
+    pub status: &'static str,
+    /// The observer it was verified to come from (or whose registered number sent it).
+    pub observer_id: Option<i64>,
+    /// Unverified: the observer holding the code the message gave.
+    pub claimed_observer_id: Option<i64>,
+    pub submission_id: Option<i64>,
+    pub detail: String,
+}
+
 /// Records what processing a message came to.
-pub async fn settle(
-    connection: &mut Connection,
-    id: i64,
-    status: &str,
-    observer_id: Option<i64>,
-    submission_id: Option<i64>,
-    detail: &str,
-) -> Result<()> {
-    sqlx::query("UPDATE sms_messages SET status = $1, observer_id = $2, submission_id = $3, detail = $4 WHERE id = $5")
-        .bind(status.to_string())
-        .bind(observer_id)
-        .bind(submission_id)
-        .bind(detail.to_string())
-        .bind(id)
-        .execute(&mut *connection)
-        .await?;
+pub async fn settle(connection: &mut Connection, id: i64, settled: &Settlement) -> Result<()> {
+    sqlx::query(
+        "UPDATE sms_messages SET status = $1, observer_id = $2, claimed_observer_id = $3, submission_id = $4,
+         detail = $5 WHERE id = $6",
+    )
+    .bind(settled.status.to_string())
+    .bind(settled.observer_id)
+    .bind(settled.claimed_observer_id)
+    .bind(settled.submission_id)
+    .bind(settled.detail.clone())
+    .bind(id)
+    .execute(&mut *connection)
+    .await?;
     Ok(())
 }
 
-/// Stores a reply; `sent` when it went back in the webhook's own answer, `queued` otherwise.
-pub async fn reply(
-    connection: &mut Connection,
-    to: i64,
-    gateway: &str,
-    phone: &str,
-    body: &str,
-    status: &str,
-    at: i64,
-) -> Result<i64> {
-    let row = sqlx::query(
-        "INSERT INTO sms_messages (direction, gateway, phone, body, at, status, reply_to, next_attempt_at)
-         VALUES ('out', $1, $2, $3, $4, $5, $6, $4) RETURNING id",
-    )
-    .bind(gateway.to_string())
-    .bind(phone.to_string())
-    .bind(body.to_string())
-    .bind(at)
-    .bind(status.to_string())
-    .bind(to)
-    .fetch_one(&mut *connection)
-    .await?;
+/// A reply to store: `sent` when it went back in the webhook's own answer, `queued` otherwise.
+#[derive(Debug, Clone)]
+pub struct Reply<'a> {
+    pub to: i64,
+    pub gateway: &'a str,
+    pub phone: &'a str,
+    pub body: &'a str,
+    pub status: &'a str,
+    pub at: i64,
+}
+
+/// Stores a reply to a message settled as `settled`.
+pub async fn reply(connection: &mut Connection, reply: &Reply<'_>, settled: &Settlement) -> Result<i64> {
+    let row = sqlx::query(INSERT_REPLY)
+        .bind(reply.gateway.to_string())
+        .bind(reply.phone.to_string())
+        .bind(reply.body.to_string())
+        .bind(reply.at)
+        .bind(reply.status.to_string())
+        .bind(reply.to)
+        .bind(settled.observer_id)
+        .bind(settled.claimed_observer_id)
+        .fetch_one(&mut *connection)
+        .await?;
     Ok(row.try_get("id")?)
 }
 
@@ -158,8 +196,35 @@ pub struct SmsFilter {
     pub per_page: u32,
 }
 
-/// The log, newest first. In a coordinator's area: messages of observers deployed there, and
-/// unverified ones (unknown numbers) only for the whole-coalition view.
+/// Limits `conditions` to messages a coordinator of these constituencies reviews: those of
+/// observers deployed there, and unverified ones giving the code of an observer deployed there.
+/// Messages from unknown numbers giving no known code are for the whole-coalition view only.
+fn within(conditions: &mut Conditions, numbers: &[i64]) {
+    let marks = vec!["?"; numbers.len()].join(", ");
+    let deployed = format!(
+        "SELECT d.user_id FROM deployments d JOIN stations s ON s.id = d.station_id WHERE s.constituency_no IN ({marks})"
+    );
+    conditions.add(
+        &format!("(m.observer_id IN ({deployed}) OR m.claimed_observer_id IN ({deployed}))"),
+        numbers.iter().chain(numbers).map(|n| Bind::Int(*n)),
+    );
+}
+
+/// Whether message `id` is in `area` (see `within`).
+pub async fn in_area(pool: &AnyPool, id: i64, area: &Area) -> Result<bool> {
+    let mut conditions = Conditions::default();
+    conditions.add("m.id = ?", [Bind::Int(id)]);
+    if let Area::Constituencies(numbers) = area {
+        if numbers.is_empty() {
+            return Ok(false);
+        }
+        within(&mut conditions, numbers);
+    }
+    let sql = format!("SELECT COUNT(*) AS n FROM sms_messages m {}", conditions.where_sql());
+    Ok(conditions.query(sql).fetch_one(pool).await?.try_get::<i64, _>("n")? > 0)
+}
+
+/// The log, newest first, within `area` (see `within`).
 pub async fn list(pool: &AnyPool, area: &Area, filter: &SmsFilter) -> Result<Page<SmsRow>> {
     let (page, per_page, offset) = page_bounds(filter.page, filter.per_page);
     let mut conditions = Conditions::default();
@@ -167,13 +232,7 @@ pub async fn list(pool: &AnyPool, area: &Area, filter: &SmsFilter) -> Result<Pag
         if numbers.is_empty() {
             return Ok(Page { items: Vec::new(), total: 0, page, per_page });
         }
-        let marks = vec!["?"; numbers.len()].join(", ");
-        conditions.add(
-            &format!(
-                "m.observer_id IN (SELECT d.user_id FROM deployments d JOIN stations s ON s.id = d.station_id WHERE s.constituency_no IN ({marks}))"
-            ),
-            numbers.iter().map(|n| Bind::Int(*n)),
-        );
+        within(&mut conditions, numbers);
     }
     if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = like_pattern(text);

@@ -44,12 +44,14 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "reporting", include_str!("../migrations/sqlite/0002_reporting.sql")),
     (3, "photos", include_str!("../migrations/sqlite/0003_photos.sql")),
     (4, "sms", include_str!("../migrations/sqlite/0004_sms.sql")),
+    (5, "sms claims", include_str!("../migrations/sqlite/0005_sms_claims.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, "reporting", include_str!("../migrations/postgres/0002_reporting.sql")),
     (3, "photos", include_str!("../migrations/postgres/0003_photos.sql")),
     (4, "sms", include_str!("../migrations/postgres/0004_sms.sql")),
+    (5, "sms claims", include_str!("../migrations/postgres/0005_sms_claims.sql")),
 ];
 
 impl Store {

@@ -184,6 +184,25 @@ impl TestApp {
     pub async fn user_id(&self, username: &str) -> i64 {
         storage::people::by_username(self.store.reads(), username).await.expect("query").expect("user exists").id
     }
+
+    /// The username of a coordinator who does not coordinate constituency 17.
+    pub async fn other_coordinator(&self) -> String {
+        let filter = storage::people::PeopleFilter {
+            role: Some(domain::roles::Role::Coordinator),
+            page: 1,
+            per_page: 100,
+            ..Default::default()
+        };
+        let coordinators =
+            storage::people::list(self.store.reads(), &domain::access::PeopleScope::Everyone, &filter).await.unwrap();
+        for person in coordinators.items {
+            let facts = storage::people::facts(self.store.reads(), person.id).await.unwrap().unwrap();
+            if !facts.constituencies.iter().any(|c| c.get() == 17) {
+                return person.username;
+            }
+        }
+        panic!("no other coordinator in the demo");
+    }
 }
 
 /// Ids of people the access tests need, found in the demo data.

@@ -196,32 +196,13 @@ async fn incidents_move_through_the_workflow_with_history() {
     assert_eq!(steps, vec!["new", "triaged", "verified", "referred"]);
 
     // A coordinator of another constituency sees nothing of it.
-    let other = other_coordinator(&app).await;
+    let other = app.other_coordinator().await;
     let elsewhere = app.login(&other, DEMO_PASSWORD).await;
     assert_eq!(app.get(&elsewhere, &format!("/api/v1/incidents/{id}")).await.status(), 404);
     let queue: Value = app.get(&elsewhere, "/api/v1/incidents").await.json().await.unwrap();
     assert_eq!(queue["total"], 0);
     let (status, _) = post(&app, &elsewhere, &format!("/api/v1/incidents/{id}"), &json!({"status": "resolved"})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-}
-
-/// The username of a coordinator who does not coordinate constituency 17.
-async fn other_coordinator(app: &TestApp) -> String {
-    let filter = storage::people::PeopleFilter {
-        role: Some(domain::roles::Role::Coordinator),
-        page: 1,
-        per_page: 100,
-        ..Default::default()
-    };
-    let coordinators =
-        storage::people::list(app.store.reads(), &domain::access::PeopleScope::Everyone, &filter).await.unwrap();
-    for person in coordinators.items {
-        let facts = storage::people::facts(app.store.reads(), person.id).await.unwrap().unwrap();
-        if !facts.constituencies.iter().any(|c| c.get() == 17) {
-            return person.username;
-        }
-    }
-    panic!("no other coordinator in the demo");
 }
 
 #[tokio::test]

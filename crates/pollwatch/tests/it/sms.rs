@@ -44,6 +44,14 @@ async fn an_sms_report_is_stored_once_and_answered_in_the_observers_language() {
     let answers: Value = serde_json::from_str(&stored[0].answers).unwrap();
     assert_eq!(answers["OA"], "07:05");
     assert_eq!(answers["OZ"], "qapı vaxtında açıldı, İlkin gəldi", "the comment is kept exactly as typed");
+    // The message is logged with the report it became, and with its reply.
+    let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
+    let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
+    let inbound = log.items.iter().find(|m| m.direction == "in").expect("the message is logged");
+    assert_eq!((inbound.status.as_str(), inbound.submission_id), ("processed", Some(stored[0].id)));
+    assert_eq!(inbound.body, text);
+    let answer = log.items.iter().find(|m| m.direction == "out").expect("the reply is logged");
+    assert_eq!((answer.reply_to, answer.body.as_str(), answer.status.as_str()), (Some(inbound.id), reply, "sent"));
 
     let (_, again) = send(&app, &phone, &text).await;
     assert_eq!(again["reply"], "Bu mesaj artıq qəbul edilib.");
@@ -115,17 +123,34 @@ async fn twilio_messages_are_verified_and_answered_with_twiml() {
 }
 
 #[tokio::test]
-async fn an_admin_reprocesses_a_message_after_registering_the_number() {
+async fn a_message_from_a_new_phone_is_reviewed_by_its_observers_coordinator_only() {
     let app = spawn_app().await;
     let (_, code) = observer(&app).await;
     let new_phone = "+994557770011";
     let (_, answer) = send(&app, new_phone, &format!("OP {code} OB1")).await;
-    assert_eq!(answer["reply"], "Mesaj alındı.");
+    assert_eq!(answer["reply"], "Mesaj alındı.", "the sender learns nothing");
+    let unverified =
+        storage::sms::SmsFilter { page: 1, per_page: 100, status: Some("unverified".into()), ..Default::default() };
+    let message =
+        storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &unverified).await.unwrap().items[0].id;
 
+    // It gives the code of an observer in constituency 17: that constituency's coordinator
+    // sees it, a coordinator elsewhere neither sees nor can process it.
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let page = app.get(&coordinator, "/sms?status=unverified").await.text().await.unwrap();
+    assert!(page.contains(new_phone) && page.contains(&format!("/sms/{message}/reprocess")));
+    let elsewhere = app.login(&app.other_coordinator().await, DEMO_PASSWORD).await;
+    let page = app.get(&elsewhere, "/sms").await.text().await.unwrap();
+    assert!(!page.contains(new_phone), "not in another constituency's log");
+    assert_eq!(app.post_form(&elsewhere, &format!("/sms/{message}/reprocess"), &[]).await.status(), 404);
+    // A code nobody holds, from an unknown number: for the whole-coalition view only.
+    send(&app, "+994557770022", "OP 999999 OB1").await;
+    let page = app.get(&coordinator, "/sms").await.text().await.unwrap();
+    assert!(!page.contains("+994557770022"));
     let admin = app.login("admin", DEMO_PASSWORD).await;
-    let page = app.get(&admin, "/sms?status=unverified").await.text().await.unwrap();
-    assert!(page.contains(new_phone));
-    // The observer got a new phone: the admin records it, then processes the message again.
+    assert!(app.get(&admin, "/sms").await.text().await.unwrap().contains("+994557770022"));
+
+    // The observer got a new phone: it is recorded, then the coordinator processes the message.
     let id = app.user_id("observer").await;
     let response = app
         .post_form(
@@ -142,17 +167,21 @@ async fn an_admin_reprocesses_a_message_after_registering_the_number() {
         )
         .await;
     assert_eq!(response.status(), 303);
-    let everything =
-        storage::sms::SmsFilter { page: 1, per_page: 100, status: Some("unverified".into()), ..Default::default() };
-    let message =
-        storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap().items[0].id;
-    let response = app.post_form(&admin, &format!("/sms/{message}/reprocess"), &[]).await;
+    let response = app.post_form(&coordinator, &format!("/sms/{message}/reprocess"), &[]).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+    let stored = storage::submissions::of_observer(app.store.reads(), id, 5).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let settled = storage::sms::by_id(app.store.reads(), message).await.unwrap().unwrap();
+    assert_eq!(
+        (settled.status.as_str(), settled.submission_id),
+        ("partial", Some(stored[0].id)),
+        "required answers missing"
+    );
+    let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
+    let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
+    assert_eq!(log.items.iter().filter(|m| m.body == format!("OP {code} OB1")).count(), 1, "still one message");
 
-    // Coordinators see their observers' messages; observers see no log.
-    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
-    assert_eq!(app.get(&coordinator, "/sms").await.status(), 200);
+    // Observers see no log.
     let observer = app.login("observer", DEMO_PASSWORD).await;
     assert_eq!(app.get(&observer, "/sms").await.status(), 403);
 }

@@ -50,6 +50,8 @@ pub struct NewSubmission {
     pub clock_off: bool,
     pub answers: Answers,
     pub content_hash: String,
+    /// The SMS it came in, logged in the same transaction when the report is new.
+    pub message: Option<Box<crate::sms::MessageLog>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -5,6 +5,7 @@ use sqlx::Row;
 use std::collections::HashMap;
 
 use super::*;
+use crate::sms::{self, MessageLog};
 use crate::sql::power_of_two_chunks;
 use crate::{Connection, ledger};
 
@@ -159,6 +160,37 @@ async fn record_coverage(connection: &mut Connection, created: &[(&NewSubmission
 }
 
 /// What some forms lead to beyond coverage: turnout figures, an incident, disagreements.
+async fn log_message(connection: &mut Connection, id: i64, new: &NewSubmission, message: &MessageLog) -> Result<()> {
+    let inbound = &message.inbound;
+    let logged = sqlx::query(sms::INSERT_SETTLED)
+        .bind(inbound.gateway.clone())
+        .bind(inbound.phone.clone())
+        .bind(inbound.body.clone())
+        .bind(inbound.at)
+        .bind(inbound.dedupe_key.clone())
+        .bind(message.status.clone())
+        .bind(new.observer_id)
+        .bind(id)
+        .bind(message.detail.clone())
+        .fetch_optional(&mut *connection)
+        .await?;
+    if let (Some(logged), Some((body, status))) = (logged, &message.reply) {
+        let logged: i64 = logged.try_get("id")?;
+        sqlx::query(sms::INSERT_REPLY)
+            .bind(inbound.gateway.clone())
+            .bind(inbound.phone.clone())
+            .bind(body.clone())
+            .bind(inbound.at)
+            .bind(status.clone())
+            .bind(logged)
+            .bind(new.observer_id)
+            .bind(None::<i64>)
+            .fetch_one(&mut *connection)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn record_follow_ups(connection: &mut Connection, id: i64, new: &NewSubmission) -> Result<()> {
     if let Some(turnout) = turnout_of(new) {
         sqlx::query(UPSERT_TURNOUT)
@@ -188,6 +220,9 @@ async fn record_follow_ups(connection: &mut Connection, id: i64, new: &NewSubmis
             .bind(new.observer_id)
             .execute(&mut *connection)
             .await?;
+    }
+    if let Some(message) = &new.message {
+        log_message(connection, id, new, message).await?;
     }
     if compared(new) {
         let theirs = sqlx::query(OTHER_OBSERVERS_REPORTS)

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::checkpointer::{self, LogLength};
 use crate::ledger;
+use crate::sms::{self, MessageLog};
 
 /// Opened on first use (and again after a failure), from the writer's blocking thread.
 pub(crate) struct IngestConnection {
@@ -203,6 +204,9 @@ fn record_follow_ups(t: &Transaction, id: i64, new: &NewSubmission) -> Result<()
         )?;
         t.prepare_cached(INSERT_INCIDENT_EVENT)?.execute(params![incident, new.server_time, new.observer_id])?;
     }
+    if let Some(message) = &new.message {
+        log_message(t, id, new, message)?;
+    }
     if compared(new) {
         let theirs = t
             .prepare_cached(OTHER_OBSERVERS_REPORTS)?
@@ -221,6 +225,34 @@ fn record_follow_ups(t: &Transaction, id: i64, new: &NewSubmission) -> Result<()
                 id
             ])?;
         }
+    }
+    Ok(())
+}
+
+fn log_message(t: &Transaction, id: i64, new: &NewSubmission, message: &MessageLog) -> Result<()> {
+    let inbound = &message.inbound;
+    let logged: Option<i64> = t
+        .prepare_cached(sms::INSERT_SETTLED)?
+        .query_row(
+            params![
+                inbound.gateway,
+                inbound.phone,
+                inbound.body,
+                inbound.at,
+                inbound.dedupe_key,
+                message.status,
+                new.observer_id,
+                id,
+                message.detail
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let (Some(logged), Some((body, status))) = (logged, &message.reply) {
+        t.prepare_cached(sms::INSERT_REPLY)?.query_row(
+            params![inbound.gateway, inbound.phone, body, inbound.at, status, logged, new.observer_id, None::<i64>],
+            |r| r.get::<_, i64>(0),
+        )?;
     }
     Ok(())
 }

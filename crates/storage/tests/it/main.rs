@@ -262,6 +262,7 @@ fn report(
         clock_off: false,
         content_hash: domain::submissions::submission_content_hash("VT", 1, reference, &answers.canonical_json()),
         answers,
+        message: None,
     }
 }
 

@@ -36,7 +36,6 @@ pub async fn log(State(state): State<AppState>, caller: Caller, Query(query): Qu
         per_page: 100,
     };
     let result = sms::list(state.store.reads(), &area, &filter).await?;
-    let admin = caller.actor()?.is_admin();
     Ok(page(
         &caller,
         &t(lang, "sms-log-title"),
@@ -58,7 +57,7 @@ pub async fn log(State(state): State<AppState>, caller: Caller, Query(query): Qu
                     td { (m.phone) @if let Some(name) = &m.observer_name { br; span.muted { (name) } } }
                     td { code style="white-space:pre-wrap" { (m.body) } }
                     td { span.tag { (m.status) } }
-                    td { @if admin && m.direction == "in" && matches!(m.status.as_str(), "unverified" | "rejected") {
+                    td { @if m.direction == "in" && matches!(m.status.as_str(), "unverified" | "rejected") {
                         form method="post" action={ "/sms/" (m.id) "/reprocess" } { (csrf_field(&caller)) button.secondary type="submit" { (t(lang, "sms-reprocess")) } }
                     } }
                 } } }
@@ -68,15 +67,17 @@ pub async fn log(State(state): State<AppState>, caller: Caller, Query(query): Qu
     ))
 }
 
-/// Unverified messages are visible only coalition-wide, so re-processing is the admins'.
+/// Whoever sees a message in the log may process it again: admins, and coordinators of the
+/// constituencies of the observer it comes (or claims to come) from.
 pub async fn reprocess(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
-    if !caller.actor()?.is_admin() {
-        return Err(AppError::Forbidden);
+    let area = people_area(caller.actor()?)?;
+    if !sms::in_area(state.store.reads(), id, &area).await? {
+        return Err(AppError::NotFound);
     }
     crate::sms::process::reprocess(&state, id).await?;
     Ok(Redirect::to("/sms").into_response())

@@ -10,6 +10,7 @@ use domain::election::StationRef;
 use domain::forms::{FieldError, FormDefinition, validate};
 use domain::roles::Role;
 use domain::submissions::{ClientId, clock_is_off, submission_content_hash};
+use storage::sms::MessageLog;
 use storage::submissions::{NewSubmission, StationFacts, Stored, SubmissionRow};
 use storage::{StorageError, now_millis};
 
@@ -69,6 +70,17 @@ pub struct Accepted {
 }
 
 pub async fn submit(state: &AppState, reporter: &Actor, report: Report) -> Result<Accepted, IntakeError> {
+    submit_logged(state, reporter, report, |_| None).await
+}
+
+/// Like `submit`, and the message the report came in (SMS) is logged in the report's own
+/// transaction; `log` is given the station's label, which replies name.
+pub async fn submit_logged(
+    state: &AppState,
+    reporter: &Actor,
+    report: Report,
+    log: impl FnOnce(&str) -> Option<MessageLog>,
+) -> Result<Accepted, IntakeError> {
     if reporter.role != Role::Observer {
         return Err(IntakeError::NotAnObserver);
     }
@@ -89,6 +101,7 @@ pub async fn submit(state: &AppState, reporter: &Actor, report: Report) -> Resul
     let server_time = now_millis();
     let reference = StationRef::parse(&station.label).map_err(|_| IntakeError::BadStation(station.label.clone()))?;
     let canonical = answers.canonical_json();
+    let message = log(&station.label).map(Box::new);
     let new = NewSubmission {
         client_id: client_id.as_str().to_string(),
         form_code: form.code.clone(),
@@ -104,6 +117,7 @@ pub async fn submit(state: &AppState, reporter: &Actor, report: Report) -> Resul
         server_time,
         clock_off: report.device_time.is_some_and(|device| clock_is_off(device, server_time)),
         answers,
+        message,
     };
     let stored = state.store.submit(new).await?;
     Ok(match stored {

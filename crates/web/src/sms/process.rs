@@ -1,14 +1,16 @@
 //! What happens to one SMS, from whichever gateway: read, checked against the sender's
-//! registration, stored as a report through the same intake as the app, and then logged —
-//! the message, what it became and the reply — in one write, once per phone and text.
+//! registration, and stored as a report through the same intake as the app, logged with it —
+//! the message, what it became and the reply — in the report's own transaction (one commit
+//! per message), once per phone and text. Messages that become no report are logged alone.
 
 use sha2::{Digest, Sha256};
 
+use domain::access::Actor;
 use domain::audit::Channel;
 use domain::language::Language;
 use domain::people::Phone;
 use domain::sms;
-use storage::sms::Inbound;
+use storage::sms::{Inbound, MessageLog, Reply, Settlement};
 use storage::{now_millis, people};
 
 use crate::error::AppError;
@@ -29,10 +31,7 @@ pub struct Incoming {
 
 /// What a message came to.
 struct Outcome {
-    status: &'static str,
-    observer: Option<i64>,
-    submission: Option<i64>,
-    detail: String,
+    settled: Settlement,
     /// Empty: send nothing.
     reply: String,
 }
@@ -48,36 +47,33 @@ fn dedupe_key(phone: &str, text: &str) -> String {
 /// Processes one message and returns the reply to send ("" for none).
 pub async fn process(state: &AppState, incoming: Incoming) -> Result<String, AppError> {
     let phone = normalized_phone(&incoming.phone);
-    let key = dedupe_key(&phone, &incoming.text);
-    let sender = Sender::look_up(state, &phone).await?;
-    if storage::sms::find_by_key(state.store.reads(), &key).await?.is_some() {
-        // A gateway retry or a resend: stored once, said so.
-        return Ok(t(sender.language, "sms-duplicate"));
-    }
-    let at = now_millis();
-    let outcome = evaluate(state, &sender, &phone, &incoming.text, &key, at).await?;
     let inbound = Inbound {
-        gateway: incoming.gateway.clone(),
-        phone: phone.clone(),
-        body: incoming.text.clone(),
-        at,
-        dedupe_key: key,
+        dedupe_key: dedupe_key(&phone, &incoming.text),
+        gateway: incoming.gateway,
+        phone,
+        body: incoming.text,
+        at: now_millis(),
+    };
+    let sender = Sender::look_up(state, &inbound.phone).await?;
+    let outcome = match evaluate(state, &sender, &inbound).await? {
+        // The usual case: a new report, logged with its message in one commit.
+        Evaluated::Logged(reply) => return Ok(reply),
+        Evaluated::ToLog(outcome) => outcome,
     };
     let reply = outcome.reply.clone();
-    let gateway = incoming.gateway.clone();
     let new = state
         .store
         .write(move |c| {
             Box::pin(async move {
                 let (id, new) = storage::sms::receive(c, &inbound).await?;
                 if new {
-                    record(c, id, &gateway, &inbound.phone, &outcome, at).await?;
+                    record(c, id, &inbound.gateway, &inbound.phone, &outcome, inbound.at).await?;
                 }
                 Ok(new)
             })
         })
         .await?;
-    // Two copies of one message arriving together: the second learns it was a repeat.
+    // A gateway retry or a resend (or two copies arriving together): stored once, said so.
     Ok(if new { reply } else { t(sender.language, "sms-duplicate") })
 }
 
@@ -88,21 +84,35 @@ pub async fn reprocess(state: &AppState, message_id: i64) -> Result<String, AppE
         return Err(AppError::BadRequest("only received messages can be processed".into()));
     }
     let sender = Sender::look_up(state, &message.phone).await?;
-    let at = now_millis();
-    let key = dedupe_key(&message.phone, &message.body);
-    let outcome = evaluate(state, &sender, &message.phone, &message.body, &key, at).await?;
+    let inbound = Inbound {
+        dedupe_key: dedupe_key(&message.phone, &message.body),
+        gateway: message.gateway,
+        phone: message.phone,
+        body: message.body,
+        at: now_millis(),
+    };
+    let outcome = match evaluate(state, &sender, &inbound).await? {
+        // The message's own row was settled with the report (same phone and text).
+        Evaluated::Logged(reply) => return Ok(reply),
+        Evaluated::ToLog(outcome) => outcome,
+    };
     let reply = outcome.reply.clone();
     state
         .store
         .write(move |c| {
-            Box::pin(async move { record(c, message.id, &message.gateway, &message.phone, &outcome, at).await })
+            Box::pin(async move { record(c, message.id, &inbound.gateway, &inbound.phone, &outcome, inbound.at).await })
         })
         .await?;
     Ok(reply)
 }
 
-/// Writes what a message came to, and its reply: `sent` when it went back in the webhook's
-/// answer, `queued` for gateways that take replies only through their API (the outbox).
+/// How a reply is stored: `sent` when it went back in the webhook's answer, `queued` for
+/// gateways that take replies only through their API (the outbox).
+fn reply_status(gateway: &str) -> &'static str {
+    if gateway == "android" { "queued" } else { "sent" }
+}
+
+/// Writes what a message came to, and its reply.
 async fn record(
     c: &mut storage::Connection,
     id: i64,
@@ -111,10 +121,10 @@ async fn record(
     outcome: &Outcome,
     at: i64,
 ) -> storage::Result<()> {
-    storage::sms::settle(c, id, outcome.status, outcome.observer, outcome.submission, &outcome.detail).await?;
+    storage::sms::settle(c, id, &outcome.settled).await?;
     if !outcome.reply.is_empty() {
-        let status = if gateway == "android" { "queued" } else { "sent" };
-        storage::sms::reply(c, id, gateway, phone, &outcome.reply, status, at).await?;
+        let reply = Reply { to: id, gateway, phone, body: &outcome.reply, status: reply_status(gateway), at };
+        storage::sms::reply(c, &reply, &outcome.settled).await?;
     }
     Ok(())
 }
@@ -124,6 +134,8 @@ async fn record(
 #[derive(Debug, Clone)]
 pub struct Sender {
     observer: Option<(i64, Option<i64>)>,
+    /// The observer's scope, for reports the message becomes.
+    actor: Option<Actor>,
     language: Language,
 }
 
@@ -134,13 +146,14 @@ impl Sender {
         }
         let pool = state.store.reads();
         let observer = storage::sms::observer_by_phone(pool, phone).await?;
-        let language = match observer {
-            Some((id, _)) => {
-                people::by_id(pool, id).await?.and_then(|p| Language::parse(&p.language)).unwrap_or_default()
-            }
-            None => Language::Az,
+        let (actor, language) = match observer {
+            Some((id, _)) => (
+                people::actor(pool, id).await?,
+                people::by_id(pool, id).await?.and_then(|p| Language::parse(&p.language)).unwrap_or_default(),
+            ),
+            None => (None, Language::Az),
         };
-        let sender = Sender { observer, language };
+        let sender = Sender { observer, actor, language };
         state.senders.put(phone.to_string(), sender.clone());
         Ok(sender)
     }
@@ -174,25 +187,24 @@ impl Senders {
     }
 }
 
-async fn evaluate(
-    state: &AppState,
-    sender: &Sender,
-    phone: &str,
-    text: &str,
-    key: &str,
-    at: i64,
-) -> Result<Outcome, AppError> {
+/// What evaluating a message left to do.
+enum Evaluated {
+    /// It became a new report, and was logged with it: the reply to send.
+    Logged(String),
+    /// Still to be logged, with what it came to.
+    ToLog(Outcome),
+}
+
+async fn evaluate(state: &AppState, sender: &Sender, inbound: &Inbound) -> Result<Evaluated, AppError> {
+    let (text, at) = (inbound.body.as_str(), inbound.at);
     let language = sender.language;
     let registered = sender.observer.map(|(id, _)| id);
-    let refuse = |status: &'static str, detail: String, reply: String| Outcome {
-        status,
-        observer: registered,
-        submission: None,
-        detail,
+    let refuse = |status: &'static str, claimed_observer_id: Option<i64>, detail: String, reply: String| Outcome {
+        settled: Settlement { status, observer_id: registered, claimed_observer_id, submission_id: None, detail },
         reply,
     };
     let Some(form) = sms::form_code(text).and_then(|code| state.forms.current(&code)) else {
-        return Ok(refuse("rejected", "unknown form".into(), t(language, "sms-unknown-form")));
+        return Ok(Evaluated::ToLog(refuse("rejected", None, "unknown form".into(), t(language, "sms-unknown-form"))));
     };
     let parsed = sms::parse(text, &form);
     let typed = parsed.observer_code.as_deref().and_then(|c| c.parse::<i64>().ok());
@@ -201,16 +213,17 @@ async fn evaluate(
         (Some((id, Some(own))), Some(typed)) if own == typed => Some(id),
         _ => None,
     };
-    let actor = match observer {
-        Some(id) => people::actor(state.store.reads(), id).await?,
-        None => None,
-    };
-    let Some(actor) = actor else {
+    let Some(actor) = observer.and(sender.actor.as_ref()) else {
         let detail = serde_json::to_string(&parsed).unwrap_or_default();
-        let recent = storage::sms::recent_rejections(state.store.reads(), phone, at - 3_600_000).await?;
+        let recent = storage::sms::recent_rejections(state.store.reads(), &inbound.phone, at - 3_600_000).await?;
         // Reveals nothing about whose code or number this is; silence once it repeats.
         let reply = if recent >= REJECTIONS_PER_HOUR { String::new() } else { t(language, "sms-neutral") };
-        return Ok(refuse("unverified", detail, reply));
+        // Whose code it gave decides which coordinators review it.
+        let claimed = match typed {
+            Some(code) => storage::sms::observer_by_code(state.store.reads(), code).await?,
+            None => None,
+        };
+        return Ok(Evaluated::ToLog(refuse("unverified", claimed, detail, reply)));
     };
 
     let (answers, answer_problems) = domain::forms::validate_partially(&form, &parsed.answers);
@@ -224,7 +237,7 @@ async fn evaluate(
         kept.entry(remarks.code.clone()).or_insert_with(|| serde_json::Value::String(comment.clone()));
     }
     let report = Report {
-        client_id: format!("sms-{}", &key[..40]),
+        client_id: format!("sms-{}", &inbound.dedupe_key[..40]),
         form_code: form.code.clone(),
         form_version: Some(form.version),
         station: parsed.station.map(|s| s.to_string()),
@@ -234,20 +247,30 @@ async fn evaluate(
         partial: true,
     };
     let stored = answers.0.len();
-    Ok(match intake::submit(state, &actor, report).await {
+    let status = if parsed.problems.is_empty() && answer_problems.is_empty() { "processed" } else { "partial" };
+    let detail = serde_json::json!({ "reading": parsed.problems, "answers": answer_problems }).to_string();
+    let reply_for =
+        |station: &str| reply::accepted(language, &form.code, station, stored, &parsed.problems, &answer_problems);
+    let log = |station: &str| {
+        Some(MessageLog {
+            inbound: inbound.clone(),
+            status: status.into(),
+            detail: detail.clone(),
+            reply: Some((reply_for(station), reply_status(&inbound.gateway).into())),
+        })
+    };
+    Ok(Evaluated::ToLog(match intake::submit_logged(state, actor, report, log).await {
+        Ok(accepted) if !accepted.duplicate => return Ok(Evaluated::Logged(reply_for(&accepted.submission.station))),
+        // The report was stored before: the message log says whether this text was too.
         Ok(accepted) => Outcome {
-            status: if parsed.problems.is_empty() && answer_problems.is_empty() { "processed" } else { "partial" },
-            observer: Some(actor.user_id),
-            submission: Some(accepted.submission.id),
-            detail: serde_json::json!({ "reading": parsed.problems, "answers": answer_problems }).to_string(),
-            reply: reply::accepted(
-                language,
-                &form.code,
-                &accepted.submission.station,
-                stored,
-                &parsed.problems,
-                &answer_problems,
-            ),
+            settled: Settlement {
+                status,
+                observer_id: Some(actor.user_id),
+                claimed_observer_id: None,
+                submission_id: Some(accepted.submission.id),
+                detail,
+            },
+            reply: reply_for(&accepted.submission.station),
         },
         Err(IntakeError::Storage(error)) => return Err(error.into()),
         Err(error) => {
@@ -257,12 +280,15 @@ async fn evaluate(
                 _ => t(language, "sms-failed"),
             };
             Outcome {
-                status: "rejected",
-                observer: Some(actor.user_id),
-                submission: None,
-                detail: format!("{error:?}"),
+                settled: Settlement {
+                    status: "rejected",
+                    observer_id: Some(actor.user_id),
+                    claimed_observer_id: None,
+                    submission_id: None,
+                    detail: format!("{error:?}"),
+                },
                 reply: reply::shorten(text),
             }
         }
-    })
+    }))
 }
