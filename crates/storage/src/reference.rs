@@ -234,6 +234,14 @@ pub async fn station(pool: &AnyPool, reference: StationRef) -> Result<Option<Sta
     row.as_ref().map(station_from).transpose()
 }
 
+pub async fn station_by_id(pool: &AnyPool, id: i64) -> Result<Option<StationRow>> {
+    let sql = format!(
+        "SELECT {STATION_COLUMNS} FROM stations s JOIN constituencies c ON c.number = s.constituency_no WHERE s.id = $1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(station_from).transpose()
+}
+
 /// Inserts or updates by (constituency, number); returns true when it was new.
 pub async fn upsert_station(connection: &mut Connection, record: &StationRecord) -> Result<bool> {
     let constituency = i64::from(record.reference.constituency.get());

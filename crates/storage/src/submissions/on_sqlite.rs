@@ -21,6 +21,10 @@ pub(crate) struct IngestConnection {
 fn open(path: &Path) -> Result<rusqlite::Connection> {
     let connection = rusqlite::Connection::open(path)?;
     connection.execute_batch(crate::store::SQLITE_PRAGMAS)?;
+    // Every commit walks the page cache's hash table (pcache1TruncateUnsafe: 7 % of the
+    // server's CPU under load with 64 MB); writes touch few pages, so a small cache is faster
+    // here (SMS bench 5.4-5.7 k/s against 5.2 k/s), and the OS keeps the rest warm.
+    connection.execute_batch("PRAGMA cache_size = -4096;")?;
     connection.set_prepared_statement_cache_capacity(32);
     Ok(connection)
 }

@@ -139,22 +139,24 @@ async fn resolve_station(
     reporter: &Actor,
     station: Option<&str>,
 ) -> Result<StationFacts, IntakeError> {
-    let reference = match station.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(text) => StationRef::parse(text).map_err(|e| IntakeError::BadStation(format!("{text}: {e}")))?,
+    let facts = match station.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(text) => {
+            let reference = StationRef::parse(text).map_err(|e| IntakeError::BadStation(format!("{text}: {e}")))?;
+            state
+                .stations
+                .find(&state.store, reference)
+                .await?
+                .ok_or_else(|| IntakeError::BadStation(reference.to_string()))?
+        }
+        // One station: no need to name it (SMS reporters rarely do).
         None => {
-            // One station: no need to name it (SMS reporters rarely do).
-            let mut deployed = storage::people::assignments(state.store.reads(), reporter.user_id).await?.stations;
-            if deployed.len() != 1 {
+            let mut deployed = reporter.stations.iter();
+            let (Some(&only), None) = (deployed.next(), deployed.next()) else {
                 return Err(IntakeError::StationNeeded);
-            }
-            deployed.remove(0)
+            };
+            state.stations.by_id(&state.store, only).await?.ok_or(IntakeError::StationNeeded)?
         }
     };
-    let facts = state
-        .stations
-        .find(&state.store, reference)
-        .await?
-        .ok_or_else(|| IntakeError::BadStation(reference.to_string()))?;
     if !reporter.stations.contains(&facts.id) {
         return Err(IntakeError::NotDeployedThere);
     }
