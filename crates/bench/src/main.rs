@@ -53,6 +53,7 @@ pub struct Options {
 #[tokio::main]
 async fn main() {
     let options = Options::parse();
+    web::tls::install();
     if let Err(error) = run(&options).await {
         eprintln!("bench failed: {error}");
         std::process::exit(1);

@@ -45,11 +45,20 @@ pub struct ServeSettings {
     /// SMS Gateway for Android: the API password shown in the app.
     #[arg(long, env = "POLLWATCH_ANDROID_PASSWORD", hide_env_values = true)]
     pub android_password: Option<String>,
+    /// SMS Gateway for Android: a PEM certificate to trust for its API, for a private server
+    /// with a certificate of its own (the cloud server's is trusted already).
+    #[arg(long, env = "POLLWATCH_ANDROID_CA_FILE")]
+    pub android_ca_file: Option<std::path::PathBuf>,
 }
 
 impl ServeSettings {
-    pub fn web_config(&self) -> WebConfig {
-        WebConfig {
+    /// Fails only when a file named here cannot be read.
+    pub fn web_config(&self) -> Result<WebConfig, String> {
+        let extra_root_pem = match &self.android_ca_file {
+            Some(path) => Some(std::fs::read(path).map_err(|e| format!("--android-ca-file {}: {e}", path.display()))?),
+            None => None,
+        };
+        Ok(WebConfig {
             secure_cookies: self.secure_cookies,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             session_hours: self.session_hours.clamp(1, 72),
@@ -62,11 +71,12 @@ impl ServeSettings {
                     api_url: url.clone(),
                     username: self.android_username.clone().unwrap_or_default(),
                     password: self.android_password.clone().unwrap_or_default(),
+                    extra_root_pem,
                 }),
                 _ => None,
             },
             ..WebConfig::default()
-        }
+        })
     }
 }
 

@@ -18,7 +18,8 @@ impl Application {
     pub async fn build(store: Store, settings: &ServeSettings) -> std::io::Result<Application> {
         let listener = TcpListener::bind(settings.bind).await?;
         let forms = web::reporting::FormCatalog::load(&store).await.map_err(std::io::Error::other)?;
-        let state = web::AppState::new(store.clone(), settings.web_config(), forms);
+        let config = settings.web_config().map_err(std::io::Error::other)?;
+        let state = web::AppState::new(store.clone(), config, forms);
         web::sms::outbox::spawn(state.clone());
         Ok(Application { listener, router: web::router(state), store })
     }

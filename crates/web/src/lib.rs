@@ -11,6 +11,7 @@ pub mod reporting;
 mod router;
 pub mod sms;
 mod state;
+pub mod tls;
 
 pub use router::router;
 pub use state::{AndroidGateway, AppState, WebConfig};

@@ -35,10 +35,14 @@ pub struct WebConfig {
 #[derive(Debug, Clone)]
 pub struct AndroidGateway {
     pub signing_key: String,
-    /// e.g. http://192.168.1.10:8080 (local server mode).
+    /// http://192.168.1.10:8080 (the app's local server), or https://api.sms-gate.app/3rdparty/v1
+    /// (its cloud server), or a private server's address.
     pub api_url: String,
     pub username: String,
     pub password: String,
+    /// A certificate (PEM) to trust for the API besides the system's, for a private server
+    /// with a certificate of its own.
+    pub extra_root_pem: Option<Vec<u8>>,
 }
 
 impl Default for WebConfig {
@@ -71,6 +75,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig, forms: FormCatalog) -> Self {
+        crate::tls::install();
         AppState {
             store,
             config: Arc::new(config),

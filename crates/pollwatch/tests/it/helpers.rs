@@ -58,6 +58,7 @@ pub fn settings() -> ServeSettings {
         android_api_url: None,
         android_username: None,
         android_password: None,
+        android_ca_file: None,
     }
 }
 

@@ -220,6 +220,47 @@ type SentMessages = std::sync::Arc<std::sync::Mutex<Vec<(Option<String>, Value)>
 /// A stand-in for the phone running SMS Gateway for Android (the app cannot run here): it
 /// records what pollwatch asks it to send, and answers with the given status.
 async fn phone_gateway(status: u16) -> (String, SentMessages) {
+    let (router, sent) = gateway_api(status);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (address, sent)
+}
+
+/// The gateway's API as its cloud or a private server offers it: over HTTPS, with a
+/// certificate of its own (returned as PEM, for pollwatch to trust or not).
+async fn https_gateway(status: u16) -> (String, SentMessages, String) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let (router, sent) = gateway_api(status);
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+    let config =
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![certified.cert.der().clone()], key)
+            .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("https://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, router) = (acceptor.clone(), router.clone());
+            tokio::spawn(async move {
+                // A client that does not trust the certificate hangs up here.
+                let Ok(tls) = acceptor.accept(tcp).await else { return };
+                let service = hyper_util::service::TowerToHyperService::new(router);
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    (address, sent, certified.cert.pem())
+}
+
+fn gateway_api(status: u16) -> (axum::Router, SentMessages) {
     use axum::routing::post;
     let sent: SentMessages = Default::default();
     let record = sent.clone();
@@ -234,14 +275,16 @@ async fn phone_gateway(status: u16) -> (String, SentMessages) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (address, sent)
+    (router, sent)
 }
 
 async fn android_app(gateway_url: &str) -> TestApp {
+    android_app_trusting(gateway_url, None).await
+}
+
+async fn android_app_trusting(gateway_url: &str, certificate: Option<std::path::PathBuf>) -> TestApp {
     let mut settings = crate::helpers::settings();
+    settings.android_ca_file = certificate;
     settings.android_signing_key = Some("android-key".into());
     settings.android_api_url = Some(gateway_url.into());
     settings.android_username = Some("sms".into());
@@ -282,17 +325,60 @@ async fn android_gateway_messages_are_verified_and_replies_go_out_through_its_ap
         "an old timestamp is a replay"
     );
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+    let (auth, body) = first_sent(&sent).await.expect("the reply went out");
+    assert_eq!(body["phoneNumbers"], json!([phone]));
+    assert!(body["textMessage"]["text"].as_str().unwrap().starts_with("Qəbul edildi: TC 17/1"));
+    assert!(auth.as_deref().unwrap().starts_with("Basic "));
+}
+
+/// Waits up to 10 s for the stand-in gateway to be asked to send something.
+async fn first_sent(sent: &SentMessages) -> Option<(Option<String>, Value)> {
     for _ in 0..100 {
-        if !sent.lock().unwrap().is_empty() {
+        if let Some(first) = sent.lock().unwrap().first() {
+            return Some(first.clone());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn replies_reach_a_gateway_over_https_whose_certificate_is_trusted_and_no_other() {
+    let (gateway, sent, certificate) = https_gateway(202).await;
+    let pem = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(pem.path(), certificate).unwrap();
+    let app = android_app_trusting(&gateway, Some(pem.path().to_path_buf())).await;
+    let (phone, code) = observer(&app).await;
+    let now = storage::now_millis() / 1000;
+    assert_eq!(android_event(&app, &phone, &format!("TC {code} TA1 TB120 TC2"), now).await, 200);
+    let (auth, body) = first_sent(&sent).await.expect("the reply went out over HTTPS");
+    assert_eq!(body["phoneNumbers"], json!([phone]));
+    assert!(auth.unwrap().starts_with("Basic "));
+
+    // The same gateway, to a server that was not told to trust its certificate: nothing is
+    // sent (the TLS handshake fails), and the reply waits in the queue.
+    let (gateway, sent, _) = https_gateway(202).await;
+    let app = android_app(&gateway).await;
+    assert_eq!(android_event(&app, &phone, &format!("TC {code} TA2 TB150 TC2"), now).await, 200);
+    let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
+    let mut attempted = false;
+    for _ in 0..100 {
+        let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
+        let reply = log.items.iter().find(|m| m.direction == "out").expect("a reply");
+        let row = sqlx::query_scalar::<_, i64>("SELECT attempts FROM sms_messages WHERE id = $1")
+            .bind(reply.id)
+            .fetch_one(app.store.reads())
+            .await
+            .unwrap();
+        if row > 0 {
+            assert_eq!(reply.status, "queued", "kept, to be tried again");
+            attempted = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let sent = sent.lock().unwrap().clone();
-    let (auth, body) = &sent[0];
-    assert_eq!(body["phoneNumbers"], json!([phone]));
-    assert!(body["textMessage"]["text"].as_str().unwrap().starts_with("Qəbul edildi: TC 17/1"));
-    assert!(auth.as_deref().unwrap().starts_with("Basic "));
+    assert!(attempted, "delivery was tried");
+    assert!(sent.lock().unwrap().is_empty(), "an untrusted certificate gets nothing");
 }
 
 #[tokio::test]
@@ -305,12 +391,7 @@ async fn a_reply_the_gateway_refuses_stays_queued_for_a_retry() {
         200
     );
     let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
-    for _ in 0..100 {
-        if !sent.lock().unwrap().is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    first_sent(&sent).await.expect("delivery was tried");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
     let reply = log.items.iter().find(|m| m.direction == "out").expect("a reply");

@@ -15,8 +15,22 @@ const MAX_ATTEMPTS: i64 = 12;
 /// Starts delivering queued replies in the background.
 pub fn spawn(state: AppState) {
     let Some(gateway) = state.config.android_gateway.clone() else { return };
+    crate::tls::install();
+    let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(15));
+    if let Some(pem) = &gateway.extra_root_pem {
+        match reqwest::Certificate::from_pem(pem) {
+            Ok(certificate) => builder = builder.add_root_certificate(certificate),
+            Err(error) => tracing::error!(%error, "the Android gateway's certificate is not PEM; it is not trusted"),
+        }
+    }
+    let client = match builder.build() {
+        Ok(client) => client,
+        Err(error) => {
+            tracing::error!(%error, "no HTTP client for the Android gateway: replies stay queued");
+            return;
+        }
+    };
     tokio::spawn(async move {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().expect("HTTP client");
         loop {
             if let Err(error) = deliver_due(&state, &client, &gateway).await {
                 tracing::warn!(%error, "SMS outbox");
