@@ -13,6 +13,7 @@ pub mod forms;
 pub mod import;
 pub mod incidents;
 pub mod ledger;
+mod log_sync;
 pub mod people;
 pub mod photos;
 pub mod reference;

@@ -10,6 +10,7 @@ use sqlx::AnyPool;
 use std::panic::AssertUnwindSafe;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::log_sync::LogSyncer;
 use crate::submissions::on_sqlite::IngestConnection;
 use crate::submissions::{NewSubmission, Stored, store_batch};
 use crate::{Backend, Connection, Result, StorageError};
@@ -50,6 +51,10 @@ impl Writer {
     /// rather than through the pool's connection.
     pub fn start(pool: AnyPool, backend: Backend, ingest: Option<IngestConnection>) -> Writer {
         let (jobs, receiver) = mpsc::channel(QUEUE_DEPTH);
+        let ingest = ingest.map(|connection| {
+            let syncer = LogSyncer::start(connection.database());
+            (connection, syncer)
+        });
         tokio::spawn(run_writer(pool, backend, ingest, receiver));
         Writer { jobs }
     }
@@ -95,9 +100,13 @@ type Reports = Vec<(NewSubmission, oneshot::Sender<Result<Stored>>)>;
 async fn run_writer(
     pool: AnyPool,
     backend: Backend,
-    mut ingest: Option<IngestConnection>,
+    ingest: Option<(IngestConnection, LogSyncer)>,
     mut receiver: mpsc::Receiver<Job>,
 ) {
+    let (mut ingest, syncer) = match ingest {
+        Some((connection, syncer)) => (Some(connection), Some(syncer)),
+        None => (None, None),
+    };
     let begin = match backend {
         // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
         // could not wait for it when another process (a CLI import) holds it.
@@ -122,23 +131,28 @@ async fn run_writer(
             }
         }
         // One after the other, never together: SQLite has one write lock.
-        match ingest.as_mut() {
-            Some(_) => {
+        match (ingest.as_mut(), &syncer) {
+            (Some(_), Some(syncer)) => {
                 if !runs.is_empty() {
                     run_batch(&pool, begin, runs, Vec::new()).await;
                 }
                 if !reports.is_empty() {
-                    ingest = store_on_own_connection(ingest.take(), reports).await;
+                    ingest = store_on_own_connection(ingest.take(), reports, syncer).await;
                 }
             }
-            None => run_batch(&pool, begin, runs, reports).await,
+            _ => run_batch(&pool, begin, runs, reports).await,
         }
     }
 }
 
-/// Stores reports on the ingest connection, off the async threads (its commit waits for the
-/// disk); hands the connection back for the next batch.
-async fn store_on_own_connection(connection: Option<IngestConnection>, reports: Reports) -> Option<IngestConnection> {
+/// Stores reports on the ingest connection, off the async threads; hands the connection back
+/// for the next batch at once, and the callers to the syncer, which answers them once the
+/// commit is on disk.
+async fn store_on_own_connection(
+    connection: Option<IngestConnection>,
+    reports: Reports,
+    syncer: &LogSyncer,
+) -> Option<IngestConnection> {
     let mut connection = connection?;
     let spare = connection.reopened();
     let (news, replies): (Vec<_>, Vec<_>) = reports.into_iter().unzip();
@@ -149,9 +163,7 @@ async fn store_on_own_connection(connection: Option<IngestConnection>, reports: 
     .await;
     match stored {
         Ok((connection, outcomes)) => {
-            for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                let _ = reply.send(outcome);
-            }
+            syncer.acknowledge(replies.into_iter().zip(outcomes).collect());
             Some(connection)
         }
         Err(error) => {

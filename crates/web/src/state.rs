@@ -60,8 +60,12 @@ impl Default for WebConfig {
     }
 }
 
+/// Everything a request handler may need. Cloned for every request and every layer it passes
+/// through, so it is one shared pointer: a clone is one atomic increment, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub throttle: Arc<LoginThrottle>,
@@ -76,7 +80,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: WebConfig, forms: FormCatalog) -> Self {
         crate::tls::install();
-        AppState {
+        AppState(Arc::new(Shared {
             store,
             config: Arc::new(config),
             throttle: Arc::new(LoginThrottle::default()),
@@ -86,6 +90,14 @@ impl AppState {
             live: Arc::new(LiveFeed::default()),
             stations: Arc::new(StationDirectory::default()),
             senders: Arc::new(Senders::default()),
-        }
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }

@@ -1,0 +1,130 @@
+//! Making the ingest connection's commits durable off the writer's path.
+//!
+//! The ingest connection commits with `synchronous = NORMAL`: a commit writes its frames to the
+//! write-ahead log and returns without waiting for the disk. Its callers are answered only
+//! here, after an fsync of the log that covers their commit — so nothing is acknowledged
+//! before it is on disk, as with `synchronous = FULL`, but the writer is already running the
+//! next batch while the disk works, and one fsync can cover several batches. (SQLite replays
+//! the log up to its last complete commit, so a commit whose frames were synced survives a
+//! power cut; frames written later and lost were never acknowledged.)
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+
+use crate::submissions::Stored;
+use crate::{Result, StorageError};
+
+/// A committed batch waiting for the disk: each caller and what storing its report came to.
+pub(crate) type Committed = Vec<(oneshot::Sender<Result<Stored>>, Result<Stored>)>;
+
+#[derive(Clone)]
+pub(crate) struct LogSyncer {
+    batches: mpsc::Sender<Committed>,
+}
+
+impl LogSyncer {
+    /// `database` is the SQLite file; its log is beside it (`…-wal`).
+    pub fn start(database: &std::path::Path) -> LogSyncer {
+        let mut log = database.as_os_str().to_owned();
+        log.push("-wal");
+        let log = PathBuf::from(log);
+        let (batches, waiting) = mpsc::channel::<Committed>();
+        let spawned = std::thread::Builder::new().name("wal-sync".into()).spawn(move || run(&log, &waiting));
+        if let Err(error) = spawned {
+            // Without the thread, sends fail and callers hear that nothing was acknowledged.
+            tracing::error!(%error, "the log sync thread could not start");
+        }
+        LogSyncer { batches }
+    }
+
+    /// Answers the batch's callers once its commit is on disk.
+    pub fn acknowledge(&self, batch: Committed) {
+        if let Err(mpsc::SendError(batch)) = self.batches.send(batch) {
+            answer(batch, Err("the log sync thread has stopped".into()));
+        }
+    }
+}
+
+fn run(log: &std::path::Path, waiting: &mpsc::Receiver<Committed>) {
+    while let Ok(first) = waiting.recv() {
+        // Everything committed so far is covered by one fsync.
+        let mut batches = vec![first];
+        batches.extend(waiting.try_iter());
+        // Opened afresh each time: should SQLite ever replace the file, an old handle would
+        // sync the wrong one.
+        let synced = std::fs::File::open(log).and_then(|file| file.sync_data()).map_err(|error| {
+            tracing::error!(%error, log = %log.display(), "could not sync the log: reports not acknowledged");
+            error.to_string()
+        });
+        for batch in batches {
+            answer(batch, synced.clone());
+        }
+    }
+}
+
+fn answer(batch: Committed, synced: std::result::Result<(), String>) {
+    for (reply, outcome) in batch {
+        let outcome = match (&synced, outcome) {
+            // Refused reports (a conflict, say) wrote nothing: their answer needs no disk.
+            (_, Err(refused)) => Err(refused),
+            (Ok(()), stored) => stored,
+            (Err(error), Ok(_)) => Err(StorageError::CommitFailed(error.clone())),
+        };
+        let _ = reply.send(outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::submissions::SubmissionRow;
+
+    fn stored() -> Result<Stored> {
+        let row = SubmissionRow {
+            id: 1,
+            client_id: "a".into(),
+            form_code: "VT".into(),
+            form_version: 1,
+            station_id: 1,
+            station: "17/1".into(),
+            observer_id: Some(1),
+            channel: "api".into(),
+            device_time: None,
+            server_time: 0,
+            clock_off: false,
+            content_hash: String::new(),
+            answers: "{}".into(),
+        };
+        Ok(Stored::Created(row))
+    }
+
+    /// Sends one stored and one refused report through a syncer of `database`.
+    async fn answers_for(database: &std::path::Path) -> (Result<Stored>, Result<Stored>) {
+        let syncer = LogSyncer::start(database);
+        let (stored_reply, stored_answer) = oneshot::channel();
+        let (refused_reply, refused_answer) = oneshot::channel();
+        syncer.acknowledge(vec![
+            (stored_reply, stored()),
+            (refused_reply, Err(StorageError::Conflict("used before".into()))),
+        ]);
+        (stored_answer.await.unwrap(), refused_answer.await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_report_is_acknowledged_only_once_the_log_is_synced() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("x.db");
+        std::fs::write(dir.path().join("x.db-wal"), b"frames").unwrap();
+        let (stored, refused) = answers_for(&database).await;
+        assert!(matches!(stored, Ok(Stored::Created(_))));
+        assert!(matches!(refused, Err(StorageError::Conflict(_))));
+
+        // A log that cannot be synced: the stored report is not acknowledged (its caller
+        // retries, and the retry finds it or stores it); a refusal stays a refusal.
+        let missing = dir.path().join("gone.db");
+        let (stored, refused) = answers_for(&missing).await;
+        assert!(matches!(stored, Err(StorageError::CommitFailed(_))), "{stored:?}");
+        assert!(matches!(refused, Err(StorageError::Conflict(_))));
+    }
+}
