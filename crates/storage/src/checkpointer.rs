@@ -51,7 +51,10 @@ impl LogLength {
 /// Copies what is left of the log on the writer's own connection, between two batches, so
 /// that its next write starts the log over.
 pub(crate) fn restart_log(connection: &rusqlite::Connection) {
-    if let Err(error) = checkpoint(connection) {
+    let started = std::time::Instant::now();
+    let done = checkpoint(connection);
+    tracing::debug!(took = ?started.elapsed(), "log restarted");
+    if let Err(error) = done {
         tracing::warn!(%error, "the writer could not catch the checkpoint up");
     }
 }

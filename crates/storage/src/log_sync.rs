@@ -53,10 +53,12 @@ fn run(log: &std::path::Path, waiting: &mpsc::Receiver<Committed>) {
         batches.extend(waiting.try_iter());
         // Opened afresh each time: should SQLite ever replace the file, an old handle would
         // sync the wrong one.
+        let started = std::time::Instant::now();
         let synced = std::fs::File::open(log).and_then(|file| file.sync_data()).map_err(|error| {
             tracing::error!(%error, log = %log.display(), "could not sync the log: reports not acknowledged");
             error.to_string()
         });
+        tracing::debug!(batches = batches.len(), took = ?started.elapsed(), "log synced");
         for batch in batches {
             answer(batch, synced.clone());
         }
