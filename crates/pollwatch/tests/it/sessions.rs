@@ -125,6 +125,19 @@ async fn the_site_speaks_azerbaijani_first_and_switches_language_in_one_click() 
 }
 
 #[tokio::test]
+async fn the_observers_app_switches_language_and_comes_back_to_the_app() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let page = app.get(&observer, "/observe").await.text().await.unwrap();
+    assert!(page.contains("<h1>Hesabatlar</h1>"));
+    assert!(page.contains("href=\"/language?to=ru\"") && page.contains("href=\"/language?to=en\""));
+    let switch = observer.get(app.url("/language?to=ru")).header("Referer", app.url("/observe")).send().await.unwrap();
+    assert_eq!(switch.headers()["location"], "/observe");
+    let page = app.get(&observer, "/observe").await.text().await.unwrap();
+    assert!(page.contains("lang=\"ru\"") && page.contains("<h1>Отчёты</h1>"), "{page}");
+}
+
+#[tokio::test]
 async fn people_change_their_own_password_and_the_old_one_stops_working() {
     let app = spawn_app().await;
     let client = app.login("media", DEMO_PASSWORD).await;

@@ -74,7 +74,8 @@ fn navigation(caller: &Caller) -> Markup {
     }
 }
 
-fn language_links(current: Language) -> Markup {
+/// Links to switch the interface language (the page comes back in it).
+pub(crate) fn language_links(current: Language) -> Markup {
     html! {
         @for language in Language::ALL {
             @if language == current {

@@ -11,6 +11,7 @@ use storage::people;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
+use crate::pages::layout::language_links;
 use crate::state::AppState;
 
 pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
@@ -63,7 +64,11 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
             body {
                 header.top {
                     a.brand href="/" { "pollwatch" }
-                    div.who { span { (name) } span #connection role="status" {} }
+                    div.who {
+                        span.languages { (language_links(lang)) }
+                        span { (name) }
+                        span #connection role="status" {}
+                    }
                 }
                 main #observe data-stations=(serde_json::to_string(&stations).unwrap_or_default()) {
                     h1 { (t(lang, "observe-title")) }
