@@ -360,3 +360,48 @@ async fn on_sqlite_the_file_alone_holds_every_acknowledged_report_once_the_store
     assert!(storage::ledger::verify(reopened.reads()).await.unwrap().first_break.is_none());
     reopened.close().await;
 }
+
+#[tokio::test]
+async fn an_sms_report_is_logged_with_its_message_and_reply_in_one_transaction() {
+    use storage::sms::{Inbound, MessageLog, SmsFilter};
+    use storage::submissions::Stored;
+    for (store, _, _dir) in stores().await {
+        let (station, observer) = reporting_fixture(&store).await;
+        let sms_report = |client_id: &str| {
+            let mut new = report(&station, observer, client_id, "10:15");
+            new.channel = Channel::Sms;
+            new.message = Some(Box::new(MessageLog {
+                inbound: Inbound {
+                    gateway: "generic".into(),
+                    phone: "+994501234567".into(),
+                    body: "VT 123456 VA1015 VB1".into(),
+                    at: 1_707_300_000_000,
+                    dedupe_key: "key-of-this-text".into(),
+                },
+                status: "partial".into(),
+                detail: "{}".into(),
+                reply: Some(("Qəbul edildi: VT 17/1".into(), "sent".into())),
+            }));
+            new
+        };
+        let Ok(Stored::Created(row)) = store.submit(sms_report("sms-key-of-this-text")).await else {
+            panic!("stored on {:?}", store.backend())
+        };
+        // The gateway retries: the report is already there, and nothing more is logged.
+        let again = store.submit(sms_report("sms-key-of-this-text")).await.unwrap();
+        assert!(matches!(again, Stored::AlreadyStored(_)));
+        let everything = SmsFilter { page: 1, per_page: 10, ..Default::default() };
+        let log = storage::sms::list(store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
+        assert_eq!(log.total, 2, "the message and its reply, once, on {:?}", store.backend());
+        let inbound = log.items.iter().find(|m| m.direction == "in").unwrap();
+        assert_eq!((inbound.submission_id, inbound.observer_id), (Some(row.id), Some(observer)));
+        assert_eq!(inbound.status, "partial");
+        let reply = log.items.iter().find(|m| m.direction == "out").unwrap();
+        assert_eq!((reply.reply_to, reply.status.as_str()), (Some(inbound.id), "sent"));
+        // Coordinators of constituency 17 see both (the reply carries the observer too).
+        let in_17 = storage::coverage::Area::Constituencies(vec![17]);
+        assert_eq!(storage::sms::list(store.reads(), &in_17, &everything).await.unwrap().total, 2);
+        let in_5 = storage::coverage::Area::Constituencies(vec![5]);
+        assert_eq!(storage::sms::list(store.reads(), &in_5, &everything).await.unwrap().total, 0);
+    }
+}
