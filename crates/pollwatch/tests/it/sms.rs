@@ -180,6 +180,11 @@ async fn a_message_from_a_new_phone_is_reviewed_by_its_observers_coordinator_onl
     let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
     let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
     assert_eq!(log.items.iter().filter(|m| m.body == format!("OP {code} OB1")).count(), 1, "still one message");
+    // The generic webhook has no way to send later: the only reply logged is the one that
+    // went back in the webhook's answer, not one that was never sent.
+    let replies: Vec<_> = log.items.iter().filter(|m| m.reply_to == Some(message)).collect();
+    assert_eq!(replies.len(), 1);
+    assert_eq!((replies[0].body.as_str(), replies[0].status.as_str()), ("Mesaj alındı.", "sent"));
 
     // Observers see no log.
     let observer = app.login("observer", DEMO_PASSWORD).await;

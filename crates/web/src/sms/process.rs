@@ -55,7 +55,7 @@ pub async fn process(state: &AppState, incoming: Incoming) -> Result<String, App
         at: now_millis(),
     };
     let sender = Sender::look_up(state, &inbound.phone).await?;
-    let outcome = match evaluate(state, &sender, &inbound).await? {
+    let outcome = match evaluate(state, &sender, &inbound, true).await? {
         // The usual case: a new report, logged with its message in one commit.
         Evaluated::Logged(reply) => return Ok(reply),
         Evaluated::ToLog(outcome) => outcome,
@@ -67,7 +67,7 @@ pub async fn process(state: &AppState, incoming: Incoming) -> Result<String, App
             Box::pin(async move {
                 let (id, new) = storage::sms::receive(c, &inbound).await?;
                 if new {
-                    record(c, id, &inbound.gateway, &inbound.phone, &outcome, inbound.at).await?;
+                    record(c, id, &inbound, &outcome, true).await?;
                 }
                 Ok(new)
             })
@@ -91,39 +91,40 @@ pub async fn reprocess(state: &AppState, message_id: i64) -> Result<String, AppE
         body: message.body,
         at: now_millis(),
     };
-    let outcome = match evaluate(state, &sender, &inbound).await? {
+    let outcome = match evaluate(state, &sender, &inbound, false).await? {
         // The message's own row was settled with the report (same phone and text).
         Evaluated::Logged(reply) => return Ok(reply),
         Evaluated::ToLog(outcome) => outcome,
     };
     let reply = outcome.reply.clone();
-    state
-        .store
-        .write(move |c| {
-            Box::pin(async move { record(c, message.id, &inbound.gateway, &inbound.phone, &outcome, inbound.at).await })
-        })
-        .await?;
+    state.store.write(move |c| Box::pin(async move { record(c, message.id, &inbound, &outcome, false).await })).await?;
     Ok(reply)
 }
 
-/// How a reply is stored: `sent` when it went back in the webhook's answer, `queued` for
-/// gateways that take replies only through their API (the outbox).
-fn reply_status(gateway: &str) -> &'static str {
-    if gateway == "android" { "queued" } else { "sent" }
+/// How a reply reaches the sender, as stored: in the webhook's answer (`sent`), or through
+/// the gateway's API later (`queued`, the Android gateway's outbox). A message processed
+/// again outside its webhook, from a gateway with no outbound API here, gets no reply, and
+/// none is logged as if it had gone out.
+fn reply_status(gateway: &str, in_webhook: bool) -> Option<&'static str> {
+    match (gateway, in_webhook) {
+        ("android", _) => Some("queued"),
+        (_, true) => Some("sent"),
+        (_, false) => None,
+    }
 }
 
 /// Writes what a message came to, and its reply.
 async fn record(
     c: &mut storage::Connection,
     id: i64,
-    gateway: &str,
-    phone: &str,
+    inbound: &Inbound,
     outcome: &Outcome,
-    at: i64,
+    in_webhook: bool,
 ) -> storage::Result<()> {
     storage::sms::settle(c, id, &outcome.settled).await?;
-    if !outcome.reply.is_empty() {
-        let reply = Reply { to: id, gateway, phone, body: &outcome.reply, status: reply_status(gateway), at };
+    if let Some(status) = reply_status(&inbound.gateway, in_webhook).filter(|_| !outcome.reply.is_empty()) {
+        let (gateway, phone, body, at) = (&inbound.gateway, &inbound.phone, &outcome.reply, inbound.at);
+        let reply = Reply { to: id, gateway, phone, body, status, at };
         storage::sms::reply(c, &reply, &outcome.settled).await?;
     }
     Ok(())
@@ -195,7 +196,13 @@ enum Evaluated {
     ToLog(Outcome),
 }
 
-async fn evaluate(state: &AppState, sender: &Sender, inbound: &Inbound) -> Result<Evaluated, AppError> {
+/// `in_webhook`: the reply can go back in the webhook's answer (see `reply_status`).
+async fn evaluate(
+    state: &AppState,
+    sender: &Sender,
+    inbound: &Inbound,
+    in_webhook: bool,
+) -> Result<Evaluated, AppError> {
     let (text, at) = (inbound.body.as_str(), inbound.at);
     let language = sender.language;
     let registered = sender.observer.map(|(id, _)| id);
@@ -256,7 +263,7 @@ async fn evaluate(state: &AppState, sender: &Sender, inbound: &Inbound) -> Resul
             inbound: inbound.clone(),
             status: status.into(),
             detail: detail.clone(),
-            reply: Some((reply_for(station), reply_status(&inbound.gateway).into())),
+            reply: reply_status(&inbound.gateway, in_webhook).map(|status| (reply_for(station), status.into())),
         })
     };
     Ok(Evaluated::ToLog(match intake::submit_logged(state, actor, report, log).await {
