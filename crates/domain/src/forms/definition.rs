@@ -62,6 +62,10 @@ pub struct Choice {
     /// The number an observer types in an SMS.
     pub value: u8,
     pub label: Localized,
+    /// The Election Code article the choice stands for (incident categories), e.g. "42.2.9";
+    /// shown with it wherever it is named. Written by the coalition's lawyers in the form file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

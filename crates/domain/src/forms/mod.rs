@@ -7,4 +7,4 @@ pub mod expression;
 pub mod standard;
 
 pub use answers::{AnswerProblem, Answers, FieldError, validate, validate_partially};
-pub use definition::{FormDefinition, FormKind, Phase, QuestionKind};
+pub use definition::{Choice, FormDefinition, FormKind, Phase, QuestionKind};

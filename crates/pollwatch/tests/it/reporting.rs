@@ -163,6 +163,26 @@ async fn turnout_counts_build_the_timeline_next_to_the_announced_figures() {
 }
 
 #[tokio::test]
+async fn an_incident_category_names_its_election_code_article() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let report = json!({"id": "incident-17-1-copy", "form": "IN", "station": "17/1",
+        "answers": {"IA": 13, "IB": "20:40", "IC": "Protokolun surətini vermədilər", "ID": 3, "IF": false}});
+    let (status, _) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let queue = app.get(&coordinator, "/incidents").await.text().await.unwrap();
+    assert!(queue.contains("Protokolun surətinin verilməməsi (Seçki Məcəlləsi, maddə 42.2.9)"), "{queue}");
+    // The app gets the article with the form, to show it too.
+    let forms: Value = app.get(&observer, "/api/v1/forms").await.json().await.unwrap();
+    let incident = forms.as_array().unwrap().iter().find(|f| f["code"] == "IN").unwrap();
+    assert_eq!(incident["version"], 2);
+    let categories = incident["groups"][0]["questions"][0]["options"].as_array().unwrap();
+    let copy_refused = categories.iter().find(|c| c["value"] == 13).unwrap();
+    assert_eq!(copy_refused["article"], "42.2.9");
+}
+
+#[tokio::test]
 async fn incidents_move_through_the_workflow_with_history() {
     let app = spawn_app().await;
     let observer = app.login("observer", DEMO_PASSWORD).await;

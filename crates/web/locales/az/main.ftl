@@ -282,3 +282,4 @@ sms-card-station = Bir neçə məntəqəni əhatə edirsiniz: S və məntəqəni
 sms-card-example = Nümunə
 sms-card-comment = # işarəsindən sonra, şərh kimi
 incident-assignee = Məsul şəxs
+election-code-article = Seçki Məcəlləsi, maddə { $article }

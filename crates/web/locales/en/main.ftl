@@ -284,3 +284,4 @@ sms-card-station = You cover several stations: add S and the station, e.g. S17/2
 sms-card-example = Example
 sms-card-comment = after #, as a comment
 incident-assignee = Assigned to
+election-code-article = Election Code, Art. { $article }

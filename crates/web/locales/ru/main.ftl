@@ -286,3 +286,4 @@ sms-card-station = Вы охватываете несколько участко
 sms-card-example = Пример
 sms-card-comment = после #, как комментарий
 incident-assignee = Ответственный
+election-code-article = Избирательный кодекс, ст. { $article }

@@ -15,19 +15,17 @@ use crate::api::coordination::{
 };
 use crate::auth::{Caller, CsrfForm};
 use crate::error::AppResult;
-use crate::i18n::t;
+use crate::i18n::{t, t_args};
 use crate::pages::layout::{csrf_field, page, pager};
 use crate::state::AppState;
 
+/// A category as observers and readers of the queue know it: its label, and the Election
+/// Code article it falls under when the form names one.
 fn category_name(state: &AppState, lang: Language, category: i64) -> String {
-    let form = state.forms.current("IN");
-    let label = form.as_ref().and_then(|f| f.question("IA")).and_then(|q| match &q.kind {
-        domain::forms::QuestionKind::SingleChoice { options } => {
-            options.iter().find(|o| i64::from(o.value) == category).map(|o| o.label.get(lang).to_string())
-        }
-        _ => None,
-    });
-    label.unwrap_or_else(|| category.to_string())
+    categories(state, lang)
+        .into_iter()
+        .find(|(value, _)| *value == category)
+        .map_or_else(|| category.to_string(), |(_, name)| name)
 }
 
 fn status_name(lang: Language, status: &str) -> String {
@@ -181,12 +179,23 @@ async fn assignable(
     Ok(people)
 }
 
+fn with_article(lang: Language, choice: &domain::forms::Choice) -> String {
+    let label = choice.label.get(lang).to_string();
+    match &choice.article {
+        Some(article) => {
+            let article = t_args(lang, "election-code-article", &[("article", article.clone().into())]);
+            format!("{label} ({article})")
+        }
+        None => label,
+    }
+}
+
 /// The incident categories as the incident form numbers them.
 fn categories(state: &AppState, lang: Language) -> Vec<(i64, String)> {
     let form = state.forms.current("IN");
     match form.as_ref().and_then(|f| f.question("IA")).map(|q| &q.kind) {
         Some(domain::forms::QuestionKind::SingleChoice { options }) => {
-            options.iter().map(|o| (i64::from(o.value), o.label.get(lang).to_string())).collect()
+            options.iter().map(|o| (i64::from(o.value), with_article(lang, o))).collect()
         }
         _ => Vec::new(),
     }
