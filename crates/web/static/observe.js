@@ -111,6 +111,8 @@
 
   // ---------- rendering ----------
   function label(l) { return (l && (l[lang] || l.az)) || ""; }
+  // A choice's label, with the Election Code article it stands for when the form names one.
+  function choiceText(o) { return label(o.label) + (o.article ? " (" + text.article.replace("{article}", o.article) + ")" : ""); }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -147,10 +149,10 @@
       case "decimal": return el("input", { id: id, name: q.code, type: "number", step: "any", min: q.min, max: q.max });
       case "single_choice":
         return el("select", { id: id, name: q.code }, [el("option", { value: "", text: "—" })].concat(
-          q.options.map(function (o) { return el("option", { value: o.value, text: o.value + ". " + label(o.label) }); })));
+          q.options.map(function (o) { return el("option", { value: o.value, text: o.value + ". " + choiceText(o) }); })));
       case "multiple_choice":
         return el("span", {}, q.options.map(function (o) {
-          return el("label", {}, [el("input", { type: "checkbox", name: q.code, value: o.value }), document.createTextNode(" " + label(o.label))]);
+          return el("label", {}, [el("input", { type: "checkbox", name: q.code, value: o.value }), document.createTextNode(" " + choiceText(o))]);
         }));
       case "text": return el("textarea", { id: id, name: q.code, maxlength: q.max_length, rows: 2 });
       case "time": return el("input", { id: id, name: q.code, type: "time" });

@@ -180,6 +180,9 @@ async fn an_incident_category_names_its_election_code_article() {
     let categories = incident["groups"][0]["questions"][0]["options"].as_array().unwrap();
     let copy_refused = categories.iter().find(|c| c["value"] == 13).unwrap();
     assert_eq!(copy_refused["article"], "42.2.9");
+    // … in the observer's language (observe.js adds it to the category's label).
+    let page = app.get(&observer, "/observe").await.text().await.unwrap();
+    assert!(page.contains(r#""article":"Seçki Məcəlləsi, maddə {article}""#), "{page}");
 }
 
 #[tokio::test]

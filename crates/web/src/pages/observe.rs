@@ -10,7 +10,7 @@ use storage::people;
 
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
-use crate::i18n::t;
+use crate::i18n::{t, t_args};
 use crate::pages::layout::language_links;
 use crate::state::AppState;
 
@@ -44,8 +44,11 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
         ("signInAgain", "observe-sign-in-again"),
         ("due", "observe-due"),
     ];
-    let text: serde_json::Map<String, serde_json::Value> =
+    let mut text: serde_json::Map<String, serde_json::Value> =
         words.iter().map(|(key, id)| (key.to_string(), serde_json::Value::String(t(lang, id)))).collect();
+    // "{article}" is filled in by the page for each incident category that names one.
+    let article = t_args(lang, "election-code-article", &[("article", "{article}".into())]);
+    text.insert("article".into(), serde_json::Value::String(article));
     // Escaped for a <script> data block: "</" must not end it early.
     let text_json = serde_json::Value::Object(text).to_string().replace("</", "<\\/");
     let name = caller.person.as_ref().map(|p| p.full_name.clone()).unwrap_or_default();
