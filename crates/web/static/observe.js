@@ -180,6 +180,11 @@
     return { answers: answers, photos: photos };
   }
 
+  // What the server takes (see /api/v1/photos): caught here, so a photo it would refuse never
+  // waits in the outbox.
+  var PHOTO_TYPES = ["image/jpeg", "image/png"], PHOTO_BYTES = 8 * 1024 * 1024;
+  function photoAcceptable(file) { return PHOTO_TYPES.indexOf(file.type) >= 0 && file.size <= PHOTO_BYTES; }
+
   // Shows and hides questions by their conditions; returns the problems found.
   function check(formNode, form, final) {
     var read = readAnswers(formNode, form), answers = read.answers, problems = [];
@@ -192,6 +197,7 @@
       var present = v !== undefined || read.photos[q.code];
       if (q.required && !present) problem = final ? text.required : "";
       else if (v !== undefined && (q.type === "integer" || q.type === "decimal") && (isNaN(v) || v < q.min || v > q.max)) problem = text.range.replace("{min}", q.min).replace("{max}", q.max);
+      else if (read.photos[q.code] && !photoAcceptable(read.photos[q.code])) problem = text.photoRefused;
       row.querySelector(".problem").textContent = problem;
       if (problem) problems.push(q.code);
     }); });
@@ -268,7 +274,8 @@
     flushing = true;
     return allReports().then(function (reports) {
       var queued = reports.filter(function (r) { return r.state === "queued"; }).sort(function (a, b) { return a.saved_at - b.saved_at; });
-      return queued.reduce(function (chain, r) { return chain.then(function () { return send(r); }); }, Promise.resolve());
+      // Each on its own: one that cannot go now must not hold back the others.
+      return queued.reduce(function (chain, r) { return chain.then(function () { return send(r).catch(function () {}); }); }, Promise.resolve());
     }).catch(function () {}).then(function () { flushing = false; renderOutbox(); });
   }
 
@@ -277,7 +284,18 @@
     return codes.reduce(function (chain, code) {
       return chain.then(function () {
         return fetch("/api/v1/photos", { method: "POST", credentials: "same-origin", headers: { "x-csrf-token": csrf }, body: report.photos[code] })
-          .then(function (r) { if (!r.ok) throw new Error("photo " + r.status); return r.json(); })
+          .then(function (r) {
+            // Refused for good (not a JPEG or PNG, too large): the observer must choose another.
+            if (r.status === 413 || r.status === 415 || r.status === 422) {
+              return r.json().catch(function () { return {}; }).then(function (problem) {
+                var refused = new Error("photo refused");
+                refused.problem = { message: text.photoRefused + (problem.message ? " (" + problem.message + ")" : "") };
+                throw refused;
+              });
+            }
+            if (!r.ok) throw new Error("photo " + r.status);
+            return r.json();
+          })
           .then(function (body) { report.answers[code] = body.sha256; delete report.photos[code]; return putReport(report); });
       });
     }, Promise.resolve());
@@ -290,7 +308,12 @@
         method: "POST", credentials: "same-origin",
         headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify(body)
       });
+    }, function (error) {
+      if (!error.problem) throw error;
+      report.state = "rejected"; report.problem = error.problem;
+      return putReport(report).then(function () { return null; });
     }).then(function (response) {
+      if (response === null) return;
       if (response.status === 201 || response.status === 200) {
         return response.json().then(function (stored) {
           report.state = "sent"; report.server_id = stored.id; report.server_time = stored.server_time_baku;

@@ -106,3 +106,43 @@ async fn an_offline_report_survives_a_browser_restart_and_arrives_once() {
     phone.quit().await;
     desk.quit().await;
 }
+
+#[tokio::test]
+async fn a_photo_the_server_refuses_is_sent_back_to_the_observer_and_holds_back_no_other_report() {
+    let app = spawn_app().await;
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    phone.go(&app.url("/login?next=/observe")).await;
+    phone.type_into("#username", "observer").await;
+    phone.type_into("#password", DEMO_PASSWORD).await;
+    phone.click("button[type=submit]").await;
+    phone.wait_for("#observe[data-ready='1']", 10).await;
+    // Two reports waiting in the outbox, as a phone could hold them: first an incident whose
+    // "photo" the server will refuse (a file picked from storage, say), then an opening
+    // checklist.
+    phone
+        .execute(
+            r#"var open = indexedDB.open("pollwatch", 1);
+            open.onsuccess = function () {
+              var tx = open.result.transaction("outbox", "readwrite"), outbox = tx.objectStore("outbox");
+              outbox.put({ id: "refused-photo-0001", form: "IN", form_version: 2, station: "17/1",
+                answers: { IA: 16, IB: "12:00", IC: "Kamera örtülüb", ID: 2, IF: false },
+                photos: { IE: new Blob(["not a photo"], { type: "image/jpeg" }) },
+                device_time: Date.now(), state: "queued", saved_at: 1 });
+              outbox.put({ id: "after-the-photo-0001", form: "OP", form_version: 1, station: "17/1",
+                answers: { OA: "07:04", OB: true, OC: true, OF: true, OG: true, OH: true, OI: false, OK: true },
+                photos: {}, device_time: Date.now(), state: "queued", saved_at: 2 });
+              tx.oncomplete = function () { document.body.setAttribute("data-injected", "1"); };
+            };"#,
+        )
+        .await;
+    phone.wait_for("body[data-injected='1']", 5).await;
+    phone.go(&app.url("/observe")).await;
+    phone.wait_for("li.report[data-id='after-the-photo-0001'][data-state='sent']", 30).await;
+    phone.wait_for("li.report[data-id='refused-photo-0001'][data-state='rejected']", 5).await;
+    let problem = phone
+        .execute("return document.querySelector(\"li.report[data-id='refused-photo-0001'] .problem\").textContent")
+        .await;
+    assert!(problem.as_str().unwrap_or("").starts_with("Bu şəkil göndərilə bilməz"), "{problem}");
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1, "only the checklist");
+    phone.quit().await;
+}

@@ -283,3 +283,4 @@ sms-card-example = Nümunə
 sms-card-comment = # işarəsindən sonra, şərh kimi
 incident-assignee = Məsul şəxs
 election-code-article = Seçki Məcəlləsi, maddə { $article }
+observe-photo-refused = Bu şəkil göndərilə bilməz: JPEG və ya PNG, ən çoxu 8 MB olmalıdır. Başqa şəkil seçin.

@@ -285,3 +285,4 @@ sms-card-example = Example
 sms-card-comment = after #, as a comment
 incident-assignee = Assigned to
 election-code-article = Election Code, Art. { $article }
+observe-photo-refused = This photo cannot be sent: it must be a JPEG or PNG of at most 8 MB. Choose another.

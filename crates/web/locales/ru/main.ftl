@@ -287,3 +287,4 @@ sms-card-example = Пример
 sms-card-comment = после #, как комментарий
 incident-assignee = Ответственный
 election-code-article = Избирательный кодекс, ст. { $article }
+observe-photo-refused = Это фото нельзя отправить: нужен JPEG или PNG не больше 8 МБ. Выберите другое.

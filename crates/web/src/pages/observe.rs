@@ -43,6 +43,7 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
         ("offline", "observe-offline"),
         ("signInAgain", "observe-sign-in-again"),
         ("due", "observe-due"),
+        ("photoRefused", "observe-photo-refused"),
     ];
     let mut text: serde_json::Map<String, serde_json::Value> =
         words.iter().map(|(key, id)| (key.to_string(), serde_json::Value::String(t(lang, id)))).collect();
