@@ -34,15 +34,15 @@ const LOG_SIZE_LIMIT: &str = "PRAGMA journal_size_limit = 67108864;";
 #[derive(Clone)]
 pub(crate) struct Checkpointer {
     stop: Arc<AtomicBool>,
-    log: LogLength,
+    restart: RestartSignal,
     thread: Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
 /// Set by the checkpointer when the writer should restart the log, shared with the writer.
 #[derive(Clone, Default)]
-pub(crate) struct LogLength(Arc<AtomicBool>);
+pub(crate) struct RestartSignal(Arc<AtomicBool>);
 
-impl LogLength {
+impl RestartSignal {
     fn restart_now(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
@@ -67,20 +67,20 @@ pub(crate) fn restart_log(connection: &rusqlite::Connection) {
 impl Checkpointer {
     pub fn start(path: PathBuf) -> Checkpointer {
         let stop = Arc::new(AtomicBool::new(false));
-        let log = LogLength::default();
-        let (stopped, length) = (stop.clone(), log.clone());
+        let restart = RestartSignal::default();
+        let (stopped, signal) = (stop.clone(), restart.clone());
         let spawned =
-            std::thread::Builder::new().name("wal-checkpoint".into()).spawn(move || run(&path, &stopped, &length));
+            std::thread::Builder::new().name("wal-checkpoint".into()).spawn(move || run(&path, &stopped, &signal));
         let thread = spawned
             .inspect_err(|error| {
                 tracing::error!(%error, "the checkpoint thread could not start; the log will grow until restart")
             })
             .ok();
-        Checkpointer { stop, log, thread: Arc::new(std::sync::Mutex::new(thread)) }
+        Checkpointer { stop, restart, thread: Arc::new(std::sync::Mutex::new(thread)) }
     }
 
-    pub fn log_length(&self) -> LogLength {
-        self.log.clone()
+    pub fn restart_signal(&self) -> RestartSignal {
+        self.restart.clone()
     }
 
     /// Folds the whole log into the database file and stops the thread; returns once done,
@@ -95,7 +95,7 @@ impl Checkpointer {
     }
 }
 
-fn run(path: &std::path::Path, stop: &AtomicBool, log: &LogLength) {
+fn run(path: &std::path::Path, stop: &AtomicBool, restart: &RestartSignal) {
     let mut connection = None;
     let mut copied_before = 0;
     while !stop.load(Ordering::Relaxed) {
@@ -112,7 +112,7 @@ fn run(path: &std::path::Path, stop: &AtomicBool, log: &LogLength) {
                 copied_before = copied;
                 if log_frames > RESTART_AT {
                     if fresh < CAUGHT_UP {
-                        log.restart_now();
+                        restart.restart_now();
                     }
                     Duration::ZERO
                 } else if log_frames > BUSY_LOG {

@@ -74,7 +74,7 @@ impl Store {
         migrator(backend).run(&writes).await?;
         let path = sqlite_path(&url);
         let checkpointer = path.clone().map(Checkpointer::start);
-        let ingest = path.zip(checkpointer.as_ref()).map(|(path, c)| IngestConnection::new(path, c.log_length()));
+        let ingest = path.zip(checkpointer.as_ref()).map(|(path, c)| IngestConnection::new(path, c.restart_signal()));
         let writer = Writer::start(writes.clone(), backend, ingest);
         Ok(Store { reads, writer, writes, backend, checkpointer })
     }

@@ -4,6 +4,15 @@
 use crate::helpers::{DEMO_PASSWORD, spawn_app};
 use crate::webdriver::Browser;
 
+/// The demo observer signs in on `phone` and lands in the observer app, ready.
+async fn observer_signs_in(app: &crate::helpers::TestApp, phone: &Browser) {
+    phone.go(&app.url("/login?next=/observe")).await;
+    phone.type_into("#username", "observer").await;
+    phone.type_into("#password", DEMO_PASSWORD).await;
+    phone.click("button[type=submit]").await;
+    phone.wait_for("#observe[data-ready='1']", 10).await;
+}
+
 #[tokio::test]
 async fn a_coordinator_signs_in_on_a_phone_and_finds_an_observer() {
     let app = spawn_app().await;
@@ -41,11 +50,7 @@ async fn a_coordinator_signs_in_on_a_phone_and_finds_an_observer() {
 async fn an_offline_report_survives_a_browser_restart_and_arrives_once() {
     let mut app = spawn_app().await;
     let Some(phone) = Browser::start(390, 844).await else { return };
-    phone.go(&app.url("/login?next=/observe")).await;
-    phone.type_into("#username", "observer").await;
-    phone.type_into("#password", DEMO_PASSWORD).await;
-    phone.click("button[type=submit]").await;
-    phone.wait_for("#observe[data-ready='1']", 10).await;
+    observer_signs_in(&app, &phone).await;
     // A second load, so that the service worker controls the page and has its copy.
     phone.go(&app.url("/observe")).await;
     phone.wait_for("#observe[data-ready='1']", 10).await;
@@ -111,11 +116,7 @@ async fn an_offline_report_survives_a_browser_restart_and_arrives_once() {
 async fn a_photo_the_server_refuses_is_sent_back_to_the_observer_and_holds_back_no_other_report() {
     let app = spawn_app().await;
     let Some(phone) = Browser::start(390, 844).await else { return };
-    phone.go(&app.url("/login?next=/observe")).await;
-    phone.type_into("#username", "observer").await;
-    phone.type_into("#password", DEMO_PASSWORD).await;
-    phone.click("button[type=submit]").await;
-    phone.wait_for("#observe[data-ready='1']", 10).await;
+    observer_signs_in(&app, &phone).await;
     // Two reports waiting in the outbox, as a phone could hold them: first an incident whose
     // "photo" the server will refuse (a file picked from storage, say), then an opening
     // checklist.

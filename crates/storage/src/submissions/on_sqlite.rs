@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::checkpointer::{self, LogLength};
+use crate::checkpointer::{self, RestartSignal};
 use crate::ledger;
 use crate::sms::{self, MessageLog};
 
@@ -16,7 +16,7 @@ use crate::sms::{self, MessageLog};
 pub(crate) struct IngestConnection {
     path: PathBuf,
     open: Option<rusqlite::Connection>,
-    log: LogLength,
+    restart: RestartSignal,
 }
 
 fn open(path: &Path) -> Result<rusqlite::Connection> {
@@ -34,8 +34,8 @@ fn open(path: &Path) -> Result<rusqlite::Connection> {
 }
 
 impl IngestConnection {
-    pub fn new(path: PathBuf, log: LogLength) -> IngestConnection {
-        IngestConnection { path, open: None, log }
+    pub fn new(path: PathBuf, restart: RestartSignal) -> IngestConnection {
+        IngestConnection { path, open: None, restart }
     }
 
     /// The database file.
@@ -45,7 +45,7 @@ impl IngestConnection {
 
     /// A fresh connection to the same database (after a panic lost the old one).
     pub fn reopened(&self) -> IngestConnection {
-        IngestConnection::new(self.path.clone(), self.log.clone())
+        IngestConnection::new(self.path.clone(), self.restart.clone())
     }
 
     /// Stores the batch in one transaction and commits it; each report gets its own outcome.
@@ -62,7 +62,7 @@ impl IngestConnection {
             }
         }
         let Some(connection) = self.open.as_mut() else { return commit_failed(&"no connection") };
-        if self.log.restart_due() {
+        if self.restart.restart_due() {
             checkpointer::restart_log(connection);
         }
         let started = std::time::Instant::now();
