@@ -45,6 +45,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "photos", include_str!("../migrations/sqlite/0003_photos.sql")),
     (4, "sms", include_str!("../migrations/sqlite/0004_sms.sql")),
     (5, "sms claims", include_str!("../migrations/sqlite/0005_sms_claims.sql")),
+    (6, "lean report indexes", include_str!("../migrations/sqlite/0006_lean_report_indexes.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -52,6 +53,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "photos", include_str!("../migrations/postgres/0003_photos.sql")),
     (4, "sms", include_str!("../migrations/postgres/0004_sms.sql")),
     (5, "sms claims", include_str!("../migrations/postgres/0005_sms_claims.sql")),
+    (6, "lean report indexes", include_str!("../migrations/postgres/0006_lean_report_indexes.sql")),
 ];
 
 impl Store {

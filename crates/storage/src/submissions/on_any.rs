@@ -116,7 +116,7 @@ async fn insert_rows(
     let mut ids = HashMap::new();
     let pairs: Vec<(&NewSubmission, &SubmissionRow)> = which.iter().map(|&i| &batch[i]).zip(rows).collect();
     for chunk in power_of_two_chunks(&pairs) {
-        let sql = format!("{INSERT_SUBMISSION} {} RETURNING id, client_id", value_rows(chunk.len(), 11));
+        let sql = format!("{INSERT_SUBMISSION} {} RETURNING id, client_id", value_rows(chunk.len(), 12));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (new, row) in chunk {
             query = query
@@ -130,7 +130,8 @@ async fn insert_rows(
                 .bind(new.server_time)
                 .bind(i64::from(new.clock_off))
                 .bind(new.content_hash.clone())
-                .bind(row.answers.clone());
+                .bind(row.answers.clone())
+                .bind(i64::from(compared(new)));
         }
         for row in query.fetch_all(&mut *connection).await? {
             ids.insert(row.try_get::<String, _>("client_id")?, row.try_get::<i64, _>("id")?);
@@ -259,7 +260,7 @@ async fn record_audit(connection: &mut Connection, created: &[(&NewSubmission, i
                 .bind(new.server_time)
                 .bind(new.observer_id)
                 .bind(new.channel.as_str())
-                .bind("submission.create")
+                .bind(AUDIT_ACTION)
                 .bind("submission")
                 .bind(id.to_string())
                 .bind(audit_details(new));

@@ -121,7 +121,7 @@ fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<St
     let mut created = Vec::new();
     {
         let mut insert = t.prepare_cached(&format!(
-            "{INSERT_SUBMISSION} ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            "{INSERT_SUBMISSION} ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (client_id) DO NOTHING RETURNING id"
         ))?;
         let mut existing = t.prepare_cached(&format!(
@@ -143,6 +143,7 @@ fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<St
                         new.clock_off,
                         new.content_hash,
                         row.answers,
+                        compared(new),
                     ],
                     |r| r.get(0),
                 )
@@ -272,7 +273,7 @@ fn log_message(t: &Transaction, id: i64, new: &NewSubmission, message: &MessageL
 
 fn record_audit(t: &Transaction, created: &[(&NewSubmission, i64)]) -> Result<()> {
     let mut insert =
-        t.prepare_cached(&format!("{INSERT_AUDIT} ($1, $2, $3, 'submission.create', 'submission', $4, $5)"))?;
+        t.prepare_cached(&format!("{INSERT_AUDIT} ($1, $2, $3, '{AUDIT_ACTION}', 'submission', $4, $5)"))?;
     for (new, id) in created {
         insert.execute(params![
             new.server_time,
