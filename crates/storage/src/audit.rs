@@ -2,12 +2,12 @@
 //! the change, so there is never a change without its entry or an entry without its change.
 
 use serde::Serialize;
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 
 use domain::audit::{ChangeAuthor, Channel};
 
 use crate::sql::{Bind, Conditions, page_bounds, paged};
-use crate::{Connection, Page, Result};
+use crate::{Connection, Page, Result, Store};
 
 /// What changed: an action on an entity ("person.update" on person 42) and its details.
 #[derive(Debug, Clone)]
@@ -60,7 +60,9 @@ pub async fn record(connection: &mut Connection, author: &ChangeAuthor, change: 
     Ok(())
 }
 
-pub async fn list(pool: &AnyPool, filter: &AuditFilter) -> Result<Page<AuditRow>> {
+/// Reports' entries are written behind them on SQLite: the writer catches up first.
+pub async fn list(store: &Store, filter: &AuditFilter) -> Result<Page<AuditRow>> {
+    let pool = store.reads_caught_up().await?;
     let (page, per_page, offset) = page_bounds(filter.page, filter.per_page);
     let mut conditions = Conditions::default();
     if let Some(actor) = filter.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {

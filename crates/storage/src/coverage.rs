@@ -1,13 +1,14 @@
 //! What the coverage dashboard reads. Every query here reads per-station tables
 //! (`station_coverage`, `turnout_counts`, `deployments`), so its cost follows the number of
-//! stations and observers — never the number of submissions.
+//! stations and observers — never the number of submissions. Coverage counts are written
+//! behind the reports on SQLite, so the functions reading them take the store and catch up.
 
 use serde::Serialize;
 use sqlx::{AnyPool, Row};
 use std::collections::BTreeMap;
 
-use crate::Result;
 use crate::sql::{Bind, Conditions};
+use crate::{Result, Store};
 
 /// Which constituencies a query covers: all, or a coordinator's.
 #[derive(Debug, Clone)]
@@ -41,7 +42,8 @@ pub struct ConstituencyCoverage {
     pub received: BTreeMap<String, i64>,
 }
 
-pub async fn by_constituency(pool: &AnyPool, area: &Area) -> Result<Vec<ConstituencyCoverage>> {
+pub async fn by_constituency(store: &Store, area: &Area) -> Result<Vec<ConstituencyCoverage>> {
+    let pool = store.reads_caught_up().await?;
     let mut expected_conditions = Conditions::default();
     if !area.restrict(&mut expected_conditions, "s.constituency_no") {
         return Ok(Vec::new());
@@ -99,7 +101,8 @@ pub struct MissingStation {
     pub observer_phone: Option<String>,
 }
 
-pub async fn missing(pool: &AnyPool, area: &Area, form_code: &str) -> Result<Vec<MissingStation>> {
+pub async fn missing(store: &Store, area: &Area, form_code: &str) -> Result<Vec<MissingStation>> {
+    let pool = store.reads_caught_up().await?;
     let mut conditions = Conditions::default();
     if !area.restrict(&mut conditions, "s.constituency_no") {
         return Ok(Vec::new());
@@ -142,7 +145,8 @@ pub struct StationStatus {
     pub last: BTreeMap<String, i64>,
 }
 
-pub async fn stations_of(pool: &AnyPool, constituency_no: i64) -> Result<Vec<StationStatus>> {
+pub async fn stations_of(store: &Store, constituency_no: i64) -> Result<Vec<StationStatus>> {
+    let pool = store.reads_caught_up().await?;
     let rows = sqlx::query(
         "SELECT s.id, s.number, COUNT(d.user_id) AS observers FROM stations s JOIN deployments d ON d.station_id = s.id
          WHERE s.constituency_no = $1 GROUP BY s.id, s.number ORDER BY s.number",

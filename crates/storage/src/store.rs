@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::checkpointer::Checkpointer;
+use crate::submissions::derived::PendingCount;
 use crate::submissions::on_sqlite::IngestConnection;
 use crate::writer::Writer;
 use crate::{Connection, Result, StorageError};
@@ -50,6 +51,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "sms", include_str!("../migrations/sqlite/0004_sms.sql")),
     (5, "sms claims", include_str!("../migrations/sqlite/0005_sms_claims.sql")),
     (6, "lean report indexes", include_str!("../migrations/sqlite/0006_lean_report_indexes.sql")),
+    (7, "derived upto", include_str!("../migrations/sqlite/0007_derived_upto.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -58,6 +60,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "sms", include_str!("../migrations/postgres/0004_sms.sql")),
     (5, "sms claims", include_str!("../migrations/postgres/0005_sms_claims.sql")),
     (6, "lean report indexes", include_str!("../migrations/postgres/0006_lean_report_indexes.sql")),
+    (7, "derived upto", include_str!("../migrations/postgres/0007_derived_upto.sql")),
 ];
 
 impl Store {
@@ -80,7 +83,9 @@ impl Store {
         migrator(backend).run(&writes).await?;
         let path = sqlite_path(&url);
         let checkpointer = path.clone().map(Checkpointer::start);
-        let ingest = path.zip(checkpointer.as_ref()).map(|(path, c)| IngestConnection::new(path, c.restart_signal()));
+        let ingest = path
+            .zip(checkpointer.as_ref())
+            .map(|(path, c)| IngestConnection::new(path, c.restart_signal(), PendingCount::new()));
         let writer = Writer::start(writes.clone(), backend, ingest);
         Ok(Store { reads, writer, writes, backend, checkpointer })
     }
@@ -92,6 +97,14 @@ impl Store {
     /// The pool for reads. On SQLite its connections are read-only.
     pub fn reads(&self) -> &AnyPool {
         &self.reads
+    }
+
+    /// The pool for reads, once every report stored so far has its coverage count and audit
+    /// entry (on SQLite these are written behind the reports): for reading those tables.
+    /// Costs nothing when none are pending.
+    pub async fn reads_caught_up(&self) -> Result<&AnyPool> {
+        self.writer.caught_up().await?;
+        Ok(&self.reads)
     }
 
     /// Runs `work` as one job of the group-committing writer; returns once it is on disk.
@@ -125,6 +138,9 @@ impl Store {
 
     /// Closes every connection; on SQLite the write-ahead log is then folded into the file.
     pub async fn close(&self) {
+        if let Err(error) = self.writer.caught_up().await {
+            tracing::warn!(%error, "derived rows left pending at close; they are written on the next start");
+        }
         self.reads.close().await;
         self.writes.close().await;
         if let Some(checkpointer) = self.checkpointer.clone() {

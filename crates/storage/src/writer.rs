@@ -16,6 +16,7 @@ use std::panic::AssertUnwindSafe;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::log_sync::LogSyncer;
+use crate::submissions::derived::PendingCount;
 use crate::submissions::on_sqlite::IngestConnection;
 use crate::submissions::{NewSubmission, Stored, store_batch};
 use crate::{Backend, Connection, Result, StorageError};
@@ -39,16 +40,22 @@ pub enum Completion {
     Failed(Box<dyn FnOnce() + Send>),
 }
 
-/// What the writer is asked to do: run a job, or store a report. Reports waiting together
-/// are stored together with a few multi-row statements, the ingest path's hot spot.
+/// What the writer is asked to do: run a job, store a report, or write the derived rows of
+/// every report stored so far (a reader of coverage or the audit log is waiting). Reports
+/// waiting together are stored together, the ingest path's hot spot.
 pub(crate) enum Job {
     Run(WriteJob),
     Submit(Box<NewSubmission>, oneshot::Sender<Result<Stored>>),
+    CatchUp(oneshot::Sender<Result<()>>),
 }
 
 #[derive(Clone)]
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Job>,
+    /// The writer's thread (SQLite), woken after each job sent.
+    thread: Option<std::thread::Thread>,
+    /// SQLite: how many reports' derived rows are still to be written.
+    pending: Option<PendingCount>,
 }
 
 impl Writer {
@@ -59,21 +66,43 @@ impl Writer {
         let (jobs, receiver) = mpsc::channel(QUEUE_DEPTH);
         match ingest {
             Some(connection) => {
+                let pending = connection.pending_count();
                 let syncer = LogSyncer::start(connection.database());
                 let runtime = tokio::runtime::Handle::current();
                 let spawned = std::thread::Builder::new()
                     .name("writer".into())
                     .spawn(move || run_writer_thread(&pool, &runtime, connection, &syncer, receiver));
-                if let Err(error) = spawned {
+                let thread = spawned
                     // The receiver is gone with the closure: every write answers WriterStopped.
-                    tracing::error!(%error, "the writer thread could not start");
-                }
+                    .inspect_err(|error| tracing::error!(%error, "the writer thread could not start"))
+                    .ok()
+                    .map(|handle| handle.thread().clone());
+                Writer { jobs, thread, pending: Some(pending) }
             }
             None => {
                 tokio::spawn(run_writer_task(pool, backend, receiver));
+                Writer { jobs, thread: None, pending: None }
             }
         }
-        Writer { jobs }
+    }
+
+    async fn send(&self, job: Job) -> Result<()> {
+        self.jobs.send(job).await.map_err(|_| StorageError::WriterStopped)?;
+        if let Some(thread) = &self.thread {
+            thread.unpark();
+        }
+        Ok(())
+    }
+
+    /// Returns once every report stored so far has its coverage count and audit entry
+    /// written; at once when none is pending.
+    pub async fn caught_up(&self) -> Result<()> {
+        if self.pending.as_ref().is_none_or(PendingCount::none) {
+            return Ok(());
+        }
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::CatchUp(reply)).await?;
+        answer.await.map_err(|_| StorageError::WriterStopped)?
     }
 
     /// Runs `work` in the writer's transaction and returns its result once committed.
@@ -100,28 +129,30 @@ impl Writer {
                 }
             })
         });
-        self.jobs.send(Job::Run(job)).await.map_err(|_| StorageError::WriterStopped)?;
+        self.send(Job::Run(job)).await?;
         answer.await.map_err(|_| StorageError::WriterStopped)?
     }
 
     /// Stores a report; answers once it is committed (or refused).
     pub async fn submit(&self, new: NewSubmission) -> Result<Stored> {
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job::Submit(Box::new(new), reply)).await.map_err(|_| StorageError::WriterStopped)?;
+        self.send(Job::Submit(Box::new(new), reply)).await?;
         answer.await.map_err(|_| StorageError::WriterStopped)?
     }
 }
 
 type Reports = Vec<(NewSubmission, oneshot::Sender<Result<Stored>>)>;
 
-/// Takes the first job waiting (blocking until there is one) and every job behind it, up to
-/// `MAX_BATCH`; `None` once every `Writer` is gone.
-fn next_batch(first: Option<Job>, receiver: &mut mpsc::Receiver<Job>) -> Option<(Vec<WriteJob>, Reports)> {
-    let mut runs = Vec::new();
-    let mut reports = Vec::new();
+/// A batch of jobs: writes to run, reports to store, readers waiting for derived rows.
+type Batch = (Vec<WriteJob>, Reports, Vec<oneshot::Sender<Result<()>>>);
+
+/// Takes `first` and every job waiting behind it, up to `MAX_BATCH`; `None` without a first.
+fn next_batch(first: Option<Job>, receiver: &mut mpsc::Receiver<Job>) -> Option<Batch> {
+    let (mut runs, mut reports, mut catch_ups) = (Vec::new(), Vec::new(), Vec::new());
     let mut take = |job| match job {
         Job::Run(job) => runs.push(job),
         Job::Submit(new, reply) => reports.push((*new, reply)),
+        Job::CatchUp(reply) => catch_ups.push(reply),
     };
     take(first?);
     for _ in 1..MAX_BATCH {
@@ -130,12 +161,31 @@ fn next_batch(first: Option<Job>, receiver: &mut mpsc::Receiver<Job>) -> Option<
             Err(_) => break,
         }
     }
-    Some((runs, reports))
+    Some((runs, reports, catch_ups))
+}
+
+/// The next job, parking the thread until one comes (each send unparks it); meanwhile,
+/// writes derived rows that fall due. `None` once every `Writer` is gone.
+fn next_job(receiver: &mut mpsc::Receiver<Job>, connection: &mut IngestConnection) -> Option<Job> {
+    loop {
+        match receiver.try_recv() {
+            Ok(job) => return Some(job),
+            Err(mpsc::error::TryRecvError::Disconnected) => return None,
+            Err(mpsc::error::TryRecvError::Empty) => match connection.derived_due_in() {
+                None => std::thread::park(),
+                Some(wait) if !wait.is_zero() => std::thread::park_timeout(wait),
+                Some(_) => {
+                    // A failure is logged; the rows stay pending and are tried again.
+                    let _ = connection.write_derived(false);
+                }
+            },
+        }
+    }
 }
 
 /// SQLite: write jobs on the pool's connection (driven on the runtime from this thread),
 /// reports on the ingest connection; one after the other, never together, since SQLite has
-/// one write lock.
+/// one write lock. Derived rows are written when due, or at once for a waiting reader.
 fn run_writer_thread(
     pool: &AnyPool,
     runtime: &tokio::runtime::Handle,
@@ -143,7 +193,9 @@ fn run_writer_thread(
     syncer: &LogSyncer,
     mut receiver: mpsc::Receiver<Job>,
 ) {
-    while let Some((runs, reports)) = next_batch(receiver.blocking_recv(), &mut receiver) {
+    // Rows a previous run left pending (it crashed) are written before anything else.
+    let _ = connection.write_derived(true);
+    while let Some((runs, reports, catch_ups)) = next_batch(next_job(&mut receiver, &mut connection), &mut receiver) {
         if !runs.is_empty() {
             // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
             // could not wait for it when another process (a CLI import) holds it.
@@ -152,17 +204,27 @@ fn run_writer_thread(
         if !reports.is_empty() {
             store_on_own_connection(&mut connection, reports, syncer);
         }
+        let written = connection.write_derived(!catch_ups.is_empty());
+        for reply in catch_ups {
+            let _ =
+                reply.send(written.as_ref().map_err(|error| StorageError::CommitFailed(error.to_string())).copied());
+        }
     }
+    let _ = connection.write_derived(true);
 }
 
-/// PostgreSQL: jobs and reports together in one transaction.
+/// PostgreSQL: jobs and reports together in one transaction; derived rows are written with
+/// the reports, so a reader never waits.
 async fn run_writer_task(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Job>) {
     let begin = match backend {
         Backend::Sqlite => "BEGIN IMMEDIATE",
         Backend::Postgres => "BEGIN",
     };
-    while let Some((runs, reports)) = next_batch(receiver.recv().await, &mut receiver) {
+    while let Some((runs, reports, catch_ups)) = next_batch(receiver.recv().await, &mut receiver) {
         run_batch(&pool, begin, runs, reports).await;
+        for reply in catch_ups {
+            let _ = reply.send(Ok(()));
+        }
     }
 }
 

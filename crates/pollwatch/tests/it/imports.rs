@@ -63,7 +63,7 @@ async fn a_station_file_is_mapped_dry_run_then_applied() {
     assert_eq!(station.registered_voters, 1250);
 
     let audit = storage::audit::list(
-        app.store.reads(),
+        &app.store,
         &storage::audit::AuditFilter {
             action: Some("station.import_create".into()),
             page: 1,

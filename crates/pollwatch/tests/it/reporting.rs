@@ -295,8 +295,7 @@ async fn the_hash_chain_detects_a_tampered_row() {
     assert_eq!(verified.head, head["hash"].as_str().unwrap());
 
     // Someone edits the second report in the database behind pollwatch's back.
-    let second =
-        storage::submissions::of_observer(app.store.reads(), app.user_id("observer").await, 10).await.unwrap()[1].id;
+    let second = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 10).await.unwrap()[1].id;
     app.store
         .write(move |c| {
             Box::pin(async move {

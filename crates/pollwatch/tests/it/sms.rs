@@ -38,7 +38,7 @@ async fn an_sms_report_is_stored_once_and_answered_in_the_observers_language() {
     let reply = answer["reply"].as_str().unwrap();
     assert!(reply.starts_with("Qəbul edildi: OP 17/1, 8 cavab"), "{reply}");
     assert!(reply.chars().count() <= 160);
-    let stored = storage::submissions::of_observer(app.store.reads(), app.user_id("observer").await, 5).await.unwrap();
+    let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 5).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].channel, "sms");
     let answers: Value = serde_json::from_str(&stored[0].answers).unwrap();
@@ -70,7 +70,7 @@ async fn valid_answers_are_kept_and_the_reply_names_each_problem() {
     for expected in ["VC:1/2", "ZZ?", "VD:?", "Çatışmır", "VE"] {
         assert!(reply.contains(expected), "{expected} missing from {reply}");
     }
-    let stored = storage::submissions::of_observer(app.store.reads(), app.user_id("observer").await, 5).await.unwrap();
+    let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 5).await.unwrap();
     let answers: Value = serde_json::from_str(&stored[0].answers).unwrap();
     assert_eq!(answers, json!({"VA": "10:15", "VB": true}));
 }
@@ -169,7 +169,7 @@ async fn a_message_from_a_new_phone_is_reviewed_by_its_observers_coordinator_onl
     assert_eq!(response.status(), 303);
     let response = app.post_form(&coordinator, &format!("/sms/{message}/reprocess"), &[]).await;
     assert_eq!(response.status(), 303);
-    let stored = storage::submissions::of_observer(app.store.reads(), id, 5).await.unwrap();
+    let stored = storage::submissions::of_observer(&app.store, id, 5).await.unwrap();
     assert_eq!(stored.len(), 1);
     let settled = storage::sms::by_id(app.store.reads(), message).await.unwrap().unwrap();
     assert_eq!(

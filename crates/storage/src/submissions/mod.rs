@@ -8,6 +8,7 @@
 //! sqlx for PostgreSQL, and `on_sqlite`, the election-day hot path, with prepared statements
 //! on a connection of its own.
 
+pub(crate) mod derived;
 mod on_any;
 pub(crate) mod on_sqlite;
 
@@ -112,7 +113,8 @@ pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<SubmissionRow>> {
 /// them (indexed by actor), so that submissions need no index by observer: one random page
 /// write less for every report. (The CASE keeps other entities' ids, some not numbers, from
 /// ever being cast, whatever order the planner picks.)
-pub async fn of_observer(pool: &AnyPool, observer_id: i64, limit: i64) -> Result<Vec<SubmissionRow>> {
+pub async fn of_observer(store: &crate::Store, observer_id: i64, limit: i64) -> Result<Vec<SubmissionRow>> {
+    let pool = store.reads_caught_up().await?;
     let sql = format!(
         "SELECT {COLUMNS} FROM audit_log a
          JOIN submissions s ON s.id = (CASE WHEN a.entity = 'submission' THEN CAST(a.entity_id AS BIGINT) END)
@@ -187,8 +189,38 @@ fn row_of(id: i64, new: &NewSubmission) -> SubmissionRow {
     }
 }
 
-fn audit_details(new: &NewSubmission) -> String {
-    serde_json::json!({ "form": new.form_code, "station": new.station.label }).to_string()
+/// What an accepted report leads to beyond itself, its chain entry and its follow-ups: a count
+/// on the coverage dashboard and an entry in the audit log. PostgreSQL writes these in the
+/// report's own transaction; SQLite writes them behind, many reports at a time (`derived`).
+#[derive(Debug, Clone)]
+pub(crate) struct Derived {
+    pub id: i64,
+    pub station_id: i64,
+    pub constituency_no: i64,
+    pub form_code: String,
+    pub station: String,
+    pub at: i64,
+    pub observer_id: Option<i64>,
+    pub channel: String,
+}
+
+impl Derived {
+    fn of(new: &NewSubmission, id: i64) -> Derived {
+        Derived {
+            id,
+            station_id: new.station.id,
+            constituency_no: new.station.constituency_no,
+            form_code: new.form_code.clone(),
+            station: new.station.label.clone(),
+            at: new.server_time,
+            observer_id: new.observer_id,
+            channel: new.channel.as_str().to_string(),
+        }
+    }
+
+    fn audit_details(&self) -> String {
+        serde_json::json!({ "form": self.form_code, "station": self.station }).to_string()
+    }
 }
 
 /// The chain entry that commits to an accepted submission.
@@ -212,17 +244,17 @@ struct CoverageRow<'a> {
     count: i64,
 }
 
-fn coverage_rows<'a>(created: &[(&'a NewSubmission, i64)]) -> Vec<CoverageRow<'a>> {
+fn coverage_rows(derived: &[Derived]) -> Vec<CoverageRow<'_>> {
     let mut per_station: BTreeMap<(i64, &str), CoverageRow> = BTreeMap::new();
-    for (new, _) in created {
-        let row = per_station.entry((new.station.id, new.form_code.as_str())).or_insert(CoverageRow {
-            station_id: new.station.id,
-            form_code: &new.form_code,
-            constituency_no: new.station.constituency_no,
-            at: new.server_time,
+    for report in derived {
+        let row = per_station.entry((report.station_id, report.form_code.as_str())).or_insert(CoverageRow {
+            station_id: report.station_id,
+            form_code: &report.form_code,
+            constituency_no: report.constituency_no,
+            at: report.at,
             count: 0,
         });
-        row.at = row.at.max(new.server_time);
+        row.at = row.at.max(report.at);
         row.count += 1;
     }
     per_station.into_values().collect()

@@ -54,11 +54,12 @@ pub async fn store_batch(connection: &mut Connection, batch: &[NewSubmission]) -
     let created: Vec<(&NewSubmission, i64)> =
         fresh.iter().map(|&i| (&batch[i], by_client_id[batch[i].client_id.as_str()].id)).collect();
     if !created.is_empty() {
-        record_coverage(connection, &created).await?;
+        let derived: Vec<Derived> = created.iter().map(|(new, id)| Derived::of(new, *id)).collect();
+        record_coverage(connection, &derived).await?;
         for (new, id) in &created {
             record_follow_ups(connection, *id, new).await?;
         }
-        record_audit(connection, &created).await?;
+        record_audit(connection, &derived).await?;
         record_ledger(connection, &created).await?;
     }
     Ok(outcomes.into_iter().map(|o| o.unwrap_or(Err(StorageError::NotFound))).collect())
@@ -140,8 +141,8 @@ async fn insert_rows(
     Ok(ids)
 }
 
-async fn record_coverage(connection: &mut Connection, created: &[(&NewSubmission, i64)]) -> Result<()> {
-    let rows = coverage_rows(created);
+async fn record_coverage(connection: &mut Connection, derived: &[Derived]) -> Result<()> {
+    let rows = coverage_rows(derived);
     for chunk in power_of_two_chunks(&rows) {
         let (insert, on_conflict) = UPSERT_COVERAGE;
         let sql = format!("{insert} {} {on_conflict}", value_rows(chunk.len(), 6));
@@ -251,19 +252,19 @@ async fn record_follow_ups(connection: &mut Connection, id: i64, new: &NewSubmis
     Ok(())
 }
 
-async fn record_audit(connection: &mut Connection, created: &[(&NewSubmission, i64)]) -> Result<()> {
-    for chunk in power_of_two_chunks(created) {
+async fn record_audit(connection: &mut Connection, derived: &[Derived]) -> Result<()> {
+    for chunk in power_of_two_chunks(derived) {
         let sql = format!("{INSERT_AUDIT} {}", value_rows(chunk.len(), 7));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (new, id) in chunk {
+        for report in chunk {
             query = query
-                .bind(new.server_time)
-                .bind(new.observer_id)
-                .bind(new.channel.as_str())
+                .bind(report.at)
+                .bind(report.observer_id)
+                .bind(report.channel.clone())
                 .bind(AUDIT_ACTION)
                 .bind("submission")
-                .bind(id.to_string())
-                .bind(audit_details(new));
+                .bind(report.id.to_string())
+                .bind(report.audit_details());
         }
         query.execute(&mut *connection).await?;
     }

@@ -2,21 +2,26 @@
 //! prepared statements, one row at a time (in-process, a statement costs microseconds, not a
 //! round trip), in one transaction per batch. The writer hands batches over one at a time,
 //! so this connection and the writer's own never hold the write lock together. Its commits
-//! become durable through `log_sync`, which answers the callers.
+//! become durable through `log_sync`, which answers the callers. Coverage counts and audit
+//! entries are written behind the reports (`derived`).
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::path::{Path, PathBuf};
 
+use super::derived::{self, Pending, PendingCount};
 use super::*;
 use crate::checkpointer::{self, RestartSignal};
 use crate::ledger;
 use crate::sms::{self, MessageLog};
 
-/// Opened on first use (and again after a failure), from the writer's blocking thread.
+/// Opened on first use (and again after a failure), from the writer's thread.
 pub(crate) struct IngestConnection {
     path: PathBuf,
     open: Option<rusqlite::Connection>,
     restart: RestartSignal,
+    /// Reports whose coverage counts and audit entries are still to be written.
+    pending: Pending,
+    pending_count: PendingCount,
 }
 
 fn open(path: &Path) -> Result<rusqlite::Connection> {
@@ -34,8 +39,8 @@ fn open(path: &Path) -> Result<rusqlite::Connection> {
 }
 
 impl IngestConnection {
-    pub fn new(path: PathBuf, restart: RestartSignal) -> IngestConnection {
-        IngestConnection { path, open: None, restart }
+    pub fn new(path: PathBuf, restart: RestartSignal, pending_count: PendingCount) -> IngestConnection {
+        IngestConnection { path, open: None, restart, pending: Pending::new(&pending_count), pending_count }
     }
 
     /// The database file.
@@ -43,9 +48,58 @@ impl IngestConnection {
         &self.path
     }
 
-    /// A fresh connection to the same database (after a panic lost the old one).
+    /// A fresh connection to the same database (after a panic lost the old one); what was
+    /// pending is read back from the database when it opens.
     pub fn reopened(&self) -> IngestConnection {
-        IngestConnection::new(self.path.clone(), self.restart.clone())
+        IngestConnection::new(self.path.clone(), self.restart.clone(), self.pending_count.clone())
+    }
+
+    /// Opens the connection if it is not open, and reads back the reports whose derived rows
+    /// a previous run left unwritten.
+    fn ensure_open(&mut self) -> Result<()> {
+        if self.open.is_none() {
+            let connection = open(&self.path)?;
+            let left = derived::stored_not_derived(&connection)?;
+            if !left.is_empty() {
+                tracing::info!(reports = left.len(), "writing the derived rows a previous run left pending");
+            }
+            self.pending = Pending::new(&self.pending_count);
+            self.pending.add(left);
+            self.open = Some(connection);
+        }
+        Ok(())
+    }
+
+    /// Shared with readers: whether any report's derived rows are still to be written.
+    pub fn pending_count(&self) -> PendingCount {
+        self.pending_count.clone()
+    }
+
+    /// When the pending derived rows fall due; `None` when nothing is pending.
+    pub fn derived_due_in(&self) -> Option<std::time::Duration> {
+        self.pending.due_in()
+    }
+
+    /// Writes the pending reports' coverage counts and audit entries if they are due, or at
+    /// once with `now` (a reader is waiting, or the writer stops).
+    pub fn write_derived(&mut self, now: bool) -> Result<()> {
+        self.ensure_open()?;
+        let due = self.pending.due_in().is_some_and(|wait| wait.is_zero());
+        let Some(connection) = self.open.as_mut() else { return Err(StorageError::WriterStopped) };
+        if !(now || due) || self.pending.reports().is_empty() {
+            return Ok(());
+        }
+        match derived::write(connection, self.pending.reports()) {
+            Ok(()) => {
+                self.pending.written();
+                Ok(())
+            }
+            Err(error) => {
+                tracing::error!(%error, "derived rows could not be written; retrying with a fresh connection");
+                self.open = None;
+                Err(error)
+            }
+        }
     }
 
     /// Stores the batch in one transaction and commits it; each report gets its own outcome.
@@ -55,11 +109,8 @@ impl IngestConnection {
         let commit_failed = |error: &dyn std::fmt::Display| {
             (0..batch.len()).map(|_| Err(StorageError::CommitFailed(error.to_string()))).collect()
         };
-        if self.open.is_none() {
-            match open(&self.path) {
-                Ok(connection) => self.open = Some(connection),
-                Err(error) => return commit_failed(&error),
-            }
+        if let Err(error) = self.ensure_open() {
+            return commit_failed(&error);
         }
         let Some(connection) = self.open.as_mut() else { return commit_failed(&"no connection") };
         if self.restart.restart_due() {
@@ -83,6 +134,10 @@ impl IngestConnection {
         match stored {
             Ok(outcomes) => {
                 tracing::debug!(reports = batch.len(), took = ?started.elapsed(), "reports committed");
+                self.pending.add(batch.iter().zip(&outcomes).filter_map(|(new, outcome)| match outcome {
+                    Ok(Stored::Created(row)) => Some(Derived::of(new, row.id)),
+                    _ => None,
+                }));
                 outcomes
             }
             Err(error) => {
@@ -162,12 +217,11 @@ fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<St
             }
         }
     }
+    // Coverage counts and audit entries are written behind (`derived`).
     if !created.is_empty() {
-        record_coverage(t, &created)?;
         for (new, id) in &created {
             record_follow_ups(t, *id, new)?;
         }
-        record_audit(t, &created)?;
         record_ledger(t, &created)?;
     }
     Ok(outcomes)
@@ -189,15 +243,6 @@ fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<SubmissionRow> {
         content_hash: r.get("content_hash")?,
         answers: r.get("answers")?,
     })
-}
-
-fn record_coverage(t: &Transaction, created: &[(&NewSubmission, i64)]) -> Result<()> {
-    let (insert, on_conflict) = UPSERT_COVERAGE;
-    let mut upsert = t.prepare_cached(&format!("{insert} ($1, $2, $3, $4, $4, $5) {on_conflict}"))?;
-    for row in coverage_rows(created) {
-        upsert.execute(params![row.station_id, row.form_code, row.constituency_no, row.at, row.count])?;
-    }
-    Ok(())
 }
 
 fn record_follow_ups(t: &Transaction, id: i64, new: &NewSubmission) -> Result<()> {
@@ -267,21 +312,6 @@ fn log_message(t: &Transaction, id: i64, new: &NewSubmission, message: &MessageL
             params![inbound.gateway, inbound.phone, body, inbound.at, status, logged, new.observer_id, None::<i64>],
             |r| r.get::<_, i64>(0),
         )?;
-    }
-    Ok(())
-}
-
-fn record_audit(t: &Transaction, created: &[(&NewSubmission, i64)]) -> Result<()> {
-    let mut insert =
-        t.prepare_cached(&format!("{INSERT_AUDIT} ($1, $2, $3, '{AUDIT_ACTION}', 'submission', $4, $5)"))?;
-    for (new, id) in created {
-        insert.execute(params![
-            new.server_time,
-            new.observer_id,
-            new.channel.as_str(),
-            id.to_string(),
-            audit_details(new)
-        ])?;
     }
     Ok(())
 }

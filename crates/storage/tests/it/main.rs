@@ -26,7 +26,7 @@ fn change(n: usize) -> Change<'static> {
 }
 
 async fn audit_count(store: &Store, action: &str) -> i64 {
-    audit::list(store.reads(), &AuditFilter { action: Some(action.into()), page: 1, per_page: 1, ..Default::default() })
+    audit::list(store, &AuditFilter { action: Some(action.into()), page: 1, per_page: 1, ..Default::default() })
         .await
         .unwrap()
         .total
@@ -56,7 +56,7 @@ async fn hundreds_of_concurrent_writes_all_succeed_and_each_is_stored_once() {
         }
         assert_eq!(audit_count(&store, "test.write").await, 400, "{:?}", store.backend());
         let ids: BTreeSet<String> = audit::list(
-            store.reads(),
+            &store,
             &AuditFilter { action: Some("test.write".into()), page: 1, per_page: 500, ..Default::default() },
         )
         .await
@@ -297,7 +297,7 @@ async fn concurrent_reports_are_stored_once_each_and_chained() {
         let verified = storage::ledger::verify(store.reads()).await.unwrap();
         assert!(verified.first_break.is_none(), "{:?} on {:?}", verified.first_break, store.backend());
         assert_eq!(verified.checked, 200);
-        let coverage = storage::coverage::by_constituency(store.reads(), &storage::coverage::Area::All).await.unwrap();
+        let coverage = storage::coverage::by_constituency(&store, &storage::coverage::Area::All).await.unwrap();
         assert_eq!(coverage[0].received.get("VT"), Some(&1), "one station reported");
     }
 }

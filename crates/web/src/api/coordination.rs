@@ -68,7 +68,7 @@ pub async fn coverage(State(state): State<AppState>, caller: Caller) -> AppResul
     let area = aggregate_area(caller.actor()?)?;
     let pool = state.store.reads();
     Ok(Json(CoverageView {
-        constituencies: coverage::by_constituency(pool, &area).await?,
+        constituencies: coverage::by_constituency(&state.store, &area).await?,
         turnout: coverage::turnout(pool, &area).await?,
         generated_at: now_millis(),
     }))
@@ -93,7 +93,7 @@ pub async fn missing(
     if state.forms.current(&code).is_none() {
         return Err(AppError::BadRequest(format!("no form {code}")));
     }
-    Ok(Json(coverage::missing(state.store.reads(), &area, &code).await?))
+    Ok(Json(coverage::missing(&state.store, &area, &code).await?))
 }
 
 #[utoipa::path(get, path = "/coverage/constituencies/{number}", tag = "coordination",
@@ -109,7 +109,7 @@ pub async fn constituency_stations(
     if !within(&area, number) {
         return Err(AppError::NotFound);
     }
-    Ok(Json(coverage::stations_of(state.store.reads(), number).await?))
+    Ok(Json(coverage::stations_of(&state.store, number).await?))
 }
 
 /// Server-sent events: a `change` event whenever a report arrives in the caller's area.

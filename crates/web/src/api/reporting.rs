@@ -153,7 +153,7 @@ pub async fn submit(
     responses((status = 200, description = "The caller's own reports, newest first (at most 500)", body = Vec<SubmissionView>)))]
 pub async fn mine(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<SubmissionView>>> {
     let actor = caller.actor()?;
-    let rows = storage::submissions::of_observer(state.store.reads(), actor.user_id, 500).await?;
+    let rows = storage::submissions::of_observer(&state.store, actor.user_id, 500).await?;
     Ok(Json(rows.into_iter().map(|r| SubmissionView::from_row(r, false)).collect()))
 }
 

@@ -69,7 +69,7 @@ pub async fn list(
 ) -> AppResult<Response> {
     caller.require_actor(Action::ViewAuditLog)?;
     let lang = caller.language;
-    let result = audit::list(state.store.reads(), &query.to_filter(100)?).await?;
+    let result = audit::list(&state.store, &query.to_filter(100)?).await?;
     let base_query = format!(
         "actor={}&channel={}&entity={}&action={}&from={}&until={}",
         query_value(&query.actor),

@@ -47,7 +47,7 @@ pub async fn dashboard(
     let area = aggregate_area(&actor)?;
     let lang = caller.language;
     let pool = state.store.reads();
-    let rows = coverage::by_constituency(pool, &area).await?;
+    let rows = coverage::by_constituency(&state.store, &area).await?;
     let turnout = coverage::turnout(pool, &area).await?;
     let forms: Vec<(String, String)> = checklist_codes(&state)
         .into_iter()
@@ -136,7 +136,7 @@ pub async fn constituency(
         return Err(AppError::NotFound);
     }
     let lang = caller.language;
-    let stations = coverage::stations_of(state.store.reads(), number_text).await?;
+    let stations = coverage::stations_of(&state.store, number_text).await?;
     let forms = checklist_codes(&state);
     Ok(page(
         &caller,
@@ -171,7 +171,7 @@ pub async fn missing(
     let area = people_area(&actor)?;
     let lang = caller.language;
     let form = state.forms.current(&query.form.to_ascii_uppercase()).ok_or(AppError::NotFound)?;
-    let rows = coverage::missing(state.store.reads(), &area, &form.code).await?;
+    let rows = coverage::missing(&state.store, &area, &form.code).await?;
     Ok(page(
         &caller,
         &t(lang, "coverage-missing"),
