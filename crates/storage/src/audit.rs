@@ -87,7 +87,8 @@ pub async fn list(store: &Store, filter: &AuditFilter) -> Result<Page<AuditRow>>
     let select = format!(
         "SELECT a.id, a.at, a.actor_user_id, u.username, a.channel, a.action, a.entity, a.entity_id, a.details {from}"
     );
-    paged(pool, &conditions, from, &select, "a.id DESC", (page, per_page, offset), |row| {
+    // By time: a report's entry is written behind it (on SQLite), after entries of later events.
+    paged(pool, &conditions, from, &select, "a.at DESC, a.id DESC", (page, per_page, offset), |row| {
         Ok(AuditRow {
             id: row.try_get("id")?,
             at: row.try_get("at")?,
