@@ -99,9 +99,13 @@ async fn run(options: &Options) -> Result<(), String> {
         println!();
         println!("SMS path (signed webhook → parse → validate → store → reply)");
         println!(
-            "  {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, errors {}; {} distinct messages acknowledged, {} reports stored",
+            "  {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, errors {}; {} messages acknowledged, {} reports stored",
             load.rate, load.p50_ms, load.p99_ms, load.errors, load.acknowledged, load.stored
         );
+        let distinct = sms::DISTINCT_PER_SECOND as u64 * u64::from(options.seconds);
+        if load.acknowledged > distinct {
+            println!("  (only {distinct} were distinct: the rest were repeats, each stored once)");
+        }
     }
     if !options.no_dashboard {
         dashboard::measure(options).await?;

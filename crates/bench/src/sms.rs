@@ -23,6 +23,9 @@ fn sign(body: &str) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// Messages written for each second of load; past that, wrk would send repeats.
+pub const DISTINCT_PER_SECOND: usize = 30_000;
+
 pub async fn measure(options: &Options) -> Result<Load, String> {
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
     println!("preparing SMS senders…");
@@ -44,10 +47,10 @@ pub async fn measure(options: &Options) -> Result<Load, String> {
         }
     }
     store.close().await;
-    // Distinct messages, enough for 12,000 a second: each sender reports counts that differ
+    // Distinct messages, enough for 30,000 a second: each sender reports counts that differ
     // per message. They go to a file the script reads (a table that large is too many
     // constants for wrk's Lua); one line each: signature, space, body.
-    let total = 12_000 * options.seconds as usize;
+    let total = DISTINCT_PER_SECOND * options.seconds as usize;
     let mut lines = String::new();
     for n in 0..total {
         let (phone, code) = &senders[n % senders.len()];
