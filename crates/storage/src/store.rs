@@ -136,11 +136,10 @@ impl Store {
         Ok(())
     }
 
-    /// Closes every connection; on SQLite the write-ahead log is then folded into the file.
+    /// Stops the writer (which first writes what is pending) and closes every connection; on
+    /// SQLite the write-ahead log is then folded into the file, which alone remains.
     pub async fn close(&self) {
-        if let Err(error) = self.writer.caught_up().await {
-            tracing::warn!(%error, "derived rows left pending at close; they are written on the next start");
-        }
+        self.writer.stop().await;
         self.reads.close().await;
         self.writes.close().await;
         if let Some(checkpointer) = self.checkpointer.clone() {

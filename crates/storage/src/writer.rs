@@ -47,6 +47,8 @@ pub(crate) enum Job {
     Run(WriteJob),
     Submit(Box<NewSubmission>, oneshot::Sender<Result<Stored>>),
     CatchUp(oneshot::Sender<Result<()>>),
+    /// The store is closing: finish what is pending, close the connection, answer, stop.
+    Stop(oneshot::Sender<()>),
 }
 
 #[derive(Clone)]
@@ -92,6 +94,15 @@ impl Writer {
             thread.unpark();
         }
         Ok(())
+    }
+
+    /// Finishes what was sent before, writes the pending derived rows and stops; every write
+    /// after it answers WriterStopped.
+    pub async fn stop(&self) {
+        let (reply, answer) = oneshot::channel();
+        if self.send(Job::Stop(reply)).await.is_ok() {
+            let _ = answer.await;
+        }
     }
 
     /// Returns once every report stored so far has its coverage count and audit entry
@@ -143,25 +154,42 @@ impl Writer {
 
 type Reports = Vec<(NewSubmission, oneshot::Sender<Result<Stored>>)>;
 
-/// A batch of jobs: writes to run, reports to store, readers waiting for derived rows.
-type Batch = (Vec<WriteJob>, Reports, Vec<oneshot::Sender<Result<()>>>);
+/// Jobs taken together: writes to run, reports to store, readers waiting for derived rows,
+/// and whether to stop after them.
+#[derive(Default)]
+struct Batch {
+    runs: Vec<WriteJob>,
+    reports: Reports,
+    catch_ups: Vec<oneshot::Sender<Result<()>>>,
+    stop: Option<oneshot::Sender<()>>,
+}
 
-/// Takes `first` and every job waiting behind it, up to `MAX_BATCH`; `None` without a first.
+impl Batch {
+    fn take(&mut self, job: Job) {
+        match job {
+            Job::Run(job) => self.runs.push(job),
+            Job::Submit(new, reply) => self.reports.push((*new, reply)),
+            Job::CatchUp(reply) => self.catch_ups.push(reply),
+            Job::Stop(reply) => self.stop = Some(reply),
+        }
+    }
+}
+
+/// Takes `first` and every job waiting behind it, up to `MAX_BATCH` or a stop; `None`
+/// without a first. (Jobs sent after a stop are dropped with the channel: WriterStopped.)
 fn next_batch(first: Option<Job>, receiver: &mut mpsc::Receiver<Job>) -> Option<Batch> {
-    let (mut runs, mut reports, mut catch_ups) = (Vec::new(), Vec::new(), Vec::new());
-    let mut take = |job| match job {
-        Job::Run(job) => runs.push(job),
-        Job::Submit(new, reply) => reports.push((*new, reply)),
-        Job::CatchUp(reply) => catch_ups.push(reply),
-    };
-    take(first?);
+    let mut batch = Batch::default();
+    batch.take(first?);
     for _ in 1..MAX_BATCH {
+        if batch.stop.is_some() {
+            break;
+        }
         match receiver.try_recv() {
-            Ok(job) => take(job),
+            Ok(job) => batch.take(job),
             Err(_) => break,
         }
     }
-    Some((runs, reports, catch_ups))
+    Some(batch)
 }
 
 /// The next job, parking the thread until one comes (each send unparks it); meanwhile,
@@ -195,19 +223,26 @@ fn run_writer_thread(
 ) {
     // Rows a previous run left pending (it crashed) are written before anything else.
     let _ = connection.write_derived(true);
-    while let Some((runs, reports, catch_ups)) = next_batch(next_job(&mut receiver, &mut connection), &mut receiver) {
-        if !runs.is_empty() {
+    while let Some(batch) = next_batch(next_job(&mut receiver, &mut connection), &mut receiver) {
+        if !batch.runs.is_empty() {
             // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
             // could not wait for it when another process (a CLI import) holds it.
-            runtime.block_on(run_batch(pool, "BEGIN IMMEDIATE", runs, Vec::new()));
+            runtime.block_on(run_batch(pool, "BEGIN IMMEDIATE", batch.runs, Vec::new()));
         }
-        if !reports.is_empty() {
-            store_on_own_connection(&mut connection, reports, syncer);
+        if !batch.reports.is_empty() {
+            store_on_own_connection(&mut connection, batch.reports, syncer);
         }
-        let written = connection.write_derived(!catch_ups.is_empty());
-        for reply in catch_ups {
+        let now = !batch.catch_ups.is_empty() || batch.stop.is_some();
+        let written = connection.write_derived(now);
+        for reply in batch.catch_ups {
             let _ =
                 reply.send(written.as_ref().map_err(|error| StorageError::CommitFailed(error.to_string())).copied());
+        }
+        if let Some(stopped) = batch.stop {
+            // Closing the connection here lets SQLite remove the log once the last one closes.
+            drop(connection);
+            let _ = stopped.send(());
+            return;
         }
     }
     let _ = connection.write_derived(true);
@@ -220,10 +255,14 @@ async fn run_writer_task(pool: AnyPool, backend: Backend, mut receiver: mpsc::Re
         Backend::Sqlite => "BEGIN IMMEDIATE",
         Backend::Postgres => "BEGIN",
     };
-    while let Some((runs, reports, catch_ups)) = next_batch(receiver.recv().await, &mut receiver) {
-        run_batch(&pool, begin, runs, reports).await;
-        for reply in catch_ups {
+    while let Some(batch) = next_batch(receiver.recv().await, &mut receiver) {
+        run_batch(&pool, begin, batch.runs, batch.reports).await;
+        for reply in batch.catch_ups {
             let _ = reply.send(Ok(()));
+        }
+        if let Some(stopped) = batch.stop {
+            let _ = stopped.send(());
+            return;
         }
     }
 }

@@ -351,13 +351,21 @@ async fn on_sqlite_the_file_alone_holds_every_acknowledged_report_once_the_store
         task.await.unwrap().unwrap();
     }
     store.close().await;
-    let wal = dir.path().join("live.db-wal");
-    assert!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) == 0, "the log was folded into the file");
+    // Every connection is closed, so SQLite has removed the log and its index.
+    assert!(!dir.path().join("live.db-wal").exists(), "the log was folded into the file and removed");
+    assert!(!dir.path().join("live.db-shm").exists());
+    let write_after_close = store.submit(report(&station, observer, "too-late-aaaa", "10:15")).await;
+    assert!(matches!(write_after_close, Err(StorageError::WriterStopped)), "{write_after_close:?}");
     let copy = dir.path().join("copy.db");
     std::fs::copy(&path, &copy).unwrap();
     let reopened = Store::open(&copy.to_string_lossy()).await.unwrap();
     assert_eq!(storage::submissions::count(reopened.reads()).await.unwrap(), 300);
     assert!(storage::ledger::verify(reopened.reads()).await.unwrap().first_break.is_none());
+    // The coverage counts and audit entries written behind the reports were written at close:
+    // the copy has them all, once, with nothing left to derive.
+    assert_eq!(audit_count(&reopened, "submission.create").await, 300);
+    let coverage = storage::coverage::by_constituency(&reopened, &storage::coverage::Area::All).await.unwrap();
+    assert_eq!(coverage[0].received.get("VT"), Some(&1), "one station reported");
     reopened.close().await;
 }
 
