@@ -45,15 +45,12 @@ pub async fn by_hash(pool: &AnyPool, sha256: &str) -> Result<Option<Photo>> {
     .transpose()
 }
 
-/// The constituencies of the stations whose submissions use this photo.
+/// The constituencies of the stations whose submissions use this photo (recorded with each
+/// report that attaches it).
 pub async fn constituencies_using(pool: &AnyPool, sha256: &str) -> Result<Vec<i64>> {
-    // Answers are canonical JSON, so the hash appears quoted exactly like this.
-    let needle = format!("%\"{sha256}\"%");
-    let rows = sqlx::query(
-        "SELECT DISTINCT st.constituency_no FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.answers LIKE $1",
-    )
-    .bind(needle)
-    .fetch_all(pool)
-    .await?;
+    let rows = sqlx::query("SELECT DISTINCT constituency_no FROM photo_uses WHERE sha256 = $1")
+        .bind(sha256.to_string())
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(|r| Ok(r.try_get("constituency_no")?)).collect()
 }

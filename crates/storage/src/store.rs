@@ -52,6 +52,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "sms claims", include_str!("../migrations/sqlite/0005_sms_claims.sql")),
     (6, "lean report indexes", include_str!("../migrations/sqlite/0006_lean_report_indexes.sql")),
     (7, "derived upto", include_str!("../migrations/sqlite/0007_derived_upto.sql")),
+    (8, "photo uses", include_str!("../migrations/sqlite/0008_photo_uses.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -61,6 +62,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "sms claims", include_str!("../migrations/postgres/0005_sms_claims.sql")),
     (6, "lean report indexes", include_str!("../migrations/postgres/0006_lean_report_indexes.sql")),
     (7, "derived upto", include_str!("../migrations/postgres/0007_derived_upto.sql")),
+    (8, "photo uses", include_str!("../migrations/postgres/0008_photo_uses.sql")),
 ];
 
 impl Store {

@@ -56,6 +56,14 @@ impl Answers {
     pub fn get(&self, code: &str) -> Option<&Answer> {
         self.0.get(code)
     }
+
+    /// The photos the answers attach (their SHA-256).
+    pub fn photos(&self) -> impl Iterator<Item = &str> {
+        self.0.values().filter_map(|answer| match answer {
+            Answer::Photo(sha256) => Some(sha256.as_str()),
+            _ => None,
+        })
+    }
 }
 
 impl AnswerSource for Answers {

@@ -156,6 +156,8 @@ const INSERT_INCIDENT_EVENT: &str = "INSERT INTO incident_events (incident_id, a
 const OTHER_OBSERVERS_REPORTS: &str = "SELECT id, observer_id, answers FROM submissions
     WHERE station_id = $1 AND form_code = $2 AND compared = 1 AND observer_id <> $3 AND id <> $4
     ORDER BY id DESC LIMIT 50";
+const INSERT_PHOTO_USE: &str = "INSERT INTO photo_uses (sha256, submission_id, constituency_no) VALUES ($1, $2, $3)
+    ON CONFLICT DO NOTHING";
 const INSERT_CONFLICT: &str = "INSERT INTO conflicts (station_id, constituency_no, form_code, question_code,
     submission_a, submission_b, status) VALUES ($1, $2, $3, $4, $5, $6, 'open') ON CONFLICT DO NOTHING";
 

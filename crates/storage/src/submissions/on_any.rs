@@ -223,6 +223,14 @@ async fn record_follow_ups(connection: &mut Connection, id: i64, new: &NewSubmis
             .execute(&mut *connection)
             .await?;
     }
+    for photo in new.answers.photos() {
+        sqlx::query(INSERT_PHOTO_USE)
+            .bind(photo.to_string())
+            .bind(id)
+            .bind(new.station.constituency_no)
+            .execute(&mut *connection)
+            .await?;
+    }
     if let Some(message) = &new.message {
         log_message(connection, id, new, message).await?;
     }

@@ -265,6 +265,9 @@ fn record_follow_ups(t: &Transaction, id: i64, new: &NewSubmission) -> Result<()
         )?;
         t.prepare_cached(INSERT_INCIDENT_EVENT)?.execute(params![incident, new.server_time, new.observer_id])?;
     }
+    for photo in new.answers.photos() {
+        t.prepare_cached(INSERT_PHOTO_USE)?.execute(params![photo, id, new.station.constituency_no])?;
+    }
     if let Some(message) = &new.message {
         log_message(t, id, new, message)?;
     }
