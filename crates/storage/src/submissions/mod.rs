@@ -50,6 +50,8 @@ pub struct NewSubmission {
     pub server_time: i64,
     pub clock_off: bool,
     pub answers: Answers,
+    /// `answers` as canonical JSON, made once: what is stored, and what `content_hash` covers.
+    pub answers_json: String,
     pub content_hash: String,
     /// The SMS it came in, logged in the same transaction when the report is new.
     pub message: Option<Box<crate::sms::MessageLog>>,
@@ -187,7 +189,7 @@ fn row_of(id: i64, new: &NewSubmission) -> SubmissionRow {
         server_time: new.server_time,
         clock_off: new.clock_off,
         content_hash: new.content_hash.clone(),
-        answers: new.answers.canonical_json(),
+        answers: new.answers_json.clone(),
     }
 }
 

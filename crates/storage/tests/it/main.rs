@@ -261,6 +261,7 @@ fn report(
         server_time: 1_707_300_000_000,
         clock_off: false,
         content_hash: domain::submissions::submission_content_hash("VT", 1, reference, &answers.canonical_json()),
+        answers_json: answers.canonical_json(),
         answers,
         message: None,
     }

@@ -68,8 +68,10 @@ pub struct SubmissionView {
     pub clock_off: bool,
     /// True when this answer is for a retry of a report already stored.
     pub duplicate: bool,
+    /// Question code → answer, as stored.
+    // The stored canonical JSON, passed through rather than parsed and written again.
     #[schema(value_type = Object)]
-    pub answers: serde_json::Value,
+    pub answers: Box<serde_json::value::RawValue>,
 }
 
 impl SubmissionView {
@@ -77,7 +79,7 @@ impl SubmissionView {
         SubmissionView {
             id: row.id,
             server_time_baku: format_baku_rfc3339(row.server_time),
-            answers: serde_json::from_str(&row.answers).unwrap_or_default(),
+            answers: serde_json::value::RawValue::from_string(row.answers).unwrap_or_else(|_| empty_object()),
             client_id: row.client_id,
             form: row.form_code,
             form_version: row.form_version,
@@ -89,6 +91,11 @@ impl SubmissionView {
             duplicate,
         }
     }
+}
+
+/// Stored answers are always JSON objects; should one ever not be, the view shows none.
+fn empty_object() -> Box<serde_json::value::RawValue> {
+    serde_json::value::RawValue::from_string("{}".into()).unwrap_or_default()
 }
 
 /// Turns an intake refusal into the answer a reporter can act on, in their language.

@@ -117,6 +117,7 @@ pub async fn submit_logged(
         server_time,
         clock_off: report.device_time.is_some_and(|device| clock_is_off(device, server_time)),
         answers,
+        answers_json: canonical,
         message,
     };
     let stored = state.store.submit(new).await?;
