@@ -21,6 +21,8 @@ use crate::submissions::on_sqlite::IngestConnection;
 use crate::submissions::{NewSubmission, Stored, store_batch};
 use crate::{Backend, Connection, Result, StorageError};
 
+/// After derived rows failed to be written, the wait before trying again.
+const DERIVED_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 /// How many jobs one transaction may hold; bounds the latency a large batch adds.
 const MAX_BATCH: usize = 512;
 /// Jobs waiting beyond this make callers wait to enqueue (back-pressure, not failure).
@@ -203,8 +205,11 @@ fn next_job(receiver: &mut mpsc::Receiver<Job>, connection: &mut IngestConnectio
                 None => std::thread::park(),
                 Some(wait) if !wait.is_zero() => std::thread::park_timeout(wait),
                 Some(_) => {
-                    // A failure is logged; the rows stay pending and are tried again.
-                    let _ = connection.write_derived(false);
+                    // A failure is logged; the rows stay pending and are tried again after a
+                    // pause (at once if a job comes), not in a tight loop against a full disk.
+                    if connection.write_derived(false).is_err() {
+                        std::thread::park_timeout(DERIVED_RETRY_PAUSE);
+                    }
                 }
             },
         }

@@ -114,12 +114,17 @@ pub(crate) fn stored_not_derived(connection: &rusqlite::Connection) -> Result<Ve
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Writes the coverage counts and audit entries of `reports` and moves the mark past them,
-/// in one transaction.
+/// Writes the coverage counts and audit entries of `reports` (in id order) and moves the mark
+/// past them, in one transaction. Reports at or below the mark are skipped: another process
+/// on the same database (a CLI command while the server runs) finds the same reports pending
+/// and may have written them first; the write lock puts the two one after the other.
 pub(crate) fn write(connection: &mut rusqlite::Connection, reports: &[Derived]) -> Result<()> {
-    let Some(last) = reports.last() else { return Ok(()) };
     let started = Instant::now();
     let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mark: i64 =
+        transaction.prepare_cached("SELECT submission_id FROM derived_upto")?.query_row([], |r| r.get(0))?;
+    let reports = &reports[reports.partition_point(|report| report.id <= mark)..];
+    let Some(last) = reports.last() else { return Ok(()) };
     write_coverage(&transaction, reports)?;
     let coverage = started.elapsed();
     write_audit(&transaction, reports)?;

@@ -414,3 +414,32 @@ async fn an_sms_report_is_logged_with_its_message_and_reply_in_one_transaction()
         assert_eq!(storage::sms::list(store.reads(), &in_5, &everything).await.unwrap().total, 0);
     }
 }
+
+#[tokio::test]
+async fn a_second_process_on_the_same_database_never_writes_a_reports_derived_rows_twice() {
+    // The server writes coverage counts and audit entries behind the reports; a CLI command
+    // opening the same file meanwhile (`chain verify`, say) finds them pending too.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db").to_string_lossy().to_string();
+    let server = Store::open(&path).await.unwrap();
+    let (station, observer) = reporting_fixture(&server).await;
+    for n in 0..40 {
+        server.submit(report(&station, observer, &format!("shared-{n:04}-aaaa"), "10:15")).await.unwrap();
+    }
+    // Opened while the server's rows are still pending: it writes them on start.
+    let cli = Store::open(&path).await.unwrap();
+    assert_eq!(audit_count(&cli, "submission.create").await, 40);
+    for n in 40..60 {
+        server.submit(report(&station, observer, &format!("shared-{n:04}-aaaa"), "10:15")).await.unwrap();
+    }
+    // The server writes what it still holds as pending: only what the other did not.
+    assert_eq!(audit_count(&server, "submission.create").await, 60);
+    cli.close().await;
+    server.close().await;
+    let reopened = Store::open(&path).await.unwrap();
+    assert_eq!(audit_count(&reopened, "submission.create").await, 60);
+    let counted: i64 =
+        sqlx::query_scalar("SELECT SUM(submissions) FROM station_coverage").fetch_one(reopened.reads()).await.unwrap();
+    assert_eq!(counted, 60, "each report counted once");
+    reopened.close().await;
+}
