@@ -18,9 +18,9 @@ use crate::{Result, StorageError};
 /// A committed batch waiting for the disk: each caller and what storing its report came to.
 pub(crate) type Committed = Vec<(oneshot::Sender<Result<Stored>>, Result<Stored>)>;
 
-#[derive(Clone)]
 pub(crate) struct LogSyncer {
     batches: mpsc::Sender<Committed>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl LogSyncer {
@@ -31,11 +31,19 @@ impl LogSyncer {
         let log = PathBuf::from(log);
         let (batches, waiting) = mpsc::channel::<Committed>();
         let spawned = std::thread::Builder::new().name("wal-sync".into()).spawn(move || run(&log, &waiting));
-        if let Err(error) = spawned {
+        let thread = spawned
             // Without the thread, sends fail and callers hear that nothing was acknowledged.
-            tracing::error!(%error, "the log sync thread could not start");
+            .inspect_err(|error| tracing::error!(%error, "the log sync thread could not start"))
+            .ok();
+        LogSyncer { batches, thread }
+    }
+
+    /// Answers everything handed over (after its fsync) and stops the thread.
+    pub fn finish(self) {
+        drop(self.batches);
+        if let Some(thread) = self.thread {
+            let _ = thread.join();
         }
-        LogSyncer { batches }
     }
 
     /// Answers the batch's callers once its commit is on disk.

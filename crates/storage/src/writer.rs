@@ -21,6 +21,8 @@ use crate::submissions::on_sqlite::IngestConnection;
 use crate::submissions::{NewSubmission, Stored, store_batch};
 use crate::{Backend, Connection, Result, StorageError};
 
+/// How often an idle writer thread looks whether its store is gone (dropped without close).
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 /// After derived rows failed to be written, the wait before trying again.
 const DERIVED_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 /// How many jobs one transaction may hold; bounds the latency a large batch adds.
@@ -75,7 +77,7 @@ impl Writer {
                 let runtime = tokio::runtime::Handle::current();
                 let spawned = std::thread::Builder::new()
                     .name("writer".into())
-                    .spawn(move || run_writer_thread(&pool, &runtime, connection, &syncer, receiver));
+                    .spawn(move || run_writer_thread(&pool, &runtime, connection, syncer, receiver));
                 let thread = spawned
                     // The receiver is gone with the closure: every write answers WriterStopped.
                     .inspect_err(|error| tracing::error!(%error, "the writer thread could not start"))
@@ -202,7 +204,8 @@ fn next_job(receiver: &mut mpsc::Receiver<Job>, connection: &mut IngestConnectio
             Ok(job) => return Some(job),
             Err(mpsc::error::TryRecvError::Disconnected) => return None,
             Err(mpsc::error::TryRecvError::Empty) => match connection.derived_due_in() {
-                None => std::thread::park(),
+                // Each send unparks; the timeout notices every `Writer` dropped without close.
+                None => std::thread::park_timeout(IDLE_CHECK),
                 Some(wait) if !wait.is_zero() => std::thread::park_timeout(wait),
                 Some(_) => {
                     // A failure is logged; the rows stay pending and are tried again after a
@@ -223,34 +226,58 @@ fn run_writer_thread(
     pool: &AnyPool,
     runtime: &tokio::runtime::Handle,
     mut connection: IngestConnection,
-    syncer: &LogSyncer,
+    syncer: LogSyncer,
     mut receiver: mpsc::Receiver<Job>,
 ) {
     // Rows a previous run left pending (it crashed) are written before anything else.
     let _ = connection.write_derived(true);
     while let Some(batch) = next_batch(next_job(&mut receiver, &mut connection), &mut receiver) {
-        if !batch.runs.is_empty() {
-            // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
-            // could not wait for it when another process (a CLI import) holds it.
-            runtime.block_on(run_batch(pool, "BEGIN IMMEDIATE", batch.runs, Vec::new()));
-        }
-        if !batch.reports.is_empty() {
-            store_on_own_connection(&mut connection, batch.reports, syncer);
-        }
-        let now = !batch.catch_ups.is_empty() || batch.stop.is_some();
-        let written = connection.write_derived(now);
-        for reply in batch.catch_ups {
-            let _ =
-                reply.send(written.as_ref().map_err(|error| StorageError::CommitFailed(error.to_string())).copied());
-        }
-        if let Some(stopped) = batch.stop {
-            // Closing the connection here lets SQLite remove the log once the last one closes.
-            drop(connection);
-            let _ = stopped.send(());
-            return;
+        // A panic (a bug) costs the batch's callers their answer (WriterStopped; devices retry)
+        // and the connection, never the writer: later writes still work.
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| run(pool, runtime, &mut connection, &syncer, batch)));
+        match ran {
+            Ok(None) => {}
+            Ok(Some(stopped)) => {
+                // Closing the connection lets SQLite remove the log once the last one closes;
+                // the sync thread answers what it holds before the store closes the rest.
+                drop(connection);
+                syncer.finish();
+                let _ = stopped.send(());
+                return;
+            }
+            Err(_panic) => {
+                tracing::error!("the writer panicked; its batch went unanswered and the connection is reopened");
+                connection = connection.reopened();
+            }
         }
     }
     let _ = connection.write_derived(true);
+    drop(connection);
+    syncer.finish();
+}
+
+/// Runs one batch on the writer thread; returns the stop's answer if the batch asked to stop.
+fn run(
+    pool: &AnyPool,
+    runtime: &tokio::runtime::Handle,
+    connection: &mut IngestConnection,
+    syncer: &LogSyncer,
+    batch: Batch,
+) -> Option<oneshot::Sender<()>> {
+    if !batch.runs.is_empty() {
+        // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
+        // could not wait for it when another process (a CLI import) holds it.
+        runtime.block_on(run_batch(pool, "BEGIN IMMEDIATE", batch.runs, Vec::new()));
+    }
+    if !batch.reports.is_empty() {
+        store_on_own_connection(connection, batch.reports, syncer);
+    }
+    let now = !batch.catch_ups.is_empty() || batch.stop.is_some();
+    let written = connection.write_derived(now);
+    for reply in batch.catch_ups {
+        let _ = reply.send(written.as_ref().map_err(|error| StorageError::CommitFailed(error.to_string())).copied());
+    }
+    batch.stop
 }
 
 /// PostgreSQL: jobs and reports together in one transaction; derived rows are written with

@@ -7,9 +7,9 @@ CREATE TABLE photo_uses (
     constituency_no INTEGER NOT NULL,
     PRIMARY KEY (sha256, submission_id)
 );
--- Answers are canonical JSON: a photo's hash appears quoted exactly like this.
+-- Reports stored before: one pass over their answers, keeping those naming a stored photo.
 INSERT INTO photo_uses (sha256, submission_id, constituency_no)
-SELECT p.sha256, s.id, st.constituency_no
-FROM photos p
-JOIN submissions s ON s.answers LIKE '%"' || p.sha256 || '"%'
-JOIN stations st ON st.id = s.station_id;
+SELECT DISTINCT answer.value, s.id, st.constituency_no
+FROM submissions s
+JOIN stations st ON st.id = s.station_id, json_each(s.answers) AS answer
+WHERE answer.type = 'text' AND length(answer.value) = 64 AND answer.value IN (SELECT sha256 FROM photos);

@@ -92,13 +92,17 @@ impl Pending {
 const STORED_NOT_DERIVED: &str = "SELECT s.id, s.station_id, st.constituency_no, s.form_code, st.number,
         s.server_time, s.observer_id, s.channel
     FROM submissions s JOIN stations st ON st.id = s.station_id
-    WHERE s.id > (SELECT submission_id FROM derived_upto) ORDER BY s.id";
+    WHERE s.id > (SELECT submission_id FROM derived_upto) AND s.id <= $1 ORDER BY s.id";
 
 /// The reports stored after the mark: those whose rows were still pending when the last
 /// process stopped.
 pub(crate) fn stored_not_derived(connection: &rusqlite::Connection) -> Result<Vec<Derived>> {
-    let mut statement = connection.prepare(STORED_NOT_DERIVED)?;
-    let rows = statement.query_map([], |r| {
+    stored_not_derived_up_to(connection, i64::MAX)
+}
+
+fn stored_not_derived_up_to(connection: &rusqlite::Connection, last: i64) -> Result<Vec<Derived>> {
+    let mut statement = connection.prepare_cached(STORED_NOT_DERIVED)?;
+    let rows = statement.query_map([last], |r| {
         let constituency_no: i64 = r.get(2)?;
         Ok(Derived {
             id: r.get(0)?,
@@ -115,23 +119,35 @@ pub(crate) fn stored_not_derived(connection: &rusqlite::Connection) -> Result<Ve
 }
 
 /// Writes the coverage counts and audit entries of `reports` (in id order) and moves the mark
-/// past them, in one transaction. Reports at or below the mark are skipped: another process
-/// on the same database (a CLI command while the server runs) finds the same reports pending
-/// and may have written them first; the write lock puts the two one after the other.
+/// past them, in one transaction. What this process holds is checked against the database
+/// under the write lock first: another process on the same file may have written some of
+/// them already (a CLI command while the server runs finds the same reports pending), or
+/// stored reports of its own in between (an old server still finishing while a new one
+/// starts). Reports at or below the mark are skipped; if the database holds reports between
+/// the mark and the last one that this process does not, all are read from the database.
 pub(crate) fn write(connection: &mut rusqlite::Connection, reports: &[Derived]) -> Result<()> {
     let started = Instant::now();
     let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mark: i64 =
         transaction.prepare_cached("SELECT submission_id FROM derived_upto")?.query_row([], |r| r.get(0))?;
-    let reports = &reports[reports.partition_point(|report| report.id <= mark)..];
-    let Some(last) = reports.last() else { return Ok(()) };
+    let mut reports = &reports[reports.partition_point(|report| report.id <= mark)..];
+    let Some(last) = reports.last().map(|report| report.id) else { return Ok(()) };
+    let stored: i64 = transaction
+        .prepare_cached("SELECT COUNT(*) FROM submissions WHERE id > $1 AND id <= $2")?
+        .query_row([mark, last], |r| r.get(0))?;
+    let from_database;
+    if usize::try_from(stored).ok() != Some(reports.len()) {
+        tracing::info!(stored, held = reports.len(), "another process stored reports too: deriving from the database");
+        from_database = stored_not_derived_up_to(&transaction, last)?;
+        reports = &from_database;
+    }
     write_coverage(&transaction, reports)?;
     let coverage = started.elapsed();
     write_audit(&transaction, reports)?;
     let audit = started.elapsed() - coverage;
     transaction
         .prepare_cached("UPDATE derived_upto SET submission_id = $1 WHERE submission_id < $1")?
-        .execute([last.id])?;
+        .execute([last])?;
     transaction.commit()?;
     tracing::debug!(reports = reports.len(), ?coverage, ?audit, took = ?started.elapsed(), "derived rows written");
     Ok(())

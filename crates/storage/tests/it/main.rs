@@ -443,3 +443,29 @@ async fn a_second_process_on_the_same_database_never_writes_a_reports_derived_ro
     assert_eq!(counted, 60, "each report counted once");
     reopened.close().await;
 }
+
+#[tokio::test]
+async fn two_processes_storing_reports_into_one_database_each_report_gets_its_derived_rows_once() {
+    // An old server still finishing its requests while a new one starts: report ids from the
+    // two interleave, and each holds only its own as pending.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two.db").to_string_lossy().to_string();
+    let old = Store::open(&path).await.unwrap();
+    let (station, observer) = reporting_fixture(&old).await;
+    let new = Store::open(&path).await.unwrap();
+    for n in 0..30 {
+        let store = if n % 2 == 0 { &old } else { &new };
+        store.submit(report(&station, observer, &format!("two-{n:04}-aaaa"), "10:15")).await.unwrap();
+    }
+    // Whichever writes first writes all 30; the other finds nothing left.
+    assert_eq!(audit_count(&new, "submission.create").await, 30);
+    assert_eq!(audit_count(&old, "submission.create").await, 30);
+    old.close().await;
+    new.close().await;
+    let reopened = Store::open(&path).await.unwrap();
+    assert_eq!(audit_count(&reopened, "submission.create").await, 30);
+    let counted: i64 =
+        sqlx::query_scalar("SELECT SUM(submissions) FROM station_coverage").fetch_one(reopened.reads()).await.unwrap();
+    assert_eq!(counted, 30, "each report counted once");
+    reopened.close().await;
+}
