@@ -88,18 +88,23 @@ impl IngestConnection {
         self.ensure_open()?;
         let due = self.pending.due_in().is_some_and(|wait| wait.is_zero());
         let Some(connection) = self.open.as_mut() else { return Err(StorageError::WriterStopped) };
-        if !(now || due) || self.pending.reports().is_empty() {
+        if !(now || due) {
             return Ok(());
         }
-        match derived::write(connection, self.pending.reports()) {
-            Ok(()) => {
-                self.pending.written();
-                Ok(())
+        // A chunk when due (the rest follow between batches of reports); all for a reader.
+        loop {
+            let chunk = self.pending.reports().len().min(derived::CHUNK);
+            if chunk == 0 {
+                return Ok(());
             }
-            Err(error) => {
+            if let Err(error) = derived::write(connection, &self.pending.reports()[..chunk]) {
                 tracing::error!(%error, "derived rows could not be written; retrying with a fresh connection");
                 self.open = None;
-                Err(error)
+                return Err(error);
+            }
+            self.pending.written(chunk);
+            if !now {
+                return Ok(());
             }
         }
     }
