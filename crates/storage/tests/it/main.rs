@@ -436,12 +436,7 @@ async fn a_second_process_on_the_same_database_never_writes_a_reports_derived_ro
     assert_eq!(audit_count(&server, "submission.create").await, 60);
     cli.close().await;
     server.close().await;
-    let reopened = Store::open(&path).await.unwrap();
-    assert_eq!(audit_count(&reopened, "submission.create").await, 60);
-    let counted: i64 =
-        sqlx::query_scalar("SELECT SUM(submissions) FROM station_coverage").fetch_one(reopened.reads()).await.unwrap();
-    assert_eq!(counted, 60, "each report counted once");
-    reopened.close().await;
+    assert_each_report_derived_once(&path, 60).await;
 }
 
 #[tokio::test]
@@ -462,10 +457,15 @@ async fn two_processes_storing_reports_into_one_database_each_report_gets_its_de
     assert_eq!(audit_count(&old, "submission.create").await, 30);
     old.close().await;
     new.close().await;
-    let reopened = Store::open(&path).await.unwrap();
-    assert_eq!(audit_count(&reopened, "submission.create").await, 30);
+    assert_each_report_derived_once(&path, 30).await;
+}
+
+/// Reopened afterwards, the database holds one audit entry and one coverage count per report.
+async fn assert_each_report_derived_once(path: &str, reports: i64) {
+    let reopened = Store::open(path).await.unwrap();
+    assert_eq!(audit_count(&reopened, "submission.create").await, reports);
     let counted: i64 =
         sqlx::query_scalar("SELECT SUM(submissions) FROM station_coverage").fetch_one(reopened.reads()).await.unwrap();
-    assert_eq!(counted, 30, "each report counted once");
+    assert_eq!(counted, reports, "each report counted once");
     reopened.close().await;
 }
