@@ -102,6 +102,16 @@ end
     lua
 }
 
+/// The database and the load script in `dir`, for measuring by hand.
+pub async fn prepare_files(dir: &Path, observers: usize) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (database, devices) = prepare(dir, observers).await?;
+    let script_path = dir.join("pollwatch.lua");
+    std::fs::write(&script_path, script(&devices)).map_err(|e| e.to_string())?;
+    println!("database: {database}\nwrk script: {}", script_path.display());
+    Ok(())
+}
+
 pub async fn measure(options: &Options) -> Result<Load, String> {
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
     println!("preparing the national demo with {} observer devices…", options.observers);

@@ -48,6 +48,11 @@ pub struct Options {
     /// Skip the SMS path measurement.
     #[arg(long)]
     pub no_sms: bool,
+    /// Write the national demo database and the wrk script of the ingest load to this folder
+    /// and stop, for profiling by hand (`pollwatch serve --db DIR/pollwatch.db` and
+    /// `wrk -s DIR/pollwatch.lua`).
+    #[arg(long)]
+    pub prepare_only: Option<PathBuf>,
     /// The pollwatch binary to measure.
     #[arg(long, default_value = "target/release/pollwatch")]
     pub pollwatch: PathBuf,
@@ -64,6 +69,9 @@ async fn main() {
 }
 
 async fn run(options: &Options) -> Result<(), String> {
+    if let Some(dir) = &options.prepare_only {
+        return ingest::prepare_files(dir, options.observers).await;
+    }
     if !options.pollwatch.exists() {
         return Err(format!("{} not found: run `cargo build --release` first", options.pollwatch.display()));
     }

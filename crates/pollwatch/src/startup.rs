@@ -9,7 +9,7 @@ use crate::config::ServeSettings;
 
 pub struct Application {
     listener: TcpListener,
-    router: axum::Router,
+    state: web::AppState,
     store: Store,
 }
 
@@ -21,7 +21,7 @@ impl Application {
         let config = settings.web_config().map_err(std::io::Error::other)?;
         let state = web::AppState::new(store.clone(), config, forms);
         web::sms::outbox::spawn(state.clone());
-        Ok(Application { listener, router: web::router(state), store })
+        Ok(Application { listener, state, store })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -35,7 +35,9 @@ impl Application {
 
     /// Serves until `stop` completes (tests stop and restart the server this way).
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let service = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(
+            web::router(self.state),
+        );
         axum::serve(self.listener, service).with_graceful_shutdown(stop).await?;
         self.store.close().await;
         Ok(())

@@ -1,11 +1,19 @@
 //! Assembles the application: pages, the API, health, static files and the layers every
 //! response passes through (security headers, CSRF origin guard, body limits, tracing).
+//!
+//! Those layers wrap the finished router once, as one service, rather than through
+//! `Router::layer`, which wraps every route in each of them: a request then cloned the boxed
+//! stack of its route layer by layer (37 boxed clones and 47 allocations per report, ~13 % of
+//! the instructions of an API request before it reached its handler).
+
+use std::convert::Infallible;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower::{Service, ServiceBuilder};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -24,8 +32,26 @@ const ICON: &str = include_str!("../static/icon.svg");
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
      frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
-pub fn router(state: AppState) -> Router {
+/// The whole application as one service: the routes inside the layers every request passes.
+pub fn router(
+    state: AppState,
+) -> impl Service<Request, Response = Response, Error = Infallible, Future: Send + 'static> + Clone + Send + Sync + 'static
+{
     let max_upload = state.config.max_upload_bytes;
+    ServiceBuilder::new()
+        // Back to axum's body type from the trace layer's wrapper of it.
+        .map_response(|response: axum::http::Response<_>| response.map(axum::body::Body::new))
+        .layer(TraceLayer::new_for_http())
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .layer(DefaultBodyLimit::max(max_upload))
+        .layer(axum::middleware::from_fn(same_origin_guard))
+        .service(routes(state))
+}
+
+fn routes(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes().layer(axum::middleware::from_fn_with_state(state.clone(), pages::forget_identities)))
         .nest("/api/v1", api::routes(state.clone()))
@@ -42,13 +68,6 @@ pub fn router(state: AppState) -> Router {
             get(|| async { ([(header::CONTENT_TYPE, "application/manifest+json")], MANIFEST) }),
         )
         .route("/static/icon.svg", get(|| async { ([(header::CONTENT_TYPE, "image/svg+xml")], ICON) }))
-        .layer(axum::middleware::from_fn(same_origin_guard))
-        .layer(DefaultBodyLimit::max(max_upload))
-        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
-        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 

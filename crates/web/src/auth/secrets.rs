@@ -10,7 +10,7 @@ pub fn random_token() -> String {
 }
 
 pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    domain::ledger::to_hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// A password an admin can read out over the phone: 12 letters and digits, no look-alikes.
