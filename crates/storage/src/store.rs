@@ -53,6 +53,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "lean report indexes", include_str!("../migrations/sqlite/0006_lean_report_indexes.sql")),
     (7, "derived upto", include_str!("../migrations/sqlite/0007_derived_upto.sql")),
     (8, "photo uses", include_str!("../migrations/sqlite/0008_photo_uses.sql")),
+    (9, "derived cycles", include_str!("../migrations/sqlite/0009_derived_cycles.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -63,6 +64,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "lean report indexes", include_str!("../migrations/postgres/0006_lean_report_indexes.sql")),
     (7, "derived upto", include_str!("../migrations/postgres/0007_derived_upto.sql")),
     (8, "photo uses", include_str!("../migrations/postgres/0008_photo_uses.sql")),
+    (9, "derived cycles", include_str!("../migrations/postgres/0009_derived_cycles.sql")),
 ];
 
 impl Store {

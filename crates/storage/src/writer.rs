@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::log_sync::LogSyncer;
 use crate::submissions::derived::PendingCount;
-use crate::submissions::on_sqlite::IngestConnection;
+use crate::submissions::on_sqlite::{DerivedWrite, IngestConnection};
 use crate::submissions::{NewSubmission, Stored, store_batch};
 use crate::{Backend, Connection, Result, StorageError};
 
@@ -197,13 +197,23 @@ fn next_batch(first: Option<Job>, receiver: &mut mpsc::Receiver<Job>) -> Option<
     Some(batch)
 }
 
+/// Readers waiting for derived rows: each for those of the reports stored before it asked
+/// (up to the id it holds), not of reports stored while it waits, which under load never end.
+type Readers = Vec<(i64, oneshot::Sender<Result<()>>)>;
+
 /// The next job, parking the thread until one comes (each send unparks it); meanwhile,
-/// writes derived rows that fall due. `None` once every `Writer` is gone.
-fn next_job(receiver: &mut mpsc::Receiver<Job>, connection: &mut IngestConnection) -> Option<Job> {
+/// writes derived rows that fall due, or that readers wait for. `None` once every `Writer`
+/// is gone.
+fn next_job(
+    receiver: &mut mpsc::Receiver<Job>,
+    connection: &mut IngestConnection,
+    readers: &mut Readers,
+) -> Option<Job> {
     loop {
         match receiver.try_recv() {
             Ok(job) => return Some(job),
             Err(mpsc::error::TryRecvError::Disconnected) => return None,
+            Err(mpsc::error::TryRecvError::Empty) if !readers.is_empty() => write_for_readers(connection, readers),
             Err(mpsc::error::TryRecvError::Empty) => match connection.derived_due_in() {
                 // Each send unparks; the timeout notices every `Writer` dropped without close.
                 None => std::thread::park_timeout(IDLE_CHECK),
@@ -211,7 +221,7 @@ fn next_job(receiver: &mut mpsc::Receiver<Job>, connection: &mut IngestConnectio
                 Some(_) => {
                     // A failure is logged; the rows stay pending and are tried again after a
                     // pause (at once if a job comes), not in a tight loop against a full disk.
-                    if connection.write_derived(false).is_err() {
+                    if connection.write_derived(DerivedWrite::IfDue).is_err() {
                         std::thread::park_timeout(DERIVED_RETRY_PAUSE);
                     }
                 }
@@ -220,9 +230,50 @@ fn next_job(receiver: &mut mpsc::Receiver<Job>, connection: &mut IngestConnectio
     }
 }
 
+/// Answers the readers whose reports' derived rows are written; then, if some still wait,
+/// writes one chunk and answers again (all of them, should the write fail). Reports are stored
+/// between chunks: a reader waits for the rows, the reports do not wait for the reader.
+fn write_for_readers(connection: &mut IngestConnection, readers: &mut Readers) {
+    let answer_covered = |connection: &IngestConnection, readers: &mut Readers| {
+        let (covered, waiting) = readers.drain(..).partition(|(upto, _)| connection.derived_through(*upto));
+        *readers = waiting;
+        for (_, reply) in covered {
+            let _ = reply.send(Ok(()));
+        }
+    };
+    answer_covered(connection, readers);
+    if readers.is_empty() {
+        return;
+    }
+    if let Err(error) = connection.write_derived(DerivedWrite::OneChunk) {
+        for (_, reply) in readers.drain(..) {
+            let _ = reply.send(Err(StorageError::CommitFailed(error.to_string())));
+        }
+        return;
+    }
+    answer_covered(connection, readers);
+}
+
+/// Each reader with the id it waits for; a reader is answered with the error if the database
+/// cannot be read.
+fn register_readers(connection: &mut IngestConnection, readers: &mut Readers, asking: Vec<oneshot::Sender<Result<()>>>) {
+    if asking.is_empty() {
+        return;
+    }
+    match connection.last_stored() {
+        Ok(upto) => readers.extend(asking.into_iter().map(|reply| (upto, reply))),
+        Err(error) => {
+            for reply in asking {
+                let _ = reply.send(Err(StorageError::CommitFailed(error.to_string())));
+            }
+        }
+    }
+}
+
 /// SQLite: write jobs on the pool's connection (driven on the runtime from this thread),
 /// reports on the ingest connection; one after the other, never together, since SQLite has
-/// one write lock. Derived rows are written when due, or at once for a waiting reader.
+/// one write lock. Derived rows are written when due, or a chunk after each batch while
+/// readers wait for them.
 fn run_writer_thread(
     pool: &AnyPool,
     runtime: &tokio::runtime::Handle,
@@ -231,11 +282,14 @@ fn run_writer_thread(
     mut receiver: mpsc::Receiver<Job>,
 ) {
     // Rows a previous run left pending (it crashed) are written before anything else.
-    let _ = connection.write_derived(true);
-    while let Some(batch) = next_batch(next_job(&mut receiver, &mut connection), &mut receiver) {
+    let _ = connection.write_derived(DerivedWrite::All);
+    let mut readers = Readers::new();
+    while let Some(batch) = next_batch(next_job(&mut receiver, &mut connection, &mut readers), &mut receiver) {
         // A panic (a bug) costs the batch's callers their answer (WriterStopped; devices retry)
         // and the connection, never the writer: later writes still work.
-        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| run(pool, runtime, &mut connection, &syncer, batch)));
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            run(pool, runtime, &mut connection, &syncer, batch, &mut readers)
+        }));
         match ran {
             Ok(None) => {}
             Ok(Some(stopped)) => {
@@ -248,11 +302,12 @@ fn run_writer_thread(
             }
             Err(_panic) => {
                 tracing::error!("the writer panicked; its batch went unanswered and the connection is reopened");
+                readers.clear();
                 connection = connection.reopened();
             }
         }
     }
-    let _ = connection.write_derived(true);
+    let _ = connection.write_derived(DerivedWrite::All);
     drop(connection);
     syncer.finish();
 }
@@ -264,6 +319,7 @@ fn run(
     connection: &mut IngestConnection,
     syncer: &LogSyncer,
     batch: Batch,
+    readers: &mut Readers,
 ) -> Option<oneshot::Sender<()>> {
     if !batch.runs.is_empty() {
         // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
@@ -273,10 +329,17 @@ fn run(
     if !batch.reports.is_empty() {
         store_on_own_connection(connection, batch.reports, syncer);
     }
-    let now = !batch.catch_ups.is_empty() || batch.stop.is_some();
-    let written = connection.write_derived(now);
-    for reply in batch.catch_ups {
-        let _ = reply.send(written.as_ref().map_err(|error| StorageError::CommitFailed(error.to_string())).copied());
+    register_readers(connection, readers, batch.catch_ups);
+    if batch.stop.is_some() {
+        let written = connection.write_derived(DerivedWrite::All).map_err(|error| error.to_string());
+        for (_, reply) in readers.drain(..) {
+            let _ = reply.send(written.clone().map_err(StorageError::CommitFailed));
+        }
+    } else if !readers.is_empty() {
+        write_for_readers(connection, readers);
+    } else {
+        // A failure is logged and the rows stay pending; the next batch tries again.
+        let _ = connection.write_derived(DerivedWrite::IfDue);
     }
     batch.stop
 }

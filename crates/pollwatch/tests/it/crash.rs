@@ -110,8 +110,9 @@ async fn acknowledged_reports_survive_repeated_kills_exactly_once() {
     let acknowledged = acknowledged.lock().unwrap().clone();
     let left_pending = count(
         &raw_pool(&database).await,
-        "SELECT COUNT(*) AS n FROM submissions
-        WHERE id > (SELECT submission_id FROM derived_upto)",
+        "SELECT COUNT(*) AS n FROM submissions, derived_upto d
+        WHERE id > d.submission_id
+          AND NOT (id <= d.cycle_upto AND (COALESCE(observer_id, -1), id) <= (d.done_observer, d.done_id))",
     )
     .await;
     let store = Store::open(&database).await.unwrap();

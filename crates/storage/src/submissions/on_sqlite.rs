@@ -65,8 +65,7 @@ impl IngestConnection {
             if !left.is_empty() {
                 tracing::info!(reports = left.len(), "writing the derived rows a previous run left pending");
             }
-            self.pending = Pending::new(&self.pending_count);
-            self.pending.add(left);
+            self.pending = Pending::resume(&self.pending_count, left);
             self.open = Some(connection);
         }
         Ok(())
@@ -82,31 +81,38 @@ impl IngestConnection {
         self.pending.due_in()
     }
 
-    /// Writes the pending reports' coverage counts and audit entries if they are due, or at
-    /// once with `now` (a reader is waiting, or the writer stops).
-    pub fn write_derived(&mut self, now: bool) -> Result<()> {
+    /// The highest report id stored so far (reading the database first if need be): a reader
+    /// asking now waits for the derived rows of reports up to it.
+    pub fn last_stored(&mut self) -> Result<i64> {
+        self.ensure_open()?;
+        Ok(self.pending.last_stored())
+    }
+
+    /// Whether every report up to `id` has its derived rows written.
+    pub fn derived_through(&self, id: i64) -> bool {
+        self.open.is_some() && self.pending.derived_through(id)
+    }
+
+    /// Writes pending reports' coverage counts and audit entries: a chunk if they are due,
+    /// a chunk whether due or not (readers wait), or all (the writer stops).
+    pub fn write_derived(&mut self, how: DerivedWrite) -> Result<()> {
         self.ensure_open()?;
         let due = self.pending.due_in().is_some_and(|wait| wait.is_zero());
-        let Some(connection) = self.open.as_mut() else { return Err(StorageError::WriterStopped) };
-        if !(now || due) {
+        if how == DerivedWrite::IfDue && !due {
             return Ok(());
         }
-        // A chunk when due (the rest follow between batches of reports); all for a reader.
-        loop {
-            let chunk = self.pending.reports().len().min(derived::CHUNK);
-            if chunk == 0 {
-                return Ok(());
-            }
-            if let Err(error) = derived::write(connection, &self.pending.reports()[..chunk]) {
+        let Some(connection) = self.open.as_mut() else { return Err(StorageError::WriterStopped) };
+        while !self.pending.is_empty() {
+            if let Err(error) = derived::write_chunk(connection, &mut self.pending) {
                 tracing::error!(%error, "derived rows could not be written; retrying with a fresh connection");
                 self.open = None;
                 return Err(error);
             }
-            self.pending.written(chunk);
-            if !now {
-                return Ok(());
+            if how != DerivedWrite::All {
+                break;
             }
         }
+        Ok(())
     }
 
     /// Stores the batch in one transaction and commits it; each report gets its own outcome.
@@ -154,6 +160,17 @@ impl IngestConnection {
             }
         }
     }
+}
+
+/// How much of what is pending `write_derived` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DerivedWrite {
+    /// A chunk, if they are due.
+    IfDue,
+    /// A chunk: readers wait for them; reports are stored between chunks.
+    OneChunk,
+    /// Everything (the writer stops).
+    All,
 }
 
 /// Runs `work` in a write transaction and commits it; rolls back if `work` fails.

@@ -469,3 +469,63 @@ async fn assert_each_report_derived_once(path: &str, reports: i64) {
     assert_eq!(counted, reports, "each report counted once");
     reopened.close().await;
 }
+
+#[tokio::test]
+async fn a_cycle_of_derived_rows_left_half_written_is_finished_on_open_each_report_once() {
+    // A server killed between two chunks of a cycle. A cycle is written in the order of the
+    // audit log's actor index, so its written part is neither its oldest nor its newest reports.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cycle.db").to_string_lossy().to_string();
+    let store = Store::open(&path).await.unwrap();
+    let (station, observer) = reporting_fixture(&store).await;
+    for n in 0..40 {
+        let mut new = report(&station, observer, &format!("cycle-{n:04}-aaaa"), "10:15");
+        if n % 3 == 0 {
+            new.observer_id = None; // an SMS from a phone on no one's list: first in that order
+        }
+        store.submit(new).await.unwrap();
+    }
+    store.close().await;
+
+    // Rewound to what the kill left: reports up to `mark` derived; of the cycle up to `upto`,
+    // the first ten in key order derived; the rest of it and the five after it not.
+    let file = rusqlite::Connection::open(&path).unwrap();
+    let (low, high): (i64, i64) =
+        file.query_row("SELECT MIN(id), MAX(id) FROM submissions", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (mark, upto) = (low + 9, high - 5);
+    let done: (i64, i64) = file
+        .query_row(
+            "SELECT COALESCE(observer_id, -1), id FROM submissions WHERE id > ?1 AND id <= ?2
+             ORDER BY 1, 2 LIMIT 1 OFFSET 9",
+            [mark, upto],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let undone = "id > ?1 AND NOT (id <= ?2 AND (COALESCE(observer_id, -1), id) <= (?3, ?4))";
+    let pending: i64 = file
+        .query_row(&format!("SELECT COUNT(*) FROM submissions WHERE {undone}"), [mark, upto, done.0, done.1], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(pending, 40 - 10 - 10);
+    file.execute(
+        &format!(
+            "DELETE FROM audit_log WHERE action = 'submission.create'
+             AND CAST(entity_id AS INTEGER) IN (SELECT id FROM submissions WHERE {undone})"
+        ),
+        [mark, upto, done.0, done.1],
+    )
+    .unwrap();
+    file.execute("UPDATE station_coverage SET submissions = submissions - ?1", [pending]).unwrap();
+    file.execute(
+        "UPDATE derived_upto SET submission_id = ?1, cycle_upto = ?2, done_observer = ?3, done_id = ?4",
+        [mark, upto, done.0, done.1],
+    )
+    .unwrap();
+    drop(file);
+
+    assert_each_report_derived_once(&path, 40).await;
+    let file = rusqlite::Connection::open(&path).unwrap();
+    let mark_now: i64 = file.query_row("SELECT submission_id FROM derived_upto", [], |r| r.get(0)).unwrap();
+    assert_eq!(mark_now, high, "every report is covered by the mark again");
+}
