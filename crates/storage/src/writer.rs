@@ -256,7 +256,11 @@ fn write_for_readers(connection: &mut IngestConnection, readers: &mut Readers) {
 
 /// Each reader with the id it waits for; a reader is answered with the error if the database
 /// cannot be read.
-fn register_readers(connection: &mut IngestConnection, readers: &mut Readers, asking: Vec<oneshot::Sender<Result<()>>>) {
+fn register_readers(
+    connection: &mut IngestConnection,
+    readers: &mut Readers,
+    asking: Vec<oneshot::Sender<Result<()>>>,
+) {
     if asking.is_empty() {
         return;
     }

@@ -47,6 +47,43 @@ async fn a_report_is_stored_once_however_often_it_is_sent() {
 }
 
 #[tokio::test]
+async fn a_body_that_is_not_a_report_is_refused_naming_what_is_wrong() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let csrf = app.csrf(&observer).await;
+    let send = |body: &'static str, content_type: &'static str| {
+        observer
+            .post(app.url("/api/v1/submissions"))
+            .header("x-csrf-token", csrf.clone())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    // Answers that are not an object: the field at fault is named.
+    let response =
+        send(r#"{"id": "b1e6f0a2-0000-4000-8000-0000000000a1", "form": "OP", "answers": [1, 2]}"#, "application/json")
+            .await
+            .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("answers"));
+    // Not JSON at all.
+    let response = send(r#"{"id": "b1e6f0a2-"#, "application/json").await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // Not said to be JSON.
+    let response = send("{}", "text/plain").await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // With parameters it is JSON all the same.
+    let response = send(
+        r#"{"id": "b1e6f0a2-0000-4000-8000-0000000000a2", "form": "OP", "station": "17/1", "answers": {"OA": "07:02", "OB": true, "OC": true, "OF": true, "OG": true, "OH": true, "OI": false, "OK": true}}"#,
+        "application/json; charset=utf-8",
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+}
+
+#[tokio::test]
 async fn problems_come_back_per_question_in_the_observers_language() {
     let app = spawn_app().await;
     let observer = app.login("observer", DEMO_PASSWORD).await;

@@ -57,9 +57,9 @@ impl Progress {
 
     fn read(connection: &rusqlite::Connection) -> Result<Progress> {
         let sql = "SELECT submission_id, cycle_upto, done_observer, done_id FROM derived_upto";
-        Ok(connection.prepare_cached(sql)?.query_row([], |r| {
-            Ok(Progress { mark: r.get(0)?, cycle_upto: r.get(1)?, done: (r.get(2)?, r.get(3)?) })
-        })?)
+        Ok(connection
+            .prepare_cached(sql)?
+            .query_row([], |r| Ok(Progress { mark: r.get(0)?, cycle_upto: r.get(1)?, done: (r.get(2)?, r.get(3)?) }))?)
     }
 
     fn write(&self, t: &Transaction) -> Result<()> {

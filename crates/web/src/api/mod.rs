@@ -4,6 +4,7 @@
 //! Partners and analysts get aggregated data only; people are visible within scope.
 
 pub mod coordination;
+pub mod json_body;
 mod people;
 mod reference;
 pub mod reporting;

@@ -35,7 +35,7 @@ pub struct MeView {
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<MeView>> {
     let actor = caller.actor()?;
-    let person = caller.person.clone().ok_or(AppError::Unauthenticated)?;
+    let person = caller.person.as_deref().cloned().ok_or(AppError::Unauthenticated)?;
     let assignments = people::assignments(state.store.reads(), actor.user_id).await?;
     Ok(Json(MeView {
         id: person.id,

@@ -13,6 +13,7 @@ use domain::language::Language;
 use domain::timezone::format_baku_rfc3339;
 use storage::submissions::SubmissionRow;
 
+use crate::api::json_body::JsonBody;
 use crate::auth::Caller;
 use crate::auth::caller::Via;
 use crate::error::{AppError, AppResult, ErrorBody, FieldMessage};
@@ -137,9 +138,9 @@ pub fn intake_error(error: IntakeError, lang: Language) -> AppError {
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
-    Json(request): Json<SubmissionRequest>,
+    JsonBody(request): JsonBody<SubmissionRequest>,
 ) -> AppResult<Response> {
-    let actor = caller.actor()?.clone();
+    let actor = caller.actor()?;
     let report = Report {
         client_id: request.id,
         form_code: request.form,
@@ -150,7 +151,7 @@ pub async fn submit(
         channel: if caller.via == Via::ApiToken { Channel::Api } else { Channel::Web },
         partial: false,
     };
-    let accepted = intake::submit(&state, &actor, report).await.map_err(|e| intake_error(e, caller.language))?;
+    let accepted = intake::submit(&state, actor, report).await.map_err(|e| intake_error(e, caller.language))?;
     let status = if accepted.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(SubmissionView::from_row(accepted.submission, accepted.duplicate))).into_response())
 }

@@ -1,6 +1,8 @@
 //! The `Caller` extractor: who sent this request (a session cookie, an API token, or
 //! nobody), in which language, and with what scope. Built once per request and cached.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -37,8 +39,8 @@ pub enum Via {
 
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub actor: Option<Actor>,
-    pub person: Option<PersonRow>,
+    pub actor: Option<Arc<Actor>>,
+    pub person: Option<Arc<PersonRow>>,
     pub session: Option<SessionInfo>,
     pub language: Language,
     pub via: Via,
@@ -49,13 +51,13 @@ pub struct Caller {
 impl Caller {
     /// The signed-in actor, or 401.
     pub fn actor(&self) -> Result<&Actor, AppError> {
-        self.actor.as_ref().ok_or(AppError::Unauthenticated)
+        self.actor.as_deref().ok_or(AppError::Unauthenticated)
     }
 
     /// Allowed to do `action`: the actor (`None` for the public), or 401/403.
     pub fn require(&self, action: Action) -> Result<Option<&Actor>, AppError> {
-        if access::may(self.actor.as_ref(), action) {
-            Ok(self.actor.as_ref())
+        if access::may(self.actor.as_deref(), action) {
+            Ok(self.actor.as_deref())
         } else if self.actor.is_none() {
             Err(AppError::Unauthenticated)
         } else {
@@ -70,7 +72,7 @@ impl Caller {
     }
 
     pub fn may(&self, action: Action) -> bool {
-        access::may(self.actor.as_ref(), action)
+        access::may(self.actor.as_deref(), action)
     }
 
     pub fn channel(&self) -> Channel {
@@ -188,5 +190,5 @@ async fn load_identity(state: &AppState, via: Via, token_hash: &str) -> Result<O
     };
     let Some(actor) = people::actor(pool, user_id).await? else { return Ok(None) };
     let person = people::by_id(pool, user_id).await?;
-    Ok(Some(Identity { actor, person, csrf_token, expires_at }))
+    Ok(Some(Identity { actor: Arc::new(actor), person: person.map(Arc::new), csrf_token, expires_at }))
 }

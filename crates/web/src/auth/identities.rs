@@ -5,7 +5,7 @@
 //! a change made by another process (the CLI) within `LIFETIME`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use domain::access::Actor;
@@ -14,10 +14,11 @@ use storage::people::PersonRow;
 const LIFETIME: Duration = Duration::from_secs(30);
 const MAX_ENTRIES: usize = 100_000;
 
+/// Shared, not copied, by the requests of one holder: a report's request clones pointers.
 #[derive(Debug, Clone)]
 pub struct Identity {
-    pub actor: Actor,
-    pub person: Option<PersonRow>,
+    pub actor: Arc<Actor>,
+    pub person: Option<Arc<PersonRow>>,
     /// Sessions only: the form token and when the session ends (epoch ms).
     pub csrf_token: Option<String>,
     pub expires_at: Option<i64>,
