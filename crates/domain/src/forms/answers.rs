@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
 use crate::forms::definition::{FormDefinition, Question, QuestionKind};
-use crate::forms::expression::{AnswerSource, Expr, Value};
+use crate::forms::expression::{AnswerSource, Value};
 use crate::language::Localized;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -238,26 +238,23 @@ pub fn validate_partially(form: &FormDefinition, raw: &serde_json::Map<String, J
         }
     }
     // Skip logic: a question is shown only when its condition definitely holds.
-    let hidden: Vec<String> = form
-        .questions()
-        .filter(|q| q.show_if.as_deref().and_then(|e| Expr::parse(e).ok()).is_some_and(|e| !e.holds(&answers)))
-        .map(|q| q.code.clone())
-        .collect();
+    let parsed = form.parsed();
+    let hidden: Vec<&str> =
+        parsed.show_if.iter().filter(|(_, shown)| !shown.holds(&answers)).map(|(code, _)| code.as_str()).collect();
     for code in &hidden {
-        answers.0.remove(code);
+        answers.0.remove(*code);
     }
     for question in form.questions() {
         let failed_already = errors.iter().any(|e| e.question == question.code);
         if question.required
-            && !hidden.contains(&question.code)
+            && !hidden.contains(&question.code.as_str())
             && !answers.0.contains_key(&question.code)
             && !failed_already
         {
             errors.push(FieldError { question: question.code.clone(), problem: AnswerProblem::Required });
         }
     }
-    for check in &form.checks {
-        let Ok(rule) = Expr::parse(&check.rule) else { continue };
+    for (rule, check) in &parsed.checks {
         if !rule.not_violated(&answers) {
             let question = rule.codes().first().map(|c| c.to_string()).unwrap_or_default();
             errors.push(FieldError {

@@ -145,6 +145,29 @@ pub struct FormDefinition {
     pub groups: Vec<Group>,
     #[serde(default)]
     pub checks: Vec<Check>,
+    /// Its expressions parsed, once: validating a report would otherwise parse them again.
+    #[serde(skip)]
+    parsed: ParsedOnce,
+}
+
+/// Worked out from the rest of the form, so it never makes two forms differ.
+#[derive(Debug, Clone, Default)]
+struct ParsedOnce(std::sync::OnceLock<Parsed>);
+
+impl PartialEq for ParsedOnce {
+    fn eq(&self, _: &ParsedOnce) -> bool {
+        true
+    }
+}
+
+/// A form's `show_if` conditions and checks, parsed. (A definition is checked when it is
+/// loaded, so an expression that does not parse here is left out, as validation always did.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// (question code, the condition it is shown on).
+    pub show_if: Vec<(String, Expr)>,
+    /// Each check's rule, with the check.
+    pub checks: Vec<(Expr, Check)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -192,6 +215,17 @@ impl FormDefinition {
 
     pub fn question(&self, code: &str) -> Option<&Question> {
         self.questions().find(|q| q.code == code)
+    }
+
+    /// The conditions and checks, parsed on first use.
+    pub fn parsed(&self) -> &Parsed {
+        self.parsed.0.get_or_init(|| Parsed {
+            show_if: self
+                .questions()
+                .filter_map(|q| Some((q.code.clone(), Expr::parse(q.show_if.as_deref()?).ok()?)))
+                .collect(),
+            checks: self.checks.iter().filter_map(|c| Some((Expr::parse(&c.rule).ok()?, c.clone()))).collect(),
+        })
     }
 
     fn check(&self) -> Result<(), DefinitionError> {
