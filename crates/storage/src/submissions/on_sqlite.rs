@@ -199,35 +199,32 @@ fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<St
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut created = Vec::new();
     {
+        // No RETURNING: SQLite buffers returned rows in a temporary table it opens and closes
+        // for every execution; the new row's id is the connection's last inserted rowid.
         let mut insert = t.prepare_cached(&format!(
             "{INSERT_SUBMISSION} ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT (client_id) DO NOTHING RETURNING id"
+             ON CONFLICT (client_id) DO NOTHING"
         ))?;
         let mut existing = t.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.client_id = $1"
         ))?;
         for new in batch {
             let mut row = row_of(0, new);
-            let inserted: Option<i64> = insert
-                .query_row(
-                    params![
-                        new.client_id,
-                        new.form_code,
-                        new.form_version,
-                        new.station.id,
-                        new.observer_id,
-                        new.channel.as_str(),
-                        new.device_time,
-                        new.server_time,
-                        new.clock_off,
-                        new.content_hash,
-                        row.answers,
-                        compared(new),
-                    ],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match inserted {
+            let inserted = insert.execute(params![
+                new.client_id,
+                new.form_code,
+                new.form_version,
+                new.station.id,
+                new.observer_id,
+                new.channel.as_str(),
+                new.device_time,
+                new.server_time,
+                new.clock_off,
+                new.content_hash,
+                row.answers,
+                compared(new),
+            ])? == 1;
+            match inserted.then(|| t.last_insert_rowid()) {
                 Some(id) => {
                     row.id = id;
                     created.push((new, id));
