@@ -222,21 +222,39 @@ impl Derived {
         }
     }
 
+    /// `{"form": …, "station": …}`, written without building a map per report.
     fn audit_details(&self) -> String {
-        serde_json::json!({ "form": self.form_code, "station": self.station }).to_string()
+        #[derive(Serialize)]
+        struct Details<'a> {
+            form: &'a str,
+            station: &'a str,
+        }
+        serde_json::to_string(&Details { form: &self.form_code, station: &self.station }).unwrap_or_default()
     }
+}
+
+/// What a submission's chain entry commits to. Fields in name order: the text is what
+/// `serde_json::json!` made of it before (a sorted map), without building the map per report.
+#[derive(Serialize)]
+struct AcceptedPayload<'a> {
+    channel: &'a str,
+    client_id: &'a str,
+    content_hash: &'a str,
+    observer: Option<i64>,
+    server_time: i64,
 }
 
 /// The chain entry that commits to an accepted submission.
 fn ledger_entry(previous: Option<&Entry>, new: &NewSubmission, id: i64) -> Entry {
-    let payload = serde_json::json!({
-        "client_id": new.client_id,
-        "content_hash": new.content_hash,
-        "observer": new.observer_id,
-        "channel": new.channel.as_str(),
-        "server_time": new.server_time,
-    });
-    Entry::new(previous, new.server_time, "submission.accept", &format!("submission:{id}"), &payload.to_string())
+    let payload = AcceptedPayload {
+        channel: new.channel.as_str(),
+        client_id: &new.client_id,
+        content_hash: &new.content_hash,
+        observer: new.observer_id,
+        server_time: new.server_time,
+    };
+    let payload = serde_json::to_string(&payload).unwrap_or_default();
+    Entry::new(previous, new.server_time, "submission.accept", &format!("submission:{id}"), &payload)
 }
 
 /// One coverage row per station and form, however many reports of it a batch holds.
@@ -324,4 +342,31 @@ fn disagreements(mine: &Answers, theirs: impl IntoIterator<Item = (i64, i64, Str
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_entry_commits_to_the_same_text_as_before() {
+        // Entries already in a chain were made with `json!`; new ones must read the same way.
+        for observer in [Some(42), None] {
+            let payload = AcceptedPayload {
+                channel: "sms",
+                client_id: "b1e6f0a2-\"quoted\"-ə",
+                content_hash: "ab12",
+                observer,
+                server_time: 1_707_300_000_000,
+            };
+            let before = serde_json::json!({
+                "client_id": "b1e6f0a2-\"quoted\"-ə",
+                "content_hash": "ab12",
+                "observer": observer,
+                "channel": "sms",
+                "server_time": 1_707_300_000_000i64,
+            });
+            assert_eq!(serde_json::to_string(&payload).unwrap(), before.to_string());
+        }
+    }
 }
