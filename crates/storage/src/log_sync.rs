@@ -9,7 +9,8 @@
 //! power cut; frames written later and lost were never acknowledged.)
 
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, mpsc};
 use tokio::sync::oneshot;
 
 use crate::submissions::Stored;
@@ -21,6 +22,10 @@ pub(crate) type Committed = Vec<(oneshot::Sender<Result<Stored>>, Result<Stored>
 pub(crate) struct LogSyncer {
     batches: mpsc::Sender<Committed>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Committed batches handed over and not yet synced.
+    in_flight: Arc<AtomicUsize>,
+    /// The thread that commits, woken after each sync.
+    committer: Arc<OnceLock<std::thread::Thread>>,
 }
 
 impl LogSyncer {
@@ -30,12 +35,31 @@ impl LogSyncer {
         log.push("-wal");
         let log = PathBuf::from(log);
         let (batches, waiting) = mpsc::channel::<Committed>();
-        let spawned = std::thread::Builder::new().name("wal-sync".into()).spawn(move || run(&log, &waiting));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let committer = Arc::new(OnceLock::new());
+        let synced = Synced { in_flight: in_flight.clone(), committer: committer.clone() };
+        let spawned = std::thread::Builder::new().name("wal-sync".into()).spawn(move || run(&log, &waiting, &synced));
         let thread = spawned
             // Without the thread, sends fail and callers hear that nothing was acknowledged.
             .inspect_err(|error| tracing::error!(%error, "the log sync thread could not start"))
             .ok();
-        LogSyncer { batches, thread }
+        LogSyncer { batches, thread, in_flight, committer }
+    }
+
+    /// Called from the thread that commits: it is woken after each sync.
+    pub fn set_committer(&self) {
+        let _ = self.committer.set(std::thread::current());
+    }
+
+    /// Waits (at most `longest`) until nothing handed over is waiting for the disk. A commit
+    /// made meanwhile would wait for the next sync anyway; made after it, it holds every report
+    /// that arrived in between: fewer, larger commits, each page written once for them all.
+    pub fn wait_until_idle(&self, longest: std::time::Duration) {
+        let started = std::time::Instant::now();
+        while self.in_flight.load(Ordering::Acquire) > 0 {
+            let Some(left) = longest.checked_sub(started.elapsed()) else { return };
+            std::thread::park_timeout(left);
+        }
     }
 
     /// Answers everything handed over (after its fsync) and stops the thread.
@@ -48,13 +72,21 @@ impl LogSyncer {
 
     /// Answers the batch's callers once its commit is on disk.
     pub fn acknowledge(&self, batch: Committed) {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
         if let Err(mpsc::SendError(batch)) = self.batches.send(batch) {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
             answer(batch, Err("the log sync thread has stopped".into()));
         }
     }
 }
 
-fn run(log: &std::path::Path, waiting: &mpsc::Receiver<Committed>) {
+/// What the sync thread tells the committing thread.
+struct Synced {
+    in_flight: Arc<AtomicUsize>,
+    committer: Arc<OnceLock<std::thread::Thread>>,
+}
+
+fn run(log: &std::path::Path, waiting: &mpsc::Receiver<Committed>, synced_state: &Synced) {
     while let Ok(first) = waiting.recv() {
         // Everything committed so far is covered by one fsync.
         let mut batches = vec![first];
@@ -67,8 +99,13 @@ fn run(log: &std::path::Path, waiting: &mpsc::Receiver<Committed>) {
             error.to_string()
         });
         tracing::debug!(batches = batches.len(), took = ?started.elapsed(), "log synced");
+        let count = batches.len();
         for batch in batches {
             answer(batch, synced.clone());
+        }
+        synced_state.in_flight.fetch_sub(count, Ordering::AcqRel);
+        if let Some(committer) = synced_state.committer.get() {
+            committer.unpark();
         }
     }
 }
@@ -119,6 +156,30 @@ mod tests {
             (refused_reply, Err(StorageError::Conflict("used before".into()))),
         ]);
         (stored_answer.await.unwrap(), refused_answer.await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_committer_waits_for_a_sync_under_way_and_not_for_an_idle_syncer() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("x.db");
+        std::fs::write(dir.path().join("x.db-wal"), b"frames").unwrap();
+        let syncer = LogSyncer::start(&database);
+        let idle = std::time::Instant::now();
+        syncer.wait_until_idle(std::time::Duration::from_secs(5));
+        assert!(idle.elapsed() < std::time::Duration::from_secs(1), "nothing to wait for");
+
+        let (reply, answer) = oneshot::channel();
+        let committer = std::thread::spawn(move || {
+            syncer.set_committer();
+            syncer.acknowledge(vec![(reply, stored())]);
+            syncer.wait_until_idle(std::time::Duration::from_secs(5));
+            syncer
+        });
+        let syncer = committer.join().unwrap();
+        // Idle again means the batch was synced and answered.
+        assert!(matches!(answer.await.unwrap(), Ok(Stored::Created(_))));
+        assert_eq!(syncer.in_flight.load(Ordering::Acquire), 0);
+        syncer.finish();
     }
 
     #[tokio::test]

@@ -26,6 +26,8 @@ use crate::{Backend, Connection, Result, StorageError};
 const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 /// After derived rows failed to be written, the wait before trying again.
 const DERIVED_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+/// The longest the writer waits for the log's sync before taking the next batch.
+const SYNC_WAIT: std::time::Duration = std::time::Duration::from_millis(2);
 /// How many jobs one transaction may hold; bounds the latency a large batch adds.
 const MAX_BATCH: usize = 512;
 /// Jobs waiting beyond this make callers wait to enqueue (back-pressure, not failure).
@@ -287,8 +289,12 @@ fn run_writer_thread(
 ) {
     // Rows a previous run left pending (it crashed) are written before anything else.
     let _ = connection.write_derived(DerivedWrite::All);
+    syncer.set_committer();
     let mut readers = Readers::new();
-    while let Some(batch) = next_batch(next_job(&mut receiver, &mut connection, &mut readers), &mut receiver) {
+    loop {
+        let Some(first) = next_job(&mut receiver, &mut connection, &mut readers) else { break };
+        syncer.wait_until_idle(SYNC_WAIT);
+        let Some(batch) = next_batch(Some(first), &mut receiver) else { break };
         // A panic (a bug) costs the batch's callers their answer (WriterStopped; devices retry)
         // and the connection, never the writer: later writes still work.
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
