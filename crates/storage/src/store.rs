@@ -54,6 +54,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "derived upto", include_str!("../migrations/sqlite/0007_derived_upto.sql")),
     (8, "photo uses", include_str!("../migrations/sqlite/0008_photo_uses.sql")),
     (9, "derived cycles", include_str!("../migrations/sqlite/0009_derived_cycles.sql")),
+    (
+        10,
+        "audit entity index without reports",
+        include_str!("../migrations/sqlite/0010_audit_entity_index_without_reports.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -65,6 +70,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "derived upto", include_str!("../migrations/postgres/0007_derived_upto.sql")),
     (8, "photo uses", include_str!("../migrations/postgres/0008_photo_uses.sql")),
     (9, "derived cycles", include_str!("../migrations/postgres/0009_derived_cycles.sql")),
+    (
+        10,
+        "audit entity index without reports",
+        include_str!("../migrations/postgres/0010_audit_entity_index_without_reports.sql"),
+    ),
 ];
 
 impl Store {
