@@ -278,10 +278,15 @@ fn record_follow_ups(t: &Transaction, id: i64, new: &NewSubmission) -> Result<()
         ])?;
     }
     if let Some((category, severity)) = incident_of(new) {
-        let incident: i64 = t.prepare_cached(INSERT_INCIDENT)?.query_row(
-            params![id, new.station.id, new.station.constituency_no, category, severity, new.server_time],
-            |r| r.get(0),
-        )?;
+        t.prepare_cached(without_returning(INSERT_INCIDENT))?.execute(params![
+            id,
+            new.station.id,
+            new.station.constituency_no,
+            category,
+            severity,
+            new.server_time
+        ])?;
+        let incident = t.last_insert_rowid();
         t.prepare_cached(INSERT_INCIDENT_EVENT)?.execute(params![incident, new.server_time, new.observer_id])?;
     }
     for photo in new.answers.photos() {
@@ -332,12 +337,24 @@ fn log_message(t: &Transaction, id: i64, new: &NewSubmission, message: &MessageL
         )
         .optional()?;
     if let (Some(logged), Some((body, status))) = (logged, &message.reply) {
-        t.prepare_cached(sms::INSERT_REPLY)?.query_row(
-            params![inbound.gateway, inbound.phone, body, inbound.at, status, logged, new.observer_id, None::<i64>],
-            |r| r.get::<_, i64>(0),
-        )?;
+        t.prepare_cached(without_returning(sms::INSERT_REPLY))?.execute(params![
+            inbound.gateway,
+            inbound.phone,
+            body,
+            inbound.at,
+            status,
+            logged,
+            new.observer_id,
+            None::<i64>
+        ])?;
     }
     Ok(())
+}
+
+/// A plain insert shared with PostgreSQL, without its `RETURNING id`: on SQLite the new row's
+/// id is the connection's last rowid, and RETURNING costs a temporary table per execution.
+fn without_returning(insert: &str) -> &str {
+    insert.strip_suffix(" RETURNING id").unwrap_or(insert)
 }
 
 fn record_ledger(t: &Transaction, created: &[(&NewSubmission, i64)]) -> Result<()> {
