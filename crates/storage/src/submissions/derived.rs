@@ -140,6 +140,7 @@ impl Pending {
             pending.cycle = Some(Cycle { reports: unfinished, written: 0, upto: progress.cycle_upto });
         }
         pending.add(later);
+        // Those were the database's own reports, not another process's: ids count from here.
         pending.last_stored = last_id;
         pending.foreign = false;
         pending
