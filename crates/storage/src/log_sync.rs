@@ -62,6 +62,10 @@ impl LogSyncer {
     pub fn wait_until_idle(&self, longest: std::time::Duration) {
         let started = std::time::Instant::now();
         while self.in_flight.load(Ordering::Acquire) > 0 {
+            // A sync thread that has ended (it panicked) will never say it is idle.
+            if self.thread.as_ref().is_none_or(std::thread::JoinHandle::is_finished) {
+                return;
+            }
             let Some(left) = longest.checked_sub(started.elapsed()) else { return };
             std::thread::park_timeout(left);
         }

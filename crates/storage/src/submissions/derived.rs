@@ -436,6 +436,32 @@ mod tests {
     }
 
     #[test]
+    fn a_stations_first_and_last_report_times_only_widen_when_rows_come_out_of_order() {
+        // A cycle goes in observer order: a later chunk may hold an older report.
+        let mut connection = rusqlite::Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE station_coverage (station_id INTEGER, form_code TEXT, constituency_no INTEGER,
+                    first_at INTEGER, last_at INTEGER, submissions INTEGER, PRIMARY KEY (station_id, form_code));
+                 CREATE TABLE audit_log (id INTEGER PRIMARY KEY, at INTEGER, actor_user_id INTEGER, channel TEXT,
+                    action TEXT, entity TEXT, entity_id TEXT, details TEXT);",
+            )
+            .unwrap();
+        let at = |id, observer, time| Derived { at: time, ..report(id, observer) };
+        for chunk in [vec![at(2, 1, 2_000)], vec![at(1, 2, 1_000)], vec![at(3, 2, 1_500)]] {
+            let transaction = connection.transaction().unwrap();
+            write_rows(&transaction, &chunk).unwrap();
+            transaction.commit().unwrap();
+        }
+        let (first, last, count): (i64, i64, i64) = connection
+            .query_row("SELECT first_at, last_at, submissions FROM station_coverage", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((first, last, count), (1_000, 2_000, 3));
+    }
+
+    #[test]
     fn a_half_written_cycle_is_continued_in_its_own_order_before_later_reports() {
         let count = PendingCount::new();
         // Cycle up to id 10, written up to observer 4's report 6; 11 and 12 came after it.

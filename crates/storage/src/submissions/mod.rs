@@ -142,7 +142,13 @@ const INSERT_SUBMISSION: &str = "INSERT INTO submissions (client_id, form_code, 
 const AUDIT_ACTION: &str = "submission.create";
 const UPSERT_COVERAGE: (&str, &str) = (
     "INSERT INTO station_coverage (station_id, form_code, constituency_no, first_at, last_at, submissions) VALUES",
-    "ON CONFLICT (station_id, form_code) DO UPDATE SET last_at = excluded.last_at,
+    // Rows may come out of time order (SQLite writes a cycle in observer order): the first
+    // and last times only ever widen. (CASE: MIN/MAX of two values differ between backends.)
+    "ON CONFLICT (station_id, form_code) DO UPDATE SET
+        first_at = CASE WHEN excluded.first_at < station_coverage.first_at
+            THEN excluded.first_at ELSE station_coverage.first_at END,
+        last_at = CASE WHEN excluded.last_at > station_coverage.last_at
+            THEN excluded.last_at ELSE station_coverage.last_at END,
         submissions = station_coverage.submissions + excluded.submissions",
 );
 const INSERT_AUDIT: &str =
