@@ -42,8 +42,8 @@ impl LogSyncer {
         let (batches, waiting) = mpsc::channel::<Committed>();
         let in_flight = Arc::new(AtomicUsize::new(0));
         let committer = Arc::new(OnceLock::new());
-        let synced = Synced { in_flight: in_flight.clone(), committer: committer.clone() };
-        let spawned = std::thread::Builder::new().name("wal-sync".into()).spawn(move || run(&log, &waiting, &synced));
+        let shared = Shared { in_flight: in_flight.clone(), committer: committer.clone() };
+        let spawned = std::thread::Builder::new().name("wal-sync".into()).spawn(move || run(&log, &waiting, &shared));
         let thread = spawned
             // Without the thread, sends fail and callers hear that nothing was acknowledged.
             .inspect_err(|error| tracing::error!(%error, "the log sync thread could not start"))
@@ -89,13 +89,13 @@ impl LogSyncer {
     }
 }
 
-/// What the sync thread tells the committing thread.
-struct Synced {
+/// What the sync thread shares with the committing thread.
+struct Shared {
     in_flight: Arc<AtomicUsize>,
     committer: Arc<OnceLock<std::thread::Thread>>,
 }
 
-fn run(log: &std::path::Path, waiting: &mpsc::Receiver<Committed>, synced_state: &Synced) {
+fn run(log: &std::path::Path, waiting: &mpsc::Receiver<Committed>, shared: &Shared) {
     while let Ok(first) = waiting.recv() {
         // Everything committed so far is covered by one fsync.
         let mut batches = vec![first];
@@ -112,8 +112,8 @@ fn run(log: &std::path::Path, waiting: &mpsc::Receiver<Committed>, synced_state:
         for batch in batches {
             answer(batch, synced.clone());
         }
-        synced_state.in_flight.fetch_sub(count, Ordering::AcqRel);
-        if let Some(committer) = synced_state.committer.get() {
+        shared.in_flight.fetch_sub(count, Ordering::AcqRel);
+        if let Some(committer) = shared.committer.get() {
             committer.unpark();
         }
     }

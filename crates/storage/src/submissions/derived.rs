@@ -30,7 +30,7 @@ const DELAY: Duration = Duration::from_secs(1);
 const BATCH: usize = 32_768;
 /// Written in one transaction at most: reports wait behind it, so a long one shows in their
 /// latency (~3,300 at once stalled the writer 12-14 ms).
-pub(crate) const CHUNK: usize = 1_024;
+const CHUNK: usize = 1_024;
 /// The count before the database has been read: readers must ask the writer.
 const UNKNOWN: usize = usize::MAX;
 
@@ -76,6 +76,13 @@ struct Cycle {
     reports: Vec<Derived>,
     written: usize,
     upto: i64,
+}
+
+impl Cycle {
+    /// The next at most `CHUNK` reports not yet written.
+    fn next_chunk(&self) -> &[Derived] {
+        &self.reports[self.written..(self.written + CHUNK).min(self.reports.len())]
+    }
 }
 
 /// Reports stored whose derived rows are not written yet.
@@ -203,9 +210,7 @@ impl Pending {
             reports.sort_by_key(key);
             self.cycle = Some(Cycle { reports, written: 0, upto });
         }
-        let cycle = self.cycle.as_ref()?;
-        let end = (cycle.written + CHUNK).min(cycle.reports.len());
-        Some(&cycle.reports[cycle.written..end])
+        self.cycle.as_ref().map(Cycle::next_chunk)
     }
 
     /// The chunk `next_chunk` gave is written, and the database now holds `progress`.
@@ -319,7 +324,7 @@ pub(crate) fn write_chunk(connection: &mut rusqlite::Connection, pending: &mut P
         return Ok(());
     }
     let Some(cycle) = &pending.cycle else { return Ok(()) };
-    let chunk = &cycle.reports[cycle.written..(cycle.written + CHUNK).min(cycle.reports.len())];
+    let chunk = cycle.next_chunk();
     let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let progress = Progress::read(&transaction)?;
     // Mid-cycle, reports stored since (by anyone) come after the cycle: only its progress
