@@ -48,14 +48,29 @@ pub fn content_hash(text: &str) -> String {
     to_hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// Where the chain ends: the next entry links to it, and its hash stands for the whole
+/// record up to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i64,
+    /// When the entry was made, milliseconds since the Unix epoch.
+    pub at: i64,
+    pub hash: String,
+}
+
 impl Entry {
-    pub fn new(previous: Option<&Entry>, at: i64, kind: &str, subject: &str, payload: &str) -> Entry {
+    pub fn new(previous: Option<&Head>, at: i64, kind: &str, subject: &str, payload: &str) -> Entry {
         let (seq, previous_hash) = match previous {
             Some(p) => (p.seq + 1, p.hash.clone()),
             None => (1, GENESIS.to_string()),
         };
         let hash = entry_hash(&previous_hash, seq, at, kind, subject, payload);
         Entry { seq, at, kind: kind.into(), subject: subject.into(), payload: payload.into(), previous_hash, hash }
+    }
+
+    /// The chain's end once this entry is appended.
+    pub fn head(&self) -> Head {
+        Head { seq: self.seq, at: self.at, hash: self.hash.clone() }
     }
 
     pub fn recomputed_hash(&self) -> String {
@@ -118,7 +133,7 @@ mod tests {
         let mut entries: Vec<Entry> = Vec::new();
         for i in 0..n {
             let entry =
-                Entry::new(entries.last(), 1_000 + i as i64, "submission.accept", &format!("submission:{i}"), "{}");
+                Entry::new(entries.last().map(Entry::head).as_ref(), 1_000 + i as i64, "submission.accept", &format!("submission:{i}"), "{}");
             entries.push(entry);
         }
         entries
@@ -151,7 +166,7 @@ mod tests {
         assert_eq!(verify(&entries), Err(ChainBreak::BrokenLink { seq: 3, previous: 1 }));
         // Rewriting one entry with a fresh, self-consistent hash still breaks the next link.
         let mut entries = chain(5);
-        let forged = Entry::new(Some(&entries[0]), 5, "submission.accept", "submission:forged", "{}");
+        let forged = Entry::new(Some(&entries[0].head()), 5, "submission.accept", "submission:forged", "{}");
         entries[1] = forged;
         assert_eq!(verify(&entries), Err(ChainBreak::BrokenLink { seq: 3, previous: 2 }));
     }

@@ -1,14 +1,23 @@
 //! The hash chain's storage: appending inside the writer's transaction (the single writer
 //! keeps the chain linear), reading the head, and verifying every entry and the records
 //! they describe.
+//!
+//! Entries live in two places. An accepted submission's entry is kept in the submission's own
+//! row (`chain_seq`, `chain_hash`, since migration 0011): everything else it commits to follows
+//! from that row, and a report is one row written instead of two. Every other entry (an
+//! incident's or a conflict's change, and the submissions stored before 0011) is a row of
+//! `ledger`. The two are one chain: `seq` runs through both, and `verify` walks them merged.
+
+use std::collections::VecDeque;
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use domain::election::StationRef;
-use domain::ledger::{ChainBreak, ChainVerifier, Entry};
+use domain::ledger::{ChainBreak, ChainVerifier, Entry, Head};
 use domain::submissions::submission_content_hash;
 
+use crate::submissions::{ACCEPTED_KIND, Accepted};
 use crate::{Connection, Result};
 
 fn entry_from(row: &AnyRow) -> Result<Entry> {
@@ -23,11 +32,25 @@ fn entry_from(row: &AnyRow) -> Result<Entry> {
     })
 }
 
+fn head_from(row: &AnyRow) -> Result<Head> {
+    Ok(Head { seq: row.try_get(0)?, at: row.try_get(1)?, hash: row.try_get(2)? })
+}
+
 const COLUMNS: &str = "seq, at, kind, subject, payload, previous_hash, hash";
-pub(crate) const HEAD: &str =
-    "SELECT seq, at, kind, subject, payload, previous_hash, hash FROM ledger ORDER BY seq DESC LIMIT 1";
-pub(crate) const INSERT_ONE: &str =
-    "INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/// The newest entry of the `ledger` table: seq, at, hash.
+pub(crate) const LEDGER_HEAD: &str = "SELECT seq, at, hash FROM ledger ORDER BY seq DESC LIMIT 1";
+/// The newest entry kept in a submission's row: seq, at, hash. Entries are given out in id
+/// order, so the newest row that has one has the newest (read backwards from the last row).
+pub(crate) const REPORTS_HEAD: &str = "SELECT chain_seq, server_time, chain_hash FROM submissions
+    WHERE chain_seq IS NOT NULL ORDER BY id DESC LIMIT 1";
+
+/// The later of the two places' heads.
+pub(crate) fn later(ledger: Option<Head>, reports: Option<Head>) -> Option<Head> {
+    match (ledger, reports) {
+        (Some(a), Some(b)) => Some(if a.seq > b.seq { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
 
 pub async fn append(
     connection: &mut Connection,
@@ -38,56 +61,31 @@ pub async fn append(
 ) -> Result<Entry> {
     let last = head_in(connection).await?;
     let entry = Entry::new(last.as_ref(), at, kind, subject, &payload.to_string());
-    insert_entries(connection, std::slice::from_ref(&entry)).await?;
+    sqlx::query("INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(entry.seq)
+        .bind(entry.at)
+        .bind(entry.kind.clone())
+        .bind(entry.subject.clone())
+        .bind(entry.payload.clone())
+        .bind(entry.previous_hash.clone())
+        .bind(entry.hash.clone())
+        .execute(&mut *connection)
+        .await?;
     Ok(entry)
 }
 
-/// The newest entry, read inside the writer's transaction.
-pub async fn head_in(connection: &mut Connection) -> Result<Option<Entry>> {
-    let last = sqlx::query(HEAD).fetch_optional(&mut *connection).await?;
-    last.as_ref().map(entry_from).transpose()
-}
-
-/// Inserts entries already chained in memory (seq and hashes computed).
-pub async fn insert_entries(connection: &mut Connection, entries: &[Entry]) -> Result<()> {
-    for chunk in crate::sql::power_of_two_chunks(entries) {
-        let mut sql = String::from("INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ");
-        for row in 0..chunk.len() {
-            let base = row * 7;
-            if row > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                base + 1,
-                base + 2,
-                base + 3,
-                base + 4,
-                base + 5,
-                base + 6,
-                base + 7
-            ));
-        }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for entry in chunk {
-            query = query
-                .bind(entry.seq)
-                .bind(entry.at)
-                .bind(entry.kind.clone())
-                .bind(entry.subject.clone())
-                .bind(entry.payload.clone())
-                .bind(entry.previous_hash.clone())
-                .bind(entry.hash.clone());
-        }
-        query.execute(&mut *connection).await?;
-    }
-    Ok(())
+/// The chain's end, read inside the writer's transaction.
+pub async fn head_in(connection: &mut Connection) -> Result<Option<Head>> {
+    let ledger = sqlx::query(LEDGER_HEAD).fetch_optional(&mut *connection).await?;
+    let reports = sqlx::query(REPORTS_HEAD).fetch_optional(&mut *connection).await?;
+    Ok(later(ledger.as_ref().map(head_from).transpose()?, reports.as_ref().map(head_from).transpose()?))
 }
 
 /// The newest entry: its hash stands for the whole record up to it.
-pub async fn head(pool: &AnyPool) -> Result<Option<Entry>> {
-    let row = sqlx::query(HEAD).fetch_optional(pool).await?;
-    row.as_ref().map(entry_from).transpose()
+pub async fn head(pool: &AnyPool) -> Result<Option<Head>> {
+    let ledger = sqlx::query(LEDGER_HEAD).fetch_optional(pool).await?;
+    let reports = sqlx::query(REPORTS_HEAD).fetch_optional(pool).await?;
+    Ok(later(ledger.as_ref().map(head_from).transpose()?, reports.as_ref().map(head_from).transpose()?))
 }
 
 #[derive(Debug)]
@@ -101,39 +99,157 @@ pub struct Verification {
 /// its entry committed to. Stops at the first break.
 pub async fn verify(pool: &AnyPool) -> Result<Verification> {
     let mut verifier = ChainVerifier::default();
-    let mut after = 0i64;
-    loop {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM ledger WHERE seq > $1 ORDER BY seq LIMIT 5000"
-        )))
-        .bind(after)
-        .fetch_all(pool)
-        .await?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in &rows {
-            let entry = entry_from(row)?;
-            after = entry.seq;
-            let outcome = match verifier.check(&entry) {
+    let mut entries = Merged::new(pool);
+    while let Some(next) = entries.next().await? {
+        let outcome = match next {
+            Next::Entry(entry) => match verifier.check(&entry) {
                 Ok(()) => check_record(pool, &entry).await?,
                 Err(broken) => Err(broken),
-            };
-            if let Err(broken) = outcome {
-                return Ok(Verification {
-                    checked: verifier.checked,
-                    head: verifier.head().to_string(),
-                    first_break: Some(broken),
-                });
+            },
+            Next::Report(report) => {
+                let entry = report.entry(verifier.head());
+                match verifier.check(&entry) {
+                    Ok(()) => report.check_content(&entry),
+                    Err(broken) => Err(broken),
+                }
             }
+        };
+        if let Err(broken) = outcome {
+            return Ok(Verification {
+                checked: verifier.checked,
+                head: verifier.head().to_string(),
+                first_break: Some(broken),
+            });
         }
     }
     Ok(Verification { checked: verifier.checked, head: verifier.head().to_string(), first_break: None })
 }
 
-/// For a submission entry: does the stored submission still hash to what was committed?
+/// Rows read per query while verifying.
+const PAGE: i64 = 5_000;
+
+/// The ledger's entries and the submissions' entries, in one order by seq.
+struct Merged<'p> {
+    pool: &'p AnyPool,
+    ledger: VecDeque<Entry>,
+    ledger_after: Option<i64>,
+    reports: VecDeque<ChainedReport>,
+    reports_after: Option<i64>,
+}
+
+enum Next {
+    Entry(Entry),
+    Report(ChainedReport),
+}
+
+impl<'p> Merged<'p> {
+    fn new(pool: &'p AnyPool) -> Self {
+        Merged { pool, ledger: VecDeque::new(), ledger_after: Some(0), reports: VecDeque::new(), reports_after: Some(0) }
+    }
+
+    async fn next(&mut self) -> Result<Option<Next>> {
+        if self.ledger.is_empty()
+            && let Some(after) = self.ledger_after
+        {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM ledger WHERE seq > $1 ORDER BY seq LIMIT {PAGE}"
+            )))
+            .bind(after)
+            .fetch_all(self.pool)
+            .await?;
+            self.ledger = rows.iter().map(entry_from).collect::<Result<_>>()?;
+            self.ledger_after = self.ledger.back().map(|e| e.seq);
+        }
+        if self.reports.is_empty()
+            && let Some(after) = self.reports_after
+        {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT s.id, s.chain_seq, s.chain_hash, s.channel, s.client_id, s.content_hash, s.observer_id,
+                    s.server_time, s.form_code, s.form_version, s.answers, st.constituency_no, st.number
+                 FROM submissions s JOIN stations st ON st.id = s.station_id
+                 WHERE s.id > $1 AND s.chain_seq IS NOT NULL ORDER BY s.id LIMIT {PAGE}"
+            )))
+            .bind(after)
+            .fetch_all(self.pool)
+            .await?;
+            self.reports = rows.iter().map(ChainedReport::from_row).collect::<Result<_>>()?;
+            self.reports_after = self.reports.back().map(|r| r.id);
+        }
+        let ledger_first = match (self.ledger.front(), self.reports.front()) {
+            (None, None) => return Ok(None),
+            (Some(entry), Some(report)) => entry.seq < report.seq,
+            (ledger, _) => ledger.is_some(),
+        };
+        Ok(if ledger_first {
+            self.ledger.pop_front().map(Next::Entry)
+        } else {
+            self.reports.pop_front().map(Next::Report)
+        })
+    }
+}
+
+/// A submission whose chain entry is kept in its row.
+struct ChainedReport {
+    id: i64,
+    seq: i64,
+    hash: String,
+    channel: String,
+    client_id: String,
+    content_hash: String,
+    observer: Option<i64>,
+    server_time: i64,
+    form: String,
+    form_version: i64,
+    answers: String,
+    station: String,
+}
+
+impl ChainedReport {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(ChainedReport {
+            id: row.try_get("id")?,
+            seq: row.try_get("chain_seq")?,
+            hash: row.try_get("chain_hash")?,
+            channel: row.try_get("channel")?,
+            client_id: row.try_get("client_id")?,
+            content_hash: row.try_get("content_hash")?,
+            observer: row.try_get("observer_id")?,
+            server_time: row.try_get("server_time")?,
+            form: row.try_get("form_code")?,
+            form_version: row.try_get("form_version")?,
+            answers: row.try_get("answers")?,
+            station: format!("{}/{}", row.try_get::<i64, _>("constituency_no")?, row.try_get::<i64, _>("number")?),
+        })
+    }
+
+    /// The entry the row stands for, rebuilt from the row and linked to `previous_hash`:
+    /// a changed column changes the payload, and the stored hash no longer matches.
+    fn entry(&self, previous_hash: &str) -> Entry {
+        let accepted = Accepted {
+            id: self.id,
+            channel: &self.channel,
+            client_id: &self.client_id,
+            content_hash: &self.content_hash,
+            observer: self.observer,
+            server_time: self.server_time,
+        };
+        accepted.stored_entry(self.seq, previous_hash, self.hash.clone())
+    }
+
+    /// Do the stored answers still hash to the content hash the entry committed to?
+    fn check_content(&self, entry: &Entry) -> Result<(), ChainBreak> {
+        let altered = || ChainBreak::AlteredRecord { seq: entry.seq, subject: entry.subject.clone() };
+        let station = StationRef::parse(&self.station).map_err(|_| altered())?;
+        let version = u32::try_from(self.form_version).map_err(|_| altered())?;
+        let recomputed = submission_content_hash(&self.form, version, station, &self.answers);
+        if recomputed == self.content_hash { Ok(()) } else { Err(altered()) }
+    }
+}
+
+/// For a submission entry kept in the ledger (stored before migration 0011): does the
+/// stored submission still hash to what was committed?
 async fn check_record(pool: &AnyPool, entry: &Entry) -> Result<Result<(), ChainBreak>> {
-    if entry.kind != "submission.accept" {
+    if entry.kind != ACCEPTED_KIND {
         return Ok(Ok(()));
     }
     let altered = || ChainBreak::AlteredRecord { seq: entry.seq, subject: entry.subject.clone() };

@@ -59,6 +59,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit entity index without reports",
         include_str!("../migrations/sqlite/0010_audit_entity_index_without_reports.sql"),
     ),
+    (11, "chain in report rows", include_str!("../migrations/sqlite/0011_chain_in_report_rows.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -75,6 +76,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit entity index without reports",
         include_str!("../migrations/postgres/0010_audit_entity_index_without_reports.sql"),
     ),
+    (11, "chain in report rows", include_str!("../migrations/postgres/0011_chain_in_report_rows.sql")),
 ];
 
 impl Store {

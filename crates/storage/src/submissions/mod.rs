@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use domain::audit::Channel;
 use domain::forms::answers::Answer;
 use domain::forms::{Answers, FormKind, Phase};
-use domain::ledger::Entry;
+use domain::ledger::{Entry, Head};
 
 use crate::{Result, StorageError};
 
@@ -138,6 +138,10 @@ pub async fn count(pool: &AnyPool) -> Result<i64> {
 
 const INSERT_SUBMISSION: &str = "INSERT INTO submissions (client_id, form_code, form_version, station_id, observer_id,
     channel, device_time, server_time, clock_off, content_hash, answers, compared) VALUES";
+/// With the id given and the chain entry in the row (the SQLite hot path knows both first).
+const INSERT_CHAINED_SUBMISSION: &str = "INSERT INTO submissions (id, client_id, form_code, form_version, station_id,
+    observer_id, channel, device_time, server_time, clock_off, content_hash, answers, compared, chain_seq, chain_hash)
+    VALUES";
 /// The audit action of an accepted submission; `of_observer` finds an observer's reports by it.
 const AUDIT_ACTION: &str = "submission.create";
 const UPSERT_COVERAGE: (&str, &str) = (
@@ -250,17 +254,65 @@ struct AcceptedPayload<'a> {
     server_time: i64,
 }
 
-/// The chain entry that commits to an accepted submission.
-fn ledger_entry(previous: Option<&Entry>, new: &NewSubmission, id: i64) -> Entry {
-    let payload = AcceptedPayload {
-        channel: new.channel.as_str(),
-        client_id: &new.client_id,
-        content_hash: &new.content_hash,
-        observer: new.observer_id,
-        server_time: new.server_time,
-    };
-    let payload = serde_json::to_string(&payload).unwrap_or_default();
-    Entry::new(previous, new.server_time, "submission.accept", &format!("submission:{id}"), &payload)
+/// The facts of a stored submission that its chain entry commits to. Since migration 0011 the
+/// entry is kept in the submission's own row (`chain_seq`, `chain_hash`): its kind, subject and
+/// payload follow from the row, so only its place and hash are stored, and `ledger::verify`
+/// rebuilds the rest from the row it describes.
+pub(crate) struct Accepted<'a> {
+    pub id: i64,
+    pub channel: &'a str,
+    pub client_id: &'a str,
+    pub content_hash: &'a str,
+    pub observer: Option<i64>,
+    pub server_time: i64,
+}
+
+pub(crate) const ACCEPTED_KIND: &str = "submission.accept";
+
+impl<'a> Accepted<'a> {
+    fn of(new: &'a NewSubmission, id: i64) -> Self {
+        Accepted {
+            id,
+            channel: new.channel.as_str(),
+            client_id: &new.client_id,
+            content_hash: &new.content_hash,
+            observer: new.observer_id,
+            server_time: new.server_time,
+        }
+    }
+
+    fn payload(&self) -> String {
+        let payload = AcceptedPayload {
+            channel: self.channel,
+            client_id: self.client_id,
+            content_hash: self.content_hash,
+            observer: self.observer,
+            server_time: self.server_time,
+        };
+        serde_json::to_string(&payload).unwrap_or_default()
+    }
+
+    /// The entry appended after `previous`.
+    pub fn entry(&self, previous: Option<&Head>) -> Entry {
+        Entry::new(previous, self.server_time, ACCEPTED_KIND, &self.subject(), &self.payload())
+    }
+
+    /// The entry as stored: `seq` and `hash` from the row, linked to `previous_hash`.
+    pub fn stored_entry(&self, seq: i64, previous_hash: &str, hash: String) -> Entry {
+        Entry {
+            seq,
+            at: self.server_time,
+            kind: ACCEPTED_KIND.into(),
+            subject: self.subject(),
+            payload: self.payload(),
+            previous_hash: previous_hash.into(),
+            hash,
+        }
+    }
+
+    fn subject(&self) -> String {
+        format!("submission:{}", self.id)
+    }
 }
 
 /// One coverage row per station and form, however many reports of it a batch holds.

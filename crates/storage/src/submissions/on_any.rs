@@ -279,13 +279,20 @@ async fn record_audit(connection: &mut Connection, derived: &[Derived]) -> Resul
     Ok(())
 }
 
+/// Chains the new submissions, in id order, each entry kept in its own row (see `ledger`).
 async fn record_ledger(connection: &mut Connection, created: &[(&NewSubmission, i64)]) -> Result<()> {
+    let mut in_order: Vec<&(&NewSubmission, i64)> = created.iter().collect();
+    in_order.sort_by_key(|(_, id)| *id);
     let mut previous = ledger::head_in(connection).await?;
-    let mut entries = Vec::with_capacity(created.len());
-    for (new, id) in created {
-        let entry = ledger_entry(previous.as_ref(), new, *id);
-        previous = Some(entry.clone());
-        entries.push(entry);
+    for (new, id) in in_order {
+        let entry = Accepted::of(new, *id).entry(previous.as_ref());
+        sqlx::query("UPDATE submissions SET chain_seq = $1, chain_hash = $2 WHERE id = $3")
+            .bind(entry.seq)
+            .bind(entry.hash.clone())
+            .bind(*id)
+            .execute(&mut *connection)
+            .await?;
+        previous = Some(entry.head());
     }
-    ledger::insert_entries(connection, &entries).await
+    Ok(())
 }

@@ -5,6 +5,7 @@
 //! become durable through `log_sync`, which answers the callers. Coverage counts and audit
 //! entries are written behind the reports (`derived`).
 
+use domain::ledger::Head;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::path::{Path, PathBuf};
 
@@ -199,18 +200,24 @@ fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<St
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut created = Vec::new();
     {
+        // Each report's chain entry is written into its own row (see `ledger`), so its id is
+        // known before the insert: the writer holds the write lock, and ids follow the last.
+        let mut chain = ChainEnd::read(t)?;
         // No RETURNING: SQLite buffers returned rows in a temporary table it opens and closes
-        // for every execution; the new row's id is the connection's last inserted rowid.
+        // for every execution.
         let mut insert = t.prepare_cached(&format!(
-            "{INSERT_SUBMISSION} ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            "{INSERT_CHAINED_SUBMISSION} ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
              ON CONFLICT (client_id) DO NOTHING"
         ))?;
         let mut existing = t.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.client_id = $1"
         ))?;
         for new in batch {
-            let mut row = row_of(0, new);
+            let id = chain.last_id + 1;
+            let entry = Accepted::of(new, id).entry(chain.head.as_ref());
+            let row = row_of(id, new);
             let inserted = insert.execute(params![
+                id,
                 new.client_id,
                 new.form_code,
                 new.form_version,
@@ -223,29 +230,45 @@ fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<St
                 new.content_hash,
                 row.answers,
                 compared(new),
+                entry.seq,
+                entry.hash,
             ])? == 1;
-            match inserted.then(|| t.last_insert_rowid()) {
-                Some(id) => {
-                    row.id = id;
-                    created.push((new, id));
-                    outcomes.push(Ok(Stored::Created(row)));
-                }
+            if inserted {
+                chain.last_id = id;
+                chain.head = Some(entry.head());
+                created.push((new, id));
+                outcomes.push(Ok(Stored::Created(row)));
+            } else {
                 // Stored before, by an earlier batch or earlier in this one.
-                None => {
-                    let stored = existing.query_row([&new.client_id], stored_row)?;
-                    outcomes.push(same_or_conflict(&stored, new));
-                }
+                let stored = existing.query_row([&new.client_id], stored_row)?;
+                outcomes.push(same_or_conflict(&stored, new));
             }
         }
     }
     // Coverage counts and audit entries are written behind (`derived`).
-    if !created.is_empty() {
-        for (new, id) in &created {
-            record_follow_ups(t, *id, new)?;
-        }
-        record_ledger(t, &created)?;
+    for (new, id) in &created {
+        record_follow_ups(t, *id, new)?;
     }
     Ok(outcomes)
+}
+
+/// Where the table and the chain end, read at the start of a batch inside its transaction.
+struct ChainEnd {
+    last_id: i64,
+    head: Option<Head>,
+}
+
+impl ChainEnd {
+    fn read(t: &Transaction) -> Result<Self> {
+        let head = |sql| {
+            t.prepare_cached(sql)?
+                .query_row([], |r| Ok(Head { seq: r.get(0)?, at: r.get(1)?, hash: r.get(2)? }))
+                .optional()
+        };
+        let head = ledger::later(head(ledger::LEDGER_HEAD)?, head(ledger::REPORTS_HEAD)?);
+        let last_id = t.prepare_cached("SELECT coalesce(max(id), 0) FROM submissions")?.query_row([], |r| r.get(0))?;
+        Ok(ChainEnd { last_id, head })
+    }
 }
 
 fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<SubmissionRow> {
@@ -355,36 +378,4 @@ fn log_message(t: &Transaction, id: i64, new: &NewSubmission, message: &MessageL
 /// id is the connection's last rowid, and RETURNING costs a temporary table per execution.
 fn without_returning(insert: &str) -> &str {
     insert.strip_suffix(" RETURNING id").unwrap_or(insert)
-}
-
-fn record_ledger(t: &Transaction, created: &[(&NewSubmission, i64)]) -> Result<()> {
-    let mut previous = t
-        .prepare_cached(ledger::HEAD)?
-        .query_row([], |r| {
-            Ok(Entry {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                kind: r.get(2)?,
-                subject: r.get(3)?,
-                payload: r.get(4)?,
-                previous_hash: r.get(5)?,
-                hash: r.get(6)?,
-            })
-        })
-        .optional()?;
-    let mut insert = t.prepare_cached(ledger::INSERT_ONE)?;
-    for (new, id) in created {
-        let entry = ledger_entry(previous.as_ref(), new, *id);
-        insert.execute(params![
-            entry.seq,
-            entry.at,
-            entry.kind,
-            entry.subject,
-            entry.payload,
-            entry.previous_hash,
-            entry.hash
-        ])?;
-        previous = Some(entry);
-    }
-    Ok(())
 }

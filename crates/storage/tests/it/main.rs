@@ -558,3 +558,110 @@ async fn the_audit_log_filters_by_entity_reports_and_others_alike() {
         assert_eq!(count("incident").await, 0, "{:?}", store.backend());
     }
 }
+
+/// Runs `sql` with `id` bound as `$1` through the writer.
+async fn execute_for(store: &Store, sql: &'static str, id: i64) {
+    store
+        .write(move |c| {
+            Box::pin(async move {
+                sqlx::query(sql).bind(id).execute(&mut *c).await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_altered() {
+    use sqlx::Row;
+    use storage::submissions::Stored;
+    for (store, _, _dir) in stores().await {
+        let (station, observer) = reporting_fixture(&store).await;
+        let submit = async |n: usize| {
+            let new = report(&station, observer, &format!("chain-{n:04}-aaaa"), "10:15");
+            let Ok(Stored::Created(row)) = store.submit(new).await else { panic!("stored") };
+            row.id
+        };
+        let mut ids = vec![submit(0).await, submit(1).await];
+        // A report stored before migration 0011 has its entry in the ledger table: move the
+        // first report's entry there, as that migration found it.
+        let first = ids[0];
+        store
+            .write(move |c| {
+                Box::pin(async move {
+                    let row = sqlx::query(
+                        "SELECT chain_seq, chain_hash, channel, client_id, content_hash, observer_id, server_time
+                         FROM submissions WHERE id = $1",
+                    )
+                    .bind(first)
+                    .fetch_one(&mut *c)
+                    .await?;
+                    let payload = serde_json::json!({
+                        "channel": row.try_get::<String, _>("channel")?,
+                        "client_id": row.try_get::<String, _>("client_id")?,
+                        "content_hash": row.try_get::<String, _>("content_hash")?,
+                        "observer": row.try_get::<Option<i64>, _>("observer_id")?,
+                        "server_time": row.try_get::<i64, _>("server_time")?,
+                    });
+                    sqlx::query(
+                        "INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash)
+                         VALUES ($1, $2, 'submission.accept', $3, $4, $5, $6)",
+                    )
+                    .bind(row.try_get::<i64, _>("chain_seq")?)
+                    .bind(row.try_get::<i64, _>("server_time")?)
+                    .bind(format!("submission:{first}"))
+                    .bind(payload.to_string())
+                    .bind(domain::ledger::GENESIS)
+                    .bind(row.try_get::<String, _>("chain_hash")?)
+                    .execute(&mut *c)
+                    .await?;
+                    sqlx::query("UPDATE submissions SET chain_seq = NULL, chain_hash = NULL WHERE id = $1")
+                        .bind(first)
+                        .execute(&mut *c)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        // An entry of another kind (an incident's change, say), then more reports.
+        store
+            .write(|c| {
+                Box::pin(async move {
+                    storage::ledger::append(c, 1, "test.change", "test:1", &serde_json::json!({"n": 1})).await?;
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        ids.extend([submit(2).await, submit(3).await]);
+
+        let verified = storage::ledger::verify(store.reads()).await.unwrap();
+        assert!(verified.first_break.is_none(), "{:?} on {:?}", verified.first_break, store.backend());
+        assert_eq!(verified.checked, 5, "two reports, the ledger's entry, two reports");
+        let head = storage::ledger::head(store.reads()).await.unwrap().unwrap();
+        assert_eq!((head.seq, head.hash.as_str()), (5, verified.head.as_str()));
+
+        // A report's facts changed in its row: its entry no longer matches.
+        let last = ids[3];
+        execute_for(&store, "UPDATE submissions SET observer_id = NULL WHERE id = $1", last).await;
+        let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
+        assert_eq!(broken, domain::ledger::ChainBreak::AlteredEntry { seq: 5 });
+        // A report's answers changed: the content its entry committed to is gone.
+        execute_for(&store, "UPDATE submissions SET answers = replace(answers, '10:15', '11:15') WHERE id = $1", ids[1])
+            .await;
+        let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
+        assert_eq!(
+            broken,
+            domain::ledger::ChainBreak::AlteredRecord { seq: 2, subject: format!("submission:{}", ids[1]) }
+        );
+        // A report removed, or its entry cut out of its row: the link after it breaks.
+        execute_for(&store, "UPDATE submissions SET chain_seq = NULL WHERE id = $1", ids[1]).await;
+        let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
+        assert_eq!(broken, domain::ledger::ChainBreak::BrokenLink { seq: 3, previous: 1 });
+        execute_for(&store, "DELETE FROM submissions WHERE id = $1", ids[2]).await;
+        let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
+        assert_eq!(broken, domain::ledger::ChainBreak::BrokenLink { seq: 3, previous: 1 });
+    }
+}
