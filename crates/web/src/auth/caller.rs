@@ -139,7 +139,8 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
     } else {
         return Ok(caller);
     };
-    let key = format!("{via:?}:{token_hash}");
+    // A session and a token never share an entry, whatever their hashes.
+    let key = [if via == Via::Session { "s:" } else { "t:" }, token_hash.as_str()].concat();
     let identity = match state.identities.get(&key) {
         Some(identity) if identity.expires_at.is_none_or(|end| end > now_millis()) => Some(identity),
         _ => {
