@@ -18,11 +18,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, mpsc};
 use tokio::sync::oneshot;
 
-use crate::submissions::Stored;
+use crate::submissions::Receipt;
 use crate::{Result, StorageError};
 
 /// A committed batch waiting for the disk: each caller and what storing its report came to.
-pub(crate) type Committed = Vec<(oneshot::Sender<Result<Stored>>, Result<Stored>)>;
+pub(crate) type Committed = Vec<(oneshot::Sender<Result<Receipt>>, Result<Receipt>)>;
 
 pub(crate) struct LogSyncer {
     batches: mpsc::Sender<Committed>,
@@ -134,29 +134,13 @@ fn answer(batch: Committed, synced: std::result::Result<(), String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::submissions::SubmissionRow;
 
-    fn stored() -> Result<Stored> {
-        let row = SubmissionRow {
-            id: 1,
-            client_id: "a".into(),
-            form_code: "VT".into(),
-            form_version: 1,
-            station_id: 1,
-            station: "17/1".into(),
-            observer_id: Some(1),
-            channel: "api".into(),
-            device_time: None,
-            server_time: 0,
-            clock_off: false,
-            content_hash: String::new(),
-            answers: "{}".into(),
-        };
-        Ok(Stored::Created(row))
+    fn stored() -> Result<Receipt> {
+        Ok(Receipt::New(1))
     }
 
     /// Sends one stored and one refused report through a syncer of `database`.
-    async fn answers_for(database: &std::path::Path) -> (Result<Stored>, Result<Stored>) {
+    async fn answers_for(database: &std::path::Path) -> (Result<Receipt>, Result<Receipt>) {
         let syncer = LogSyncer::start(database);
         let (stored_reply, stored_answer) = oneshot::channel();
         let (refused_reply, refused_answer) = oneshot::channel();
@@ -186,7 +170,7 @@ mod tests {
         });
         let syncer = committer.join().unwrap();
         // Idle again means the batch was synced and answered.
-        assert!(matches!(answer.await.unwrap(), Ok(Stored::Created(_))));
+        assert!(matches!(answer.await.unwrap(), Ok(Receipt::New(1))));
         assert_eq!(syncer.in_flight.load(Ordering::Acquire), 0);
         syncer.finish();
     }
@@ -197,7 +181,7 @@ mod tests {
         let database = dir.path().join("x.db");
         std::fs::write(dir.path().join("x.db-wal"), b"frames").unwrap();
         let (stored, refused) = answers_for(&database).await;
-        assert!(matches!(stored, Ok(Stored::Created(_))));
+        assert!(matches!(stored, Ok(Receipt::New(1))));
         assert!(matches!(refused, Err(StorageError::Conflict(_))));
 
         // A log that cannot be synced: the stored report is not acknowledged (its caller

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::log_sync::LogSyncer;
 use crate::submissions::derived::PendingCount;
 use crate::submissions::on_sqlite::{DerivedWrite, IngestConnection};
-use crate::submissions::{NewSubmission, Stored, store_batch};
+use crate::submissions::{NewSubmission, Receipt, Stored, store_batch};
 use crate::{Backend, Connection, Result, StorageError};
 
 /// How often an idle writer thread looks whether its store is gone (dropped without close).
@@ -54,7 +54,8 @@ pub enum Completion {
 /// waiting together are stored together, the ingest path's hot spot.
 pub(crate) enum Job {
     Run(WriteJob),
-    Submit(Box<NewSubmission>, oneshot::Sender<Result<Stored>>),
+    /// The caller keeps the report: the writer drops its share before answering.
+    Submit(Arc<NewSubmission>, oneshot::Sender<Result<Receipt>>),
     CatchUp(oneshot::Sender<Result<()>>),
     /// The store is closing: finish what is pending, close the connection, answer, stop.
     Stop(oneshot::Sender<()>),
@@ -159,13 +160,14 @@ impl Writer {
 
     /// Stores a report; answers once it is committed (or refused).
     pub async fn submit(&self, new: NewSubmission) -> Result<Stored> {
+        let new = Arc::new(new);
         let (reply, answer) = oneshot::channel();
-        self.send(Job::Submit(Box::new(new), reply)).await?;
-        answer.await.map_err(|_| StorageError::WriterStopped)?
+        self.send(Job::Submit(new.clone(), reply)).await?;
+        Ok(answer.await.map_err(|_| StorageError::WriterStopped)??.stored(&new))
     }
 }
 
-type Reports = Vec<(NewSubmission, oneshot::Sender<Result<Stored>>)>;
+type Reports = Vec<(Arc<NewSubmission>, oneshot::Sender<Result<Receipt>>)>;
 
 /// Jobs taken together: writes to run, reports to store, readers waiting for derived rows,
 /// and whether to stop after them.
@@ -181,7 +183,7 @@ impl Batch {
     fn take(&mut self, job: Job) {
         match job {
             Job::Run(job) => self.runs.push(job),
-            Job::Submit(new, reply) => self.reports.push((*new, reply)),
+            Job::Submit(new, reply) => self.reports.push((new, reply)),
             Job::CatchUp(reply) => self.catch_ups.push(reply),
             Job::Stop(reply) => self.stop = Some(reply),
         }
@@ -413,7 +415,10 @@ async fn run_writer_task(pool: AnyPool, backend: Backend, mut receiver: mpsc::Re
 /// WriterStopped (nothing of it was committed) and the next batch gets a fresh connection.
 fn store_on_own_connection(connection: &mut IngestConnection, reports: Reports, syncer: &LogSyncer) {
     let (news, replies): (Vec<_>, Vec<_>) = reports.into_iter().unzip();
-    match std::panic::catch_unwind(AssertUnwindSafe(|| connection.store(&news))) {
+    let stored = std::panic::catch_unwind(AssertUnwindSafe(|| connection.store(&news)));
+    // The callers hold the other share of each report: they free it, on their own thread.
+    drop(news);
+    match stored {
         Ok(outcomes) => syncer.acknowledge(replies.into_iter().zip(outcomes).collect()),
         Err(_panic) => {
             tracing::error!("storing a batch of reports panicked");
@@ -456,7 +461,7 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, runs: Vec<WriteJob>, rep
     }
     for ((_, reply), outcome) in reports.into_iter().zip(stored) {
         let outcome = match (outcome, &commit) {
-            (Ok(stored), Ok(())) => Ok(stored),
+            (Ok(stored), Ok(())) => Ok(Receipt::Stored(Box::new(stored))),
             (Ok(_), Err(error)) => Err(StorageError::CommitFailed(error.clone())),
             (Err(refused), _) => Err(refused),
         };
@@ -489,12 +494,12 @@ async fn run_job(connection: &mut Connection, job: WriteJob, answers: &mut Vec<A
 /// cannot cost the others their place.
 async fn store_reports(
     connection: &mut Connection,
-    reports: &[(NewSubmission, oneshot::Sender<Result<Stored>>)],
+    reports: &[(Arc<NewSubmission>, oneshot::Sender<Result<Receipt>>)],
 ) -> Vec<Result<Stored>> {
     if reports.is_empty() {
         return Vec::new();
     }
-    let news: Vec<NewSubmission> = reports.iter().map(|(new, _)| new.clone()).collect();
+    let news: Vec<NewSubmission> = reports.iter().map(|(new, _)| NewSubmission::clone(new)).collect();
     if sqlx::raw_sql("SAVEPOINT job").execute(&mut *connection).await.is_ok() {
         match store_batch(connection, &news).await {
             Ok(outcomes) => {

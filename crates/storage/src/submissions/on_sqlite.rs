@@ -7,6 +7,7 @@
 
 use domain::ledger::Head;
 use rusqlite::{OptionalExtension, Transaction, params};
+use std::sync::Arc;
 use std::path::{Path, PathBuf};
 
 use super::derived::{self, Pending, PendingCount};
@@ -119,7 +120,7 @@ impl IngestConnection {
     /// Stores the batch in one transaction and commits it; each report gets its own outcome.
     /// If the batch as a whole hits a database error, each report is tried on its own, so one
     /// bad report cannot cost the others their place.
-    pub fn store(&mut self, batch: &[NewSubmission]) -> Vec<Result<Stored>> {
+    pub fn store(&mut self, batch: &[Arc<NewSubmission>]) -> Vec<Result<Receipt>> {
         let commit_failed = |error: &dyn std::fmt::Display| {
             (0..batch.len()).map(|_| Err(StorageError::CommitFailed(error.to_string()))).collect()
         };
@@ -149,7 +150,7 @@ impl IngestConnection {
             Ok(outcomes) => {
                 tracing::debug!(reports = batch.len(), took = ?started.elapsed(), "reports committed");
                 self.pending.add(batch.iter().zip(&outcomes).filter_map(|(new, outcome)| match outcome {
-                    Ok(Stored::Created(row)) => Some(Derived::of(new, row.id)),
+                    Ok(Receipt::New(id)) => Some(Derived::of(new, *id)),
                     _ => None,
                 }));
                 outcomes
@@ -196,7 +197,7 @@ fn in_savepoint<T>(transaction: &Transaction, work: impl FnOnce(&Transaction) ->
     }
 }
 
-fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<Stored>>> {
+fn store_batch(t: &Transaction, batch: &[Arc<NewSubmission>]) -> Result<Vec<Result<Receipt>>> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut created = Vec::new();
     {
@@ -215,7 +216,6 @@ fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<St
         for new in batch {
             let id = chain.last_id + 1;
             let entry = Accepted::of(new, id).entry(chain.head.as_ref());
-            let row = row_of(id, new);
             let inserted = insert.execute(params![
                 id,
                 new.client_id,
@@ -228,7 +228,7 @@ fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<St
                 new.server_time,
                 new.clock_off,
                 new.content_hash,
-                row.answers,
+                new.answers_json,
                 compared(new),
                 entry.seq,
                 entry.hash,
@@ -237,11 +237,11 @@ fn store_batch(t: &Transaction, batch: &[NewSubmission]) -> Result<Vec<Result<St
                 chain.last_id = id;
                 chain.head = Some(entry.head());
                 created.push((new, id));
-                outcomes.push(Ok(Stored::Created(row)));
+                outcomes.push(Ok(Receipt::New(id)));
             } else {
                 // Stored before, by an earlier batch or earlier in this one.
                 let stored = existing.query_row([&new.client_id], stored_row)?;
-                outcomes.push(same_or_conflict(&stored, new));
+                outcomes.push(same_or_conflict(&stored, new).map(|stored| Receipt::Stored(Box::new(stored))));
             }
         }
     }
