@@ -5,47 +5,63 @@ use std::process::{Command, Stdio};
 use crate::Options;
 use crate::wrk::{self, Load};
 
-pub async fn measure(options: &Options) -> Result<Load, String> {
-    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let source = options.ceiling.canonicalize().map_err(|e| format!("{}: {e}", options.ceiling.display()))?;
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(&source)
-        .arg(work.path().join("ceiling"))
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err("could not copy the ceiling server".into());
+/// The ceiling server, built once in a temporary folder; each run starts it on a fresh
+/// database.
+pub struct Ceiling {
+    work: tempfile::TempDir,
+    runs: u32,
+}
+
+impl Ceiling {
+    pub fn build(options: &Options) -> Result<Ceiling, String> {
+        let work = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let source =
+            options.ceiling.canonicalize().map_err(|e| format!("{}: {e}", options.ceiling.display()))?;
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(&source)
+            .arg(work.path().join("ceiling"))
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err("could not copy the ceiling server".into());
+        }
+        println!("building the ceiling server (release)…");
+        let built = Command::new("cargo")
+            .args(["build", "--release", "--quiet"])
+            .current_dir(work.path().join("ceiling"))
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !built.success() {
+            return Err("the ceiling server did not build".into());
+        }
+        let script = work.path().join("ceiling.lua");
+        std::fs::write(&script, format!("{}{CEILING_REQUEST}", wrk::THREAD_NUMBERING)).map_err(|e| e.to_string())?;
+        Ok(Ceiling { work, runs: 0 })
     }
-    println!("building the ceiling server (release)…");
-    let built = Command::new("cargo")
-        .args(["build", "--release", "--quiet"])
-        .current_dir(work.path().join("ceiling"))
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !built.success() {
-        return Err("the ceiling server did not build".into());
+
+    /// One load on a fresh database.
+    pub async fn measure(&mut self, options: &Options) -> Result<Load, String> {
+        self.runs += 1;
+        let port = free_port()?;
+        let mut server = Command::new(self.work.path().join("ceiling/target/release/ceiling"))
+            .arg(self.work.path().join(format!("ceiling-{}.db", self.runs)))
+            .arg(format!("127.0.0.1:{port}"))
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        wait_for_port(port).await?;
+        let result = wrk::run(
+            &format!("http://127.0.0.1:{port}/reports"),
+            &self.work.path().join("ceiling.lua"),
+            options.threads,
+            options.connections,
+            options.seconds,
+        );
+        let _ = server.kill();
+        let _ = server.wait();
+        result
     }
-    let port = free_port()?;
-    let mut server = Command::new(work.path().join("ceiling/target/release/ceiling"))
-        .arg(work.path().join("ceiling.db"))
-        .arg(format!("127.0.0.1:{port}"))
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    wait_for_port(port).await?;
-    let script = work.path().join("ceiling.lua");
-    std::fs::write(&script, format!("{}{CEILING_REQUEST}", wrk::THREAD_NUMBERING)).map_err(|e| e.to_string())?;
-    let result = wrk::run(
-        &format!("http://127.0.0.1:{port}/reports"),
-        &script,
-        options.threads,
-        options.connections,
-        options.seconds,
-    );
-    let _ = server.kill();
-    let _ = server.wait();
-    result
 }
 
 /// The request function of the wrk script shipped beside the ceiling

@@ -112,26 +112,46 @@ pub async fn prepare_files(dir: &Path, observers: usize) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn measure(options: &Options) -> Result<Load, String> {
-    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
-    println!("preparing the national demo with {} observer devices…", options.observers);
-    let (database, devices) = prepare(work.path(), options.observers).await?;
-    let port = free_port()?;
-    let mut server = start_server(&options.pollwatch, &database, port, &[])?;
-    wait_for_port(port).await?;
-    let script_path = work.path().join("pollwatch.lua");
-    std::fs::write(&script_path, script(&devices)).map_err(|e| e.to_string())?;
-    let result = wrk::run(
-        &format!("http://127.0.0.1:{port}"),
-        &script_path,
-        options.threads,
-        options.connections,
-        options.seconds,
-    );
-    let _ = server.kill();
-    let _ = server.wait();
-    let mut load = result?;
-    let store = Store::open(&database).await.map_err(|e| e.to_string())?;
-    load.stored = storage::submissions::count(store.reads()).await.map_err(|e| e.to_string())? as u64;
-    Ok(load)
+/// The national demo with its devices and load script, prepared once; each run copies the
+/// database, so that every run starts from the same state.
+pub struct Prepared {
+    work: tempfile::TempDir,
+    database: std::path::PathBuf,
+    runs: u32,
+}
+
+impl Prepared {
+    pub async fn new(options: &Options) -> Result<Prepared, String> {
+        let work = tempfile::tempdir().map_err(|e| e.to_string())?;
+        println!("preparing the national demo with {} observer devices…", options.observers);
+        let (database, devices) = prepare(work.path(), options.observers).await?;
+        std::fs::write(work.path().join("pollwatch.lua"), script(&devices)).map_err(|e| e.to_string())?;
+        Ok(Prepared { work, database: database.into(), runs: 0 })
+    }
+
+    /// One load on a fresh copy of the prepared database.
+    pub async fn measure(&mut self, options: &Options) -> Result<Load, String> {
+        self.runs += 1;
+        let database = self.work.path().join(format!("run-{}.db", self.runs));
+        std::fs::copy(&self.database, &database).map_err(|e| e.to_string())?;
+        let database = database.to_string_lossy().to_string();
+        let port = free_port()?;
+        let mut server = start_server(&options.pollwatch, &database, port, &[])?;
+        wait_for_port(port).await?;
+        let result = wrk::run(
+            &format!("http://127.0.0.1:{port}"),
+            &self.work.path().join("pollwatch.lua"),
+            options.threads,
+            options.connections,
+            options.seconds,
+        );
+        let _ = server.kill();
+        let _ = server.wait();
+        let mut load = result?;
+        let store = Store::open(&database).await.map_err(|e| e.to_string())?;
+        load.stored = storage::submissions::count(store.reads()).await.map_err(|e| e.to_string())? as u64;
+        store.close().await;
+        let _ = std::fs::remove_file(&database);
+        Ok(load)
+    }
 }

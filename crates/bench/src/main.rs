@@ -1,7 +1,8 @@
 //! `pollwatch-bench`: measures, on this machine and in one run,
 //! 1. ingest: pollwatch's full submission path (token auth, validation, coverage, audit, hash
 //!    chain, durable group-committed write) against the reference ceiling server, both driven
-//!    by wrk with the same connections and duration; prints both rates, the ratio, p50/p99;
+//!    by wrk with the same connections and duration, in turn for `--rounds` rounds; prints
+//!    each round's rates, p50/p99 and ratio, and the median ratio;
 //! 2. the SMS path: signed webhook → parse → validate → store → reply, as messages/s;
 //! 3. the coverage dashboard's response time with 10 k and 1 M submissions stored, and the
 //!    server's memory (RSS) with 1 M stored.
@@ -33,6 +34,10 @@ pub struct Options {
     /// Seconds each load runs.
     #[arg(long, default_value_t = 10)]
     pub seconds: u32,
+    /// Ingest rounds, each the ceiling then pollwatch: the machine's speed drifts by ±15 %
+    /// within minutes, so the ratio is taken round by round and the median reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: u32,
     /// Observers with device tokens sending reports.
     #[arg(long, default_value_t = 1000)]
     pub observers: usize,
@@ -83,24 +88,7 @@ async fn run(options: &Options) -> Result<(), String> {
         options.seconds
     );
     if !options.no_ingest {
-        let ceiling = if options.no_ceiling { None } else { Some(ceiling::measure(options).await?) };
-        let ours = ingest::measure(options).await?;
-        println!();
-        println!("ingest            requests/s   p50 ms   p99 ms   errors");
-        if let Some(ceiling) = &ceiling {
-            println!(
-                "ceiling          {:>11.0}  {:>7.2}  {:>7.2}  {:>7}",
-                ceiling.rate, ceiling.p50_ms, ceiling.p99_ms, ceiling.errors
-            );
-        }
-        println!(
-            "pollwatch        {:>11.0}  {:>7.2}  {:>7.2}  {:>7}",
-            ours.rate, ours.p50_ms, ours.p99_ms, ours.errors
-        );
-        if let Some(ceiling) = &ceiling {
-            println!("ratio pollwatch/ceiling: {:.0} %", 100.0 * ours.rate / ceiling.rate);
-        }
-        println!("stored: {} reports; acknowledged by the server: {}", ours.stored, ours.acknowledged);
+        ingest_rounds(options).await?;
     }
     if !options.no_sms {
         let load = sms::measure(options).await?;
@@ -119,4 +107,49 @@ async fn run(options: &Options) -> Result<(), String> {
         dashboard::measure(options).await?;
     }
     Ok(())
+}
+
+/// The ceiling and pollwatch in turn, `rounds` times; each round's figures and ratio, then
+/// the median ratio.
+async fn ingest_rounds(options: &Options) -> Result<(), String> {
+    let mut ceiling = if options.no_ceiling { None } else { Some(ceiling::Ceiling::build(options)?) };
+    let mut ours = ingest::Prepared::new(options).await?;
+    println!();
+    println!("ingest        round   requests/s   p50 ms   p99 ms   errors   stored   acknowledged");
+    let mut ratios = Vec::new();
+    for round in 1..=options.rounds.max(1) {
+        let reference = match ceiling.as_mut() {
+            Some(ceiling) => Some(ceiling.measure(options).await?),
+            None => None,
+        };
+        let load = ours.measure(options).await?;
+        if let Some(reference) = &reference {
+            print_load("ceiling", round, reference, false);
+        }
+        print_load("pollwatch", round, &load, true);
+        if let Some(reference) = &reference {
+            let ratio = 100.0 * load.rate / reference.rate;
+            println!("ratio pollwatch/ceiling, round {round}: {ratio:.0} %");
+            ratios.push(ratio);
+        }
+    }
+    if !ratios.is_empty() {
+        ratios.sort_by(f64::total_cmp);
+        let listed: Vec<String> = ratios.iter().map(|r| format!("{r:.0}")).collect();
+        println!(
+            "ratio pollwatch/ceiling: median {:.0} % of {} rounds ({} %)",
+            ratios[ratios.len() / 2],
+            ratios.len(),
+            listed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn print_load(name: &str, round: u32, load: &wrk::Load, ours: bool) {
+    let stored = if ours { format!("{:>8}   {:>12}", load.stored, load.acknowledged) } else { String::new() };
+    println!(
+        "{name:<12} {round:>6}  {:>11.0}  {:>7.2}  {:>7.2}  {:>7}   {stored}",
+        load.rate, load.p50_ms, load.p99_ms, load.errors
+    );
 }

@@ -107,6 +107,14 @@ mod tests {
     }
 
     #[test]
+    fn codes_are_read_in_any_case_and_of_two_spellings_of_one_code_the_later_counts() {
+        let turnout = form("TC");
+        // A sorted map: "TC" comes before "tc", so "tc" is the later.
+        let valid = validate(&turnout, &answers(json!({"ta": 2, "TB": 120, "TC": true, "tc": false}))).unwrap();
+        assert_eq!(valid.canonical_json(), r#"{"TA":2,"TB":120,"TC":false}"#);
+    }
+
+    #[test]
     fn equal_answers_have_equal_canonical_json() {
         let turnout = form("TC");
         let a = validate(&turnout, &answers(json!({"TA": 2, "TB": 300, "TC": false}))).unwrap();
