@@ -86,6 +86,8 @@ pub enum ChainBreak {
     BrokenLink { seq: i64, previous: i64 },
     #[error("entry {seq}: the record it describes ({subject}) no longer matches it")]
     AlteredRecord { seq: i64, subject: String },
+    #[error("{subject} has no entry in the chain (added, or its entry cut out, behind pollwatch's back)")]
+    Unchained { subject: String },
 }
 
 /// Walks entries in order; stops at the first break.

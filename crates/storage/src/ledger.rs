@@ -39,10 +39,10 @@ fn head_from(row: &AnyRow) -> Result<Head> {
 const COLUMNS: &str = "seq, at, kind, subject, payload, previous_hash, hash";
 /// The newest entry of the `ledger` table: seq, at, hash.
 pub(crate) const LEDGER_HEAD: &str = "SELECT seq, at, hash FROM ledger ORDER BY seq DESC LIMIT 1";
-/// The newest entry kept in a submission's row: seq, at, hash. Entries are given out in id
-/// order, so the newest row that has one has the newest (read backwards from the last row).
+/// The newest entry kept in a submission's row: seq, at, hash (through the unique index on
+/// `chain_seq`, migration 0012).
 pub(crate) const REPORTS_HEAD: &str = "SELECT chain_seq, server_time, chain_hash FROM submissions
-    WHERE chain_seq IS NOT NULL ORDER BY id DESC LIMIT 1";
+    WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1";
 
 /// The later of the two places' heads.
 pub(crate) fn later(ledger: Option<Head>, reports: Option<Head>) -> Option<Head> {
@@ -97,22 +97,28 @@ pub struct Verification {
 
 /// Checks every entry in order, and that each accepted submission still has the content
 /// its entry committed to. Stops at the first break.
+///
+/// The chain is checked up to the head found when it starts: entries appended meanwhile (the
+/// server keeps writing) are left for the next check, so that the two places are read as of
+/// the same moment.
 pub async fn verify(pool: &AnyPool) -> Result<Verification> {
+    let upto = head(pool).await?.map_or(0, |head| head.seq);
     let mut verifier = ChainVerifier::default();
-    let mut entries = Merged::new(pool);
+    let mut entries = Merged::new(pool, upto);
     while let Some(next) = entries.next().await? {
         let outcome = match next {
             Next::Entry(entry) => match verifier.check(&entry) {
                 Ok(()) => check_record(pool, &entry).await?,
                 Err(broken) => Err(broken),
             },
-            Next::Report(report) => {
-                let entry = report.entry(verifier.head());
-                match verifier.check(&entry) {
+            Next::Report(report) => match report.entry(verifier.head()) {
+                Some(entry) => match verifier.check(&entry) {
                     Ok(()) => report.check_content(&entry),
                     Err(broken) => Err(broken),
-                }
-            }
+                },
+                // A place in the chain without a hash: the row was altered.
+                None => Err(ChainBreak::AlteredEntry { seq: report.seq }),
+            },
         };
         if let Err(broken) = outcome {
             return Ok(Verification {
@@ -122,15 +128,36 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
             });
         }
     }
-    Ok(Verification { checked: verifier.checked, head: verifier.head().to_string(), first_break: None })
+    let first_break = unchained_report(pool, upto).await?;
+    Ok(Verification { checked: verifier.checked, head: verifier.head().to_string(), first_break })
+}
+
+/// A report stored since reports' entries live in their rows (0011) whose row has no entry:
+/// every such report gets its entry in the transaction that stores it, so the row was added,
+/// or its entry cut out, behind pollwatch's back. (Reports from before 0011 have theirs in
+/// the ledger, and the walk checked them.)
+async fn unchained_report(pool: &AnyPool, upto: i64) -> Result<Option<ChainBreak>> {
+    let row = sqlx::query(
+        "SELECT s.id FROM submissions s
+         WHERE s.chain_seq IS NULL
+           AND s.id > (SELECT MIN(c.id) FROM submissions c WHERE c.chain_seq IS NOT NULL AND c.chain_seq <= $1)
+         ORDER BY s.id LIMIT 1",
+    )
+    .bind(upto)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: i64 = row.try_get("id")?;
+    Ok(Some(ChainBreak::Unchained { subject: format!("submission:{id}") }))
 }
 
 /// Rows read per query while verifying.
 const PAGE: i64 = 5_000;
 
-/// The ledger's entries and the submissions' entries, in one order by seq.
+/// The ledger's entries and the submissions' entries up to `upto`, in one order by seq.
 struct Merged<'p> {
     pool: &'p AnyPool,
+    upto: i64,
     ledger: VecDeque<Entry>,
     ledger_after: Option<i64>,
     reports: VecDeque<ChainedReport>,
@@ -143,8 +170,15 @@ enum Next {
 }
 
 impl<'p> Merged<'p> {
-    fn new(pool: &'p AnyPool) -> Self {
-        Merged { pool, ledger: VecDeque::new(), ledger_after: Some(0), reports: VecDeque::new(), reports_after: Some(0) }
+    fn new(pool: &'p AnyPool, upto: i64) -> Self {
+        Merged {
+            pool,
+            upto,
+            ledger: VecDeque::new(),
+            ledger_after: Some(0),
+            reports: VecDeque::new(),
+            reports_after: Some(0),
+        }
     }
 
     async fn next(&mut self) -> Result<Option<Next>> {
@@ -152,9 +186,10 @@ impl<'p> Merged<'p> {
             && let Some(after) = self.ledger_after
         {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM ledger WHERE seq > $1 ORDER BY seq LIMIT {PAGE}"
+                "SELECT {COLUMNS} FROM ledger WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT {PAGE}"
             )))
             .bind(after)
+            .bind(self.upto)
             .fetch_all(self.pool)
             .await?;
             self.ledger = rows.iter().map(entry_from).collect::<Result<_>>()?;
@@ -167,9 +202,10 @@ impl<'p> Merged<'p> {
                 "SELECT s.id, s.chain_seq, s.chain_hash, s.channel, s.client_id, s.content_hash, s.observer_id,
                     s.server_time, s.form_code, s.form_version, s.answers, st.constituency_no, st.number
                  FROM submissions s JOIN stations st ON st.id = s.station_id
-                 WHERE s.id > $1 AND s.chain_seq IS NOT NULL ORDER BY s.id LIMIT {PAGE}"
+                 WHERE s.id > $1 AND s.chain_seq IS NOT NULL AND s.chain_seq <= $2 ORDER BY s.id LIMIT {PAGE}"
             )))
             .bind(after)
+            .bind(self.upto)
             .fetch_all(self.pool)
             .await?;
             self.reports = rows.iter().map(ChainedReport::from_row).collect::<Result<_>>()?;
@@ -192,7 +228,8 @@ impl<'p> Merged<'p> {
 struct ChainedReport {
     id: i64,
     seq: i64,
-    hash: String,
+    /// `None` only in a row altered behind pollwatch's back.
+    hash: Option<String>,
     channel: String,
     client_id: String,
     content_hash: String,
@@ -224,7 +261,7 @@ impl ChainedReport {
 
     /// The entry the row stands for, rebuilt from the row and linked to `previous_hash`:
     /// a changed column changes the payload, and the stored hash no longer matches.
-    fn entry(&self, previous_hash: &str) -> Entry {
+    fn entry(&self, previous_hash: &str) -> Option<Entry> {
         let accepted = Accepted {
             id: self.id,
             channel: &self.channel,
@@ -233,7 +270,7 @@ impl ChainedReport {
             observer: self.observer,
             server_time: self.server_time,
         };
-        accepted.stored_entry(self.seq, previous_hash, self.hash.clone())
+        Some(accepted.stored_entry(self.seq, previous_hash, self.hash.clone()?))
     }
 
     /// Do the stored answers still hash to the content hash the entry committed to?

@@ -60,6 +60,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_audit_entity_index_without_reports.sql"),
     ),
     (11, "chain in report rows", include_str!("../migrations/sqlite/0011_chain_in_report_rows.sql")),
+    (12, "chain seq unique", include_str!("../migrations/sqlite/0012_chain_seq_unique.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -77,6 +78,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/postgres/0010_audit_entity_index_without_reports.sql"),
     ),
     (11, "chain in report rows", include_str!("../migrations/postgres/0011_chain_in_report_rows.sql")),
+    (12, "chain seq unique", include_str!("../migrations/postgres/0012_chain_seq_unique.sql")),
 ];
 
 impl Store {

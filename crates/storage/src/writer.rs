@@ -245,8 +245,9 @@ pub(crate) struct WaitingForJobs(AtomicBool);
 impl WaitingForJobs {
     /// Called by a sender after its job is queued: whether the thread must be woken.
     fn woken(&self) -> bool {
-        // A full fence on both sides (here, and the writer's swap before it looks at the
-        // queue): either the sender sees the flag, or the writer sees the job.
+        // A full fence on both sides (here, and the writer's after it sets the flag and
+        // before it looks at the queue): either the sender sees the flag, or the writer sees
+        // the job.
         std::sync::atomic::fence(Ordering::SeqCst);
         self.0.load(Ordering::SeqCst) && self.0.swap(false, Ordering::SeqCst)
     }
@@ -261,7 +262,8 @@ pub(crate) struct JobsCome {
 impl JobsCome {
     /// Parks until a job is sent, or for `longest`.
     fn wait(&mut self, longest: std::time::Duration) {
-        self.waiting.0.swap(true, Ordering::SeqCst);
+        self.waiting.0.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
         if self.receiver.is_empty() {
             std::thread::park_timeout(longest);
         }

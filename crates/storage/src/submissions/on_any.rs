@@ -279,20 +279,32 @@ async fn record_audit(connection: &mut Connection, derived: &[Derived]) -> Resul
     Ok(())
 }
 
-/// Chains the new submissions, in id order, each entry kept in its own row (see `ledger`).
+/// Chains the new submissions, in id order, each entry kept in its own row (see `ledger`):
+/// one statement per chunk of rows.
 async fn record_ledger(connection: &mut Connection, created: &[(&NewSubmission, i64)]) -> Result<()> {
     let mut in_order: Vec<&(&NewSubmission, i64)> = created.iter().collect();
     in_order.sort_by_key(|(_, id)| *id);
     let mut previous = ledger::head_in(connection).await?;
+    let mut entries = Vec::with_capacity(in_order.len());
     for (new, id) in in_order {
         let entry = Accepted::of(new, *id).entry(previous.as_ref());
-        sqlx::query("UPDATE submissions SET chain_seq = $1, chain_hash = $2 WHERE id = $3")
-            .bind(entry.seq)
-            .bind(entry.hash.clone())
-            .bind(*id)
-            .execute(&mut *connection)
-            .await?;
         previous = Some(entry.head());
+        entries.push((*id, entry));
+    }
+    for chunk in power_of_two_chunks(&entries) {
+        let values = (0..chunk.len())
+            .map(|row| format!("(CAST(${} AS BIGINT), CAST(${} AS BIGINT), ${})", 3 * row + 1, 3 * row + 2, 3 * row + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH v (id, seq, hash) AS (VALUES {values})
+             UPDATE submissions SET chain_seq = v.seq, chain_hash = v.hash FROM v WHERE submissions.id = v.id"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, entry) in chunk {
+            query = query.bind(*id).bind(entry.seq).bind(entry.hash.clone());
+        }
+        query.execute(&mut *connection).await?;
     }
     Ok(())
 }

@@ -665,3 +665,68 @@ async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_al
         assert_eq!(broken, domain::ledger::ChainBreak::BrokenLink { seq: 3, previous: 1 });
     }
 }
+
+#[tokio::test]
+async fn a_report_row_without_its_entry_or_hash_is_named_and_a_check_during_writes_finds_no_break() {
+    use storage::submissions::Stored;
+    for (store, _, _dir) in stores().await {
+        let (station, observer) = reporting_fixture(&store).await;
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            let new = report(&station, observer, &format!("forge-{n:04}-aaaa"), "10:15");
+            let Ok(Stored::Created(row)) = store.submit(new).await else { panic!("stored") };
+            ids.push(row.id);
+        }
+
+        // Checked while reports and other entries keep coming: each check covers the chain
+        // as it was when the check began, and finds no break in it.
+        let writing = {
+            let (store, station) = (store.clone(), station.clone());
+            tokio::spawn(async move {
+                for n in 0..150 {
+                    let new = report(&station, observer, &format!("during-{n:04}-aaaa"), "10:15");
+                    store.submit(new).await.unwrap();
+                    if n % 5 == 0 {
+                        store
+                            .write(move |c| {
+                                Box::pin(async move {
+                                    let details = serde_json::json!({ "n": n });
+                                    storage::ledger::append(c, 1, "test.change", "test:1", &details).await?;
+                                    Ok(())
+                                })
+                            })
+                            .await
+                            .unwrap();
+                    }
+                }
+            })
+        };
+        let mut checks = 0;
+        while !writing.is_finished() {
+            let verified = storage::ledger::verify(store.reads()).await.unwrap();
+            assert!(verified.first_break.is_none(), "{:?} on {:?}", verified.first_break, store.backend());
+            checks += 1;
+        }
+        writing.await.unwrap();
+        assert!(checks > 0);
+        let verified = storage::ledger::verify(store.reads()).await.unwrap();
+        assert_eq!(verified.checked, 3 + 150 + 30);
+
+        // A report row added behind pollwatch's back, without an entry.
+        execute_for(
+            &store,
+            "INSERT INTO submissions (client_id, form_code, form_version, station_id, observer_id, channel,
+                server_time, content_hash, answers)
+             SELECT 'forged-0001-aaaa', form_code, form_version, station_id, observer_id, channel, server_time,
+                content_hash, answers FROM submissions WHERE id = $1",
+            ids[0],
+        )
+        .await;
+        let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
+        assert!(matches!(&broken, domain::ledger::ChainBreak::Unchained { subject } if subject.starts_with("submission:")));
+        // A place in the chain whose hash was removed.
+        execute_for(&store, "UPDATE submissions SET chain_hash = NULL WHERE id = $1", ids[1]).await;
+        let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
+        assert_eq!(broken, domain::ledger::ChainBreak::AlteredEntry { seq: 2 });
+    }
+}
