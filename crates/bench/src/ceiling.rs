@@ -15,8 +15,7 @@ pub struct Ceiling {
 impl Ceiling {
     pub fn build(options: &Options) -> Result<Ceiling, String> {
         let work = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let source =
-            options.ceiling.canonicalize().map_err(|e| format!("{}: {e}", options.ceiling.display()))?;
+        let source = options.ceiling.canonicalize().map_err(|e| format!("{}: {e}", options.ceiling.display()))?;
         let status = Command::new("cp")
             .arg("-r")
             .arg(&source)

@@ -134,8 +134,13 @@ mod tests {
     fn chain(n: usize) -> Vec<Entry> {
         let mut entries: Vec<Entry> = Vec::new();
         for i in 0..n {
-            let entry =
-                Entry::new(entries.last().map(Entry::head).as_ref(), 1_000 + i as i64, "submission.accept", &format!("submission:{i}"), "{}");
+            let entry = Entry::new(
+                entries.last().map(Entry::head).as_ref(),
+                1_000 + i as i64,
+                "submission.accept",
+                &format!("submission:{i}"),
+                "{}",
+            );
             entries.push(entry);
         }
         entries

@@ -61,16 +61,18 @@ pub async fn append(
 ) -> Result<Entry> {
     let last = head_in(connection).await?;
     let entry = Entry::new(last.as_ref(), at, kind, subject, &payload.to_string());
-    sqlx::query("INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(entry.seq)
-        .bind(entry.at)
-        .bind(entry.kind.clone())
-        .bind(entry.subject.clone())
-        .bind(entry.payload.clone())
-        .bind(entry.previous_hash.clone())
-        .bind(entry.hash.clone())
-        .execute(&mut *connection)
-        .await?;
+    sqlx::query(
+        "INSERT INTO ledger (seq, at, kind, subject, payload, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(entry.seq)
+    .bind(entry.at)
+    .bind(entry.kind.clone())
+    .bind(entry.subject.clone())
+    .bind(entry.payload.clone())
+    .bind(entry.previous_hash.clone())
+    .bind(entry.hash.clone())
+    .execute(&mut *connection)
+    .await?;
     Ok(entry)
 }
 

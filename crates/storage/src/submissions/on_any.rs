@@ -293,7 +293,9 @@ async fn record_ledger(connection: &mut Connection, created: &[(&NewSubmission, 
     }
     for chunk in power_of_two_chunks(&entries) {
         let values = (0..chunk.len())
-            .map(|row| format!("(CAST(${} AS BIGINT), CAST(${} AS BIGINT), ${})", 3 * row + 1, 3 * row + 2, 3 * row + 3))
+            .map(|row| {
+                format!("(CAST(${} AS BIGINT), CAST(${} AS BIGINT), ${})", 3 * row + 1, 3 * row + 2, 3 * row + 3)
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(

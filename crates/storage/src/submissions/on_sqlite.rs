@@ -7,8 +7,8 @@
 
 use domain::ledger::Head;
 use rusqlite::{OptionalExtension, Transaction, params};
-use std::sync::Arc;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::derived::{self, Pending, PendingCount};
 use super::*;

@@ -649,8 +649,12 @@ async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_al
         let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
         assert_eq!(broken, domain::ledger::ChainBreak::AlteredEntry { seq: 5 });
         // A report's answers changed: the content its entry committed to is gone.
-        execute_for(&store, "UPDATE submissions SET answers = replace(answers, '10:15', '11:15') WHERE id = $1", ids[1])
-            .await;
+        execute_for(
+            &store,
+            "UPDATE submissions SET answers = replace(answers, '10:15', '11:15') WHERE id = $1",
+            ids[1],
+        )
+        .await;
         let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
         assert_eq!(
             broken,
@@ -723,7 +727,9 @@ async fn a_report_row_without_its_entry_or_hash_is_named_and_a_check_during_writ
         )
         .await;
         let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
-        assert!(matches!(&broken, domain::ledger::ChainBreak::Unchained { subject } if subject.starts_with("submission:")));
+        assert!(
+            matches!(&broken, domain::ledger::ChainBreak::Unchained { subject } if subject.starts_with("submission:"))
+        );
         // A place in the chain whose hash was removed.
         execute_for(&store, "UPDATE submissions SET chain_hash = NULL WHERE id = $1", ids[1]).await;
         let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
