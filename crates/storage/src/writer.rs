@@ -501,7 +501,7 @@ async fn store_reports(
     if reports.is_empty() {
         return Vec::new();
     }
-    let news: Vec<NewSubmission> = reports.iter().map(|(new, _)| NewSubmission::clone(new)).collect();
+    let news: Vec<&NewSubmission> = reports.iter().map(|(new, _)| &**new).collect();
     if sqlx::raw_sql("SAVEPOINT job").execute(&mut *connection).await.is_ok() {
         match store_batch(connection, &news).await {
             Ok(outcomes) => {

@@ -12,13 +12,13 @@ use crate::{Connection, ledger};
 /// Stores a submission once. The same client id again: the stored row if the content is the
 /// same, a conflict if it is not.
 pub async fn store(connection: &mut Connection, new: &NewSubmission) -> Result<Stored> {
-    store_batch(connection, std::slice::from_ref(new)).await?.pop().unwrap_or(Err(StorageError::NotFound))
+    store_batch(connection, &[new]).await?.pop().unwrap_or(Err(StorageError::NotFound))
 }
 
 /// Stores many submissions (the writer hands over every submission waiting in its queue at
 /// once). Each gets its own outcome; the batch as a whole fails only on a database error, and
 /// the writer then retries them one by one.
-pub async fn store_batch(connection: &mut Connection, batch: &[NewSubmission]) -> Result<Vec<Result<Stored>>> {
+pub async fn store_batch(connection: &mut Connection, batch: &[&NewSubmission]) -> Result<Vec<Result<Stored>>> {
     let mut outcomes: Vec<Option<Result<Stored>>> = (0..batch.len()).map(|_| None).collect();
     // Already stored, by an earlier batch.
     let existing = by_client_ids(connection, batch.iter().map(|n| n.client_id.as_str())).await?;
@@ -33,11 +33,11 @@ pub async fn store_batch(connection: &mut Connection, batch: &[NewSubmission]) -
             fresh.push(index);
         }
     }
-    let rows: Vec<SubmissionRow> = fresh.iter().map(|&index| row_of(0, &batch[index])).collect();
+    let rows: Vec<SubmissionRow> = fresh.iter().map(|&index| row_of(0, batch[index])).collect();
     let ids = insert_rows(connection, batch, &fresh, &rows).await?;
     let mut by_client_id: HashMap<&str, SubmissionRow> = HashMap::new();
     for (&index, mut row) in fresh.iter().zip(rows) {
-        let new = &batch[index];
+        let new = batch[index];
         row.id =
             *ids.get(new.client_id.as_str()).ok_or_else(|| StorageError::Corrupt("insert returned no id".into()))?;
         outcomes[index] = Some(Ok(Stored::Created(row.clone())));
@@ -52,7 +52,7 @@ pub async fn store_batch(connection: &mut Connection, batch: &[NewSubmission]) -
     }
 
     let created: Vec<(&NewSubmission, i64)> =
-        fresh.iter().map(|&i| (&batch[i], by_client_id[batch[i].client_id.as_str()].id)).collect();
+        fresh.iter().map(|&i| (batch[i], by_client_id[batch[i].client_id.as_str()].id)).collect();
     if !created.is_empty() {
         let derived: Vec<Derived> = created.iter().map(|(new, id)| Derived::of(new, *id)).collect();
         record_coverage(connection, &derived).await?;
@@ -110,12 +110,12 @@ async fn by_client_ids<'a>(
 /// Inserts `which` of the batch (with their rows as built by `row_of`); returns ids by client id.
 async fn insert_rows(
     connection: &mut Connection,
-    batch: &[NewSubmission],
+    batch: &[&NewSubmission],
     which: &[usize],
     rows: &[SubmissionRow],
 ) -> Result<HashMap<String, i64>> {
     let mut ids = HashMap::new();
-    let pairs: Vec<(&NewSubmission, &SubmissionRow)> = which.iter().map(|&i| &batch[i]).zip(rows).collect();
+    let pairs: Vec<(&NewSubmission, &SubmissionRow)> = which.iter().map(|&i| batch[i]).zip(rows).collect();
     for chunk in power_of_two_chunks(&pairs) {
         let sql = format!("{INSERT_SUBMISSION} {} RETURNING id, client_id", value_rows(chunk.len(), 12));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
