@@ -61,6 +61,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (11, "chain in report rows", include_str!("../migrations/sqlite/0011_chain_in_report_rows.sql")),
     (12, "chain seq unique", include_str!("../migrations/sqlite/0012_chain_seq_unique.sql")),
+    (
+        13,
+        "audit time index without reports",
+        include_str!("../migrations/sqlite/0013_audit_time_index_without_reports.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -79,6 +84,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (11, "chain in report rows", include_str!("../migrations/postgres/0011_chain_in_report_rows.sql")),
     (12, "chain seq unique", include_str!("../migrations/postgres/0012_chain_seq_unique.sql")),
+    (
+        13,
+        "audit time index without reports",
+        include_str!("../migrations/postgres/0013_audit_time_index_without_reports.sql"),
+    ),
 ];
 
 impl Store {

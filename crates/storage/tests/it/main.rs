@@ -532,20 +532,30 @@ async fn a_cycle_of_derived_rows_left_half_written_is_finished_on_open_each_repo
 
 #[tokio::test]
 async fn the_audit_log_filters_by_entity_reports_and_others_alike() {
-    // Reports' entries are left out of the index by entity; the filter finds them all the same.
+    // Reports' entries are left out of the indexes by entity and by time; filters and the
+    // order by time treat them like any other entry.
     for (store, _, _dir) in stores().await {
         let (station, observer) = reporting_fixture(&store).await;
         for n in 0..3 {
-            store.submit(report(&station, observer, &format!("entity-{n:04}-aaaa"), "10:15")).await.unwrap();
+            let mut new = report(&station, observer, &format!("entity-{n:04}-aaaa"), "10:15");
+            new.server_time = 1_000 * (2 * n as i64 + 1); // 1 s, 3 s, 5 s
+            store.submit(new).await.unwrap();
         }
         for n in 0..2 {
+            let at = 1_000 * (2 * n as i64 + 2); // 2 s, 4 s: between the reports
             store
                 .write(move |c| {
-                    Box::pin(async move { audit::record(c, &ChangeAuthor::system(Channel::Cli), change(n), 0).await })
+                    Box::pin(async move { audit::record(c, &ChangeAuthor::system(Channel::Cli), change(n), at).await })
                 })
                 .await
                 .unwrap();
         }
+        let everything =
+            audit::list(&store, &AuditFilter { page: 1, per_page: 10, ..Default::default() }).await.unwrap();
+        let times: Vec<i64> = everything.items.iter().map(|entry| entry.at).filter(|at| *at <= 5_000).collect();
+        assert_eq!(times, vec![5_000, 4_000, 3_000, 2_000, 1_000], "newest first, {:?}", store.backend());
+        let window = AuditFilter { from: Some(1_500), until: Some(4_500), page: 1, per_page: 10, ..Default::default() };
+        assert_eq!(audit::list(&store, &window).await.unwrap().total, 3, "{:?}", store.backend());
         let count = |entity: &'static str| {
             let store = store.clone();
             async move {
