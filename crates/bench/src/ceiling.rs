@@ -43,23 +43,14 @@ impl Ceiling {
     pub async fn measure(&mut self, options: &Options) -> Result<Load, String> {
         self.runs += 1;
         let port = free_port()?;
-        let mut server = Command::new(self.work.path().join("ceiling/target/release/ceiling"))
+        let server = Command::new(self.work.path().join("ceiling/target/release/ceiling"))
             .arg(self.work.path().join(format!("ceiling-{}.db", self.runs)))
             .arg(format!("127.0.0.1:{port}"))
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| e.to_string())?;
-        wait_for_port(port).await?;
-        let result = wrk::run(
-            &format!("http://127.0.0.1:{port}/reports"),
-            &self.work.path().join("ceiling.lua"),
-            options.threads,
-            options.connections,
-            options.seconds,
-        );
-        let _ = server.kill();
-        let _ = server.wait();
-        result
+        let url = format!("http://127.0.0.1:{port}/reports");
+        wrk::load_server(server, port, &url, &self.work.path().join("ceiling.lua"), options).await
     }
 }
 

@@ -11,7 +11,7 @@ use storage::people::PeopleFilter;
 use storage::{Store, now_millis};
 
 use crate::Options;
-use crate::ceiling::{free_port, wait_for_port};
+use crate::ceiling::free_port;
 use crate::wrk::{self, Load};
 
 /// A national demo in `dir`, with `observers` device tokens; returns (token, station) pairs.
@@ -136,22 +136,19 @@ impl Prepared {
         std::fs::copy(&self.database, &database).map_err(|e| e.to_string())?;
         let database = database.to_string_lossy().to_string();
         let port = free_port()?;
-        let mut server = start_server(&options.pollwatch, &database, port, &[])?;
-        wait_for_port(port).await?;
-        let result = wrk::run(
-            &format!("http://127.0.0.1:{port}"),
-            &self.work.path().join("pollwatch.lua"),
-            options.threads,
-            options.connections,
-            options.seconds,
-        );
-        let _ = server.kill();
-        let _ = server.wait();
-        let mut load = result?;
-        let store = Store::open(&database).await.map_err(|e| e.to_string())?;
-        load.stored = storage::submissions::count(store.reads()).await.map_err(|e| e.to_string())? as u64;
-        store.close().await;
+        let server = start_server(&options.pollwatch, &database, port, &[])?;
+        let url = format!("http://127.0.0.1:{port}");
+        let mut load = wrk::load_server(server, port, &url, &self.work.path().join("pollwatch.lua"), options).await?;
+        load.stored = stored_reports(&database).await?;
         let _ = std::fs::remove_file(&database);
         Ok(load)
     }
+}
+
+/// How many reports `database` holds.
+pub async fn stored_reports(database: &str) -> Result<u64, String> {
+    let store = Store::open(database).await.map_err(|e| e.to_string())?;
+    let count = storage::submissions::count(store.reads()).await.map_err(|e| e.to_string())?;
+    store.close().await;
+    Ok(count as u64)
 }

@@ -11,8 +11,8 @@ use storage::Store;
 use storage::people::PeopleFilter;
 
 use crate::Options;
-use crate::ceiling::{free_port, wait_for_port};
-use crate::ingest::{prepare, start_server};
+use crate::ceiling::free_port;
+use crate::ingest::{prepare, start_server, stored_reports};
 use crate::wrk::{self, Load};
 
 const SECRET: &str = "bench-sms-secret";
@@ -76,15 +76,9 @@ end
     let script = work.path().join("sms.lua");
     std::fs::write(&script, lua).map_err(|e| e.to_string())?;
     let port = free_port()?;
-    let mut server = start_server(&options.pollwatch, &database, port, &[("POLLWATCH_SMS_SECRET", SECRET)])?;
-    wait_for_port(port).await?;
-    let result =
-        wrk::run(&format!("http://127.0.0.1:{port}"), &script, options.threads, options.connections, options.seconds);
-    let _ = server.kill();
-    let _ = server.wait();
-    let mut load = result?;
-    let store = Store::open(&database).await.map_err(|e| e.to_string())?;
-    load.stored = storage::submissions::count(store.reads()).await.map_err(|e| e.to_string())? as u64;
+    let server = start_server(&options.pollwatch, &database, port, &[("POLLWATCH_SMS_SECRET", SECRET)])?;
+    let mut load = wrk::load_server(server, port, &format!("http://127.0.0.1:{port}"), &script, options).await?;
+    load.stored = stored_reports(&database).await?;
     Ok(load)
 }
 

@@ -1,6 +1,27 @@
 //! Running wrk and reading its summary.
 
-use std::process::Command;
+use std::process::{Child, Command};
+
+use crate::Options;
+use crate::ceiling::wait_for_port;
+
+/// Loads `server`, once it listens on `port`, at `url` with `script` as `options` say; stops
+/// the server afterwards, whatever happened.
+pub async fn load_server(
+    mut server: Child,
+    port: u16,
+    url: &str,
+    script: &std::path::Path,
+    options: &Options,
+) -> Result<Load, String> {
+    let result = match wait_for_port(port).await {
+        Ok(()) => run(url, script, options.threads, options.connections, options.seconds),
+        Err(error) => Err(error),
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
 
 /// Lua every load script starts with: each wrk thread gets its own number (`tid`) and
 /// counts its requests (`counter`), so ids never repeat within a run.

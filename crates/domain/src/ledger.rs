@@ -73,6 +73,11 @@ impl Entry {
         Head { seq: self.seq, at: self.at, hash: self.hash.clone() }
     }
 
+    /// The same, keeping the hash rather than copying it.
+    pub fn into_head(self) -> Head {
+        Head { seq: self.seq, at: self.at, hash: self.hash }
+    }
+
     pub fn recomputed_hash(&self) -> String {
         entry_hash(&self.previous_hash, self.seq, self.at, &self.kind, &self.subject, &self.payload)
     }

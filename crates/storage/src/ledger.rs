@@ -277,12 +277,21 @@ impl ChainedReport {
 
     /// Do the stored answers still hash to the content hash the entry committed to?
     fn check_content(&self, entry: &Entry) -> Result<(), ChainBreak> {
-        let altered = || ChainBreak::AlteredRecord { seq: entry.seq, subject: entry.subject.clone() };
-        let station = StationRef::parse(&self.station).map_err(|_| altered())?;
-        let version = u32::try_from(self.form_version).map_err(|_| altered())?;
-        let recomputed = submission_content_hash(&self.form, version, station, &self.answers);
-        if recomputed == self.content_hash { Ok(()) } else { Err(altered()) }
+        let recomputed = recomputed_content_hash(&self.form, self.form_version, &self.station, &self.answers);
+        if recomputed.as_deref() == Some(self.content_hash.as_str()) {
+            Ok(())
+        } else {
+            Err(ChainBreak::AlteredRecord { seq: entry.seq, subject: entry.subject.clone() })
+        }
     }
+}
+
+/// The content hash of a stored report, from its row; `None` when the row's station or form
+/// version cannot be what was hashed (an altered row).
+fn recomputed_content_hash(form: &str, version: i64, station: &str, answers: &str) -> Option<String> {
+    let station = StationRef::parse(station).ok()?;
+    let version = u32::try_from(version).ok()?;
+    Some(submission_content_hash(form, version, station, answers))
 }
 
 /// For a submission entry kept in the ledger (stored before migration 0011): does the
@@ -304,19 +313,14 @@ async fn check_record(pool: &AnyPool, entry: &Entry) -> Result<Result<(), ChainB
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(Err(altered())) };
-    let station = StationRef::parse(&format!(
-        "{}/{}",
-        row.try_get::<i64, _>("constituency_no")?,
-        row.try_get::<i64, _>("number")?
-    ));
-    let Ok(station) = station else { return Ok(Err(altered())) };
+    let station = format!("{}/{}", row.try_get::<i64, _>("constituency_no")?, row.try_get::<i64, _>("number")?);
     let form: String = row.try_get("form_code")?;
-    let version = u32::try_from(row.try_get::<i64, _>("form_version")?).unwrap_or(0);
     let answers: String = row.try_get("answers")?;
-    let recomputed = submission_content_hash(&form, version, station, &answers);
+    let recomputed = recomputed_content_hash(&form, row.try_get("form_version")?, &station, &answers);
     let client_id: String = row.try_get("client_id")?;
     let observer: Option<i64> = row.try_get("observer_id")?;
-    let matches = payload["content_hash"].as_str() == Some(recomputed.as_str())
+    let matches = recomputed.is_some()
+        && payload["content_hash"].as_str() == recomputed.as_deref()
         && payload["client_id"].as_str() == Some(client_id.as_str())
         && payload["observer"].as_i64() == observer;
     Ok(if matches { Ok(()) } else { Err(altered()) })

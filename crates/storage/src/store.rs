@@ -44,51 +44,35 @@ pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA page_size = 4096; PRAGMA journal
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY; \
      PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;";
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
-    (2, "reporting", include_str!("../migrations/sqlite/0002_reporting.sql")),
-    (3, "photos", include_str!("../migrations/sqlite/0003_photos.sql")),
-    (4, "sms", include_str!("../migrations/sqlite/0004_sms.sql")),
-    (5, "sms claims", include_str!("../migrations/sqlite/0005_sms_claims.sql")),
-    (6, "lean report indexes", include_str!("../migrations/sqlite/0006_lean_report_indexes.sql")),
-    (7, "derived upto", include_str!("../migrations/sqlite/0007_derived_upto.sql")),
-    (8, "photo uses", include_str!("../migrations/sqlite/0008_photo_uses.sql")),
-    (9, "derived cycles", include_str!("../migrations/sqlite/0009_derived_cycles.sql")),
-    (
-        10,
-        "audit entity index without reports",
-        include_str!("../migrations/sqlite/0010_audit_entity_index_without_reports.sql"),
-    ),
-    (11, "chain in report rows", include_str!("../migrations/sqlite/0011_chain_in_report_rows.sql")),
-    (12, "chain seq unique", include_str!("../migrations/sqlite/0012_chain_seq_unique.sql")),
-    (
-        13,
-        "audit time index without reports",
-        include_str!("../migrations/sqlite/0013_audit_time_index_without_reports.sql"),
-    ),
-];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
-    (2, "reporting", include_str!("../migrations/postgres/0002_reporting.sql")),
-    (3, "photos", include_str!("../migrations/postgres/0003_photos.sql")),
-    (4, "sms", include_str!("../migrations/postgres/0004_sms.sql")),
-    (5, "sms claims", include_str!("../migrations/postgres/0005_sms_claims.sql")),
-    (6, "lean report indexes", include_str!("../migrations/postgres/0006_lean_report_indexes.sql")),
-    (7, "derived upto", include_str!("../migrations/postgres/0007_derived_upto.sql")),
-    (8, "photo uses", include_str!("../migrations/postgres/0008_photo_uses.sql")),
-    (9, "derived cycles", include_str!("../migrations/postgres/0009_derived_cycles.sql")),
-    (
-        10,
-        "audit entity index without reports",
-        include_str!("../migrations/postgres/0010_audit_entity_index_without_reports.sql"),
-    ),
-    (11, "chain in report rows", include_str!("../migrations/postgres/0011_chain_in_report_rows.sql")),
-    (12, "chain seq unique", include_str!("../migrations/postgres/0012_chain_seq_unique.sql")),
-    (
-        13,
-        "audit time index without reports",
-        include_str!("../migrations/postgres/0013_audit_time_index_without_reports.sql"),
-    ),
+/// The migrations, one list for both backends: each file exists once per dialect, under
+/// `migrations/sqlite/` and `migrations/postgres/`, with the same name.
+macro_rules! migrations {
+    ($backend:literal: $(($version:literal, $description:literal, $file:literal)),* $(,)?) => {
+        &[$(($version, $description, include_str!(concat!("../migrations/", $backend, "/", $file)))),*]
+    };
+}
+
+macro_rules! both_backends {
+    ($($migration:tt),* $(,)?) => {
+        const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = migrations!("sqlite": $($migration),*);
+        const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = migrations!("postgres": $($migration),*);
+    };
+}
+
+both_backends![
+    (1, "foundation", "0001_foundation.sql"),
+    (2, "reporting", "0002_reporting.sql"),
+    (3, "photos", "0003_photos.sql"),
+    (4, "sms", "0004_sms.sql"),
+    (5, "sms claims", "0005_sms_claims.sql"),
+    (6, "lean report indexes", "0006_lean_report_indexes.sql"),
+    (7, "derived upto", "0007_derived_upto.sql"),
+    (8, "photo uses", "0008_photo_uses.sql"),
+    (9, "derived cycles", "0009_derived_cycles.sql"),
+    (10, "audit entity index without reports", "0010_audit_entity_index_without_reports.sql"),
+    (11, "chain in report rows", "0011_chain_in_report_rows.sql"),
+    (12, "chain seq unique", "0012_chain_seq_unique.sql"),
+    (13, "audit time index without reports", "0013_audit_time_index_without_reports.sql"),
 ];
 
 impl Store {

@@ -264,22 +264,17 @@ impl Derived {
     }
 }
 
-/// What a submission's chain entry commits to. Fields in name order: the text is what
-/// `serde_json::json!` made of it before (a sorted map), without building the map per report.
-#[derive(Serialize)]
-struct AcceptedPayload<'a> {
-    channel: &'a str,
-    client_id: &'a str,
-    content_hash: &'a str,
-    observer: Option<i64>,
-    server_time: i64,
-}
-
 /// The facts of a stored submission that its chain entry commits to. Since migration 0011 the
 /// entry is kept in the submission's own row (`chain_seq`, `chain_hash`): its kind, subject and
 /// payload follow from the row, so only its place and hash are stored, and `ledger::verify`
 /// rebuilds the rest from the row it describes.
+///
+/// Serialised, it is the entry's payload: fields in name order, the text `serde_json::json!`
+/// made of them before (a sorted map), without building the map per report.
+#[derive(Serialize)]
 pub(crate) struct Accepted<'a> {
+    /// In the entry's subject, not its payload.
+    #[serde(skip)]
     pub id: i64,
     pub channel: &'a str,
     pub client_id: &'a str,
@@ -303,14 +298,7 @@ impl<'a> Accepted<'a> {
     }
 
     fn payload(&self) -> String {
-        let payload = AcceptedPayload {
-            channel: self.channel,
-            client_id: self.client_id,
-            content_hash: self.content_hash,
-            observer: self.observer,
-            server_time: self.server_time,
-        };
-        serde_json::to_string(&payload).unwrap_or_default()
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// The entry appended after `previous`.
@@ -431,7 +419,8 @@ mod tests {
     fn a_chain_entry_commits_to_the_same_text_as_before() {
         // Entries already in a chain were made with `json!`; new ones must read the same way.
         for observer in [Some(42), None] {
-            let payload = AcceptedPayload {
+            let accepted = Accepted {
+                id: 7,
                 channel: "sms",
                 client_id: "b1e6f0a2-\"quoted\"-ə",
                 content_hash: "ab12",
@@ -445,7 +434,7 @@ mod tests {
                 "channel": "sms",
                 "server_time": 1_707_300_000_000i64,
             });
-            assert_eq!(serde_json::to_string(&payload).unwrap(), before.to_string());
+            assert_eq!(accepted.payload(), before.to_string());
         }
     }
 }

@@ -235,7 +235,7 @@ fn store_batch(t: &Transaction, batch: &[Arc<NewSubmission>]) -> Result<Vec<Resu
             ])? == 1;
             if inserted {
                 chain.last_id = id;
-                chain.head = Some(entry.head());
+                chain.head = Some(entry.into_head());
                 created.push((new, id));
                 outcomes.push(Ok(Receipt::New(id)));
             } else {
