@@ -14,8 +14,8 @@ use domain::language::Language;
 use storage::people::PersonRow;
 use storage::{now_millis, people, sessions};
 
-use crate::auth::identities::Identity;
-use crate::auth::secrets::hash_token;
+use crate::auth::identities::{Identity, Key};
+use crate::auth::secrets::token_digest;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -125,7 +125,7 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
         .and_then(|v| v.to_str().ok())
         .and_then(Language::from_accept_language);
 
-    let (via, token_hash) = if let Some(header) = parts.headers.get(AUTHORIZATION) {
+    let (via, secret) = if let Some(header) = parts.headers.get(AUTHORIZATION) {
         // A token that is present but wrong is an error, never a silent fall-back to public.
         let token = header
             .to_str()
@@ -133,18 +133,17 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(AppError::Unauthenticated)?;
-        (Via::ApiToken, hash_token(token))
+        (Via::ApiToken, token)
     } else if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        (Via::Session, hash_token(cookie.value()))
+        (Via::Session, cookie.value())
     } else {
         return Ok(caller);
     };
-    // A session and a token never share an entry, whatever their hashes.
-    let key = [if via == Via::Session { "s:" } else { "t:" }, token_hash.as_str()].concat();
+    let key = Key { session: via == Via::Session, digest: token_digest(secret) };
     let identity = match state.identities.get(&key) {
         Some(identity) if identity.expires_at.is_none_or(|end| end > now_millis()) => Some(identity),
         _ => {
-            let loaded = load_identity(state, via, &token_hash).await?;
+            let loaded = load_identity(state, via, &domain::ledger::to_hex(&key.digest)).await?;
             if let Some(identity) = &loaded {
                 state.identities.put(key, identity.clone());
             }
@@ -155,6 +154,7 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
         Some(identity) => {
             caller.via = via;
             if let Some(csrf_token) = identity.csrf_token {
+                let token_hash = domain::ledger::to_hex(&key.digest);
                 caller.session = Some(SessionInfo { token_hash, csrf_token });
             }
             let stored_language = identity.person.as_ref().and_then(|p| Language::parse(&p.language));

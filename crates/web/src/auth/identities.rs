@@ -5,6 +5,7 @@
 //! a change made by another process (the CLI) within `LIFETIME`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,18 +25,47 @@ pub struct Identity {
     pub expires_at: Option<i64>,
 }
 
+/// What an entry is found by: whether the secret is a session's or a token's (they never share
+/// an entry, whatever their hashes), and its SHA-256 digest, never the secret itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub session: bool,
+    pub digest: [u8; 32],
+}
+
+/// Hashes a `Key` by its digest's first eight bytes: SHA-256 output is already spread evenly,
+/// so hashing it again (SipHash, the map's default) spends time for nothing.
+#[derive(Default)]
+pub struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if let Some(first) = bytes.first_chunk::<8>() {
+            self.0 ^= u64::from_le_bytes(*first);
+        }
+    }
+
+    fn write_u8(&mut self, kind: u8) {
+        self.0 ^= u64::from(kind);
+    }
+}
+
 #[derive(Default)]
 pub struct Identities {
-    entries: Mutex<HashMap<String, (Instant, Identity)>>,
+    entries: Mutex<HashMap<Key, (Instant, Identity), BuildHasherDefault<DigestHasher>>>,
 }
 
 impl Identities {
-    pub fn get(&self, key: &str) -> Option<Identity> {
+    pub fn get(&self, key: &Key) -> Option<Identity> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.get(key).filter(|(at, _)| at.elapsed() < LIFETIME).map(|(_, identity)| identity.clone())
     }
 
-    pub fn put(&self, key: String, identity: Identity) {
+    pub fn put(&self, key: Key, identity: Identity) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, (at, _)| at.elapsed() < LIFETIME);
@@ -46,5 +76,39 @@ impl Identities {
     /// Forgets everyone: called after any change to who may do what.
     pub fn clear(&self) {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::roles::Role;
+
+    fn identity(user_id: i64) -> Identity {
+        let actor = Actor {
+            user_id,
+            role: Role::Observer,
+            organisation_id: None,
+            constituencies: Default::default(),
+            stations: Default::default(),
+        };
+        Identity { actor: Arc::new(actor), person: None, csrf_token: None, expires_at: None }
+    }
+
+    #[test]
+    fn a_session_and_a_token_with_the_same_digest_are_two_entries_and_clear_forgets_both() {
+        let identities = Identities::default();
+        let digest = [7u8; 32];
+        let mut other = digest;
+        other[31] = 8; // differs only beyond the bytes the map hashes by
+        identities.put(Key { session: true, digest }, identity(1));
+        identities.put(Key { session: false, digest }, identity(2));
+        let found = |session, digest| identities.get(&Key { session, digest }).map(|i| i.actor.user_id);
+        assert_eq!(found(true, digest), Some(1));
+        assert_eq!(found(false, digest), Some(2));
+        assert_eq!(found(true, other), None);
+        identities.clear();
+        assert_eq!(found(true, digest), None);
+        assert_eq!(found(false, digest), None);
     }
 }

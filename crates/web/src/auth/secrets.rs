@@ -10,7 +10,12 @@ pub fn random_token() -> String {
 }
 
 pub fn hash_token(token: &str) -> String {
-    domain::ledger::to_hex(&Sha256::digest(token.as_bytes()))
+    domain::ledger::to_hex(&token_digest(token))
+}
+
+/// The SHA-256 digest of a session or API token, as bytes.
+pub fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 /// A password an admin can read out over the phone: 12 letters and digits, no look-alikes.
