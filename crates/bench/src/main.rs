@@ -1,6 +1,7 @@
 //! `pollwatch-bench`: measures, on this machine and in one run,
-//! 1. ingest: pollwatch's full submission path (token auth, validation, coverage, audit, hash
-//!    chain, durable group-committed write) against the reference ceiling server, both driven
+//! 1. ingest: pollwatch's full submission path (token auth, scope, validation, the report's
+//!    row as its audit record (who, when, which channel), hash chain, coverage, observer's
+//!    list, durable group-committed write) against the reference ceiling server, both driven
 //!    by wrk with the same connections and duration, in turn for `--rounds` rounds; prints
 //!    each round's rates, p50/p99 and ratio, and the median ratio;
 //! 2. the SMS path: signed webhook → parse → validate → store → reply, as messages/s;

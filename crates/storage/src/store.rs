@@ -34,8 +34,8 @@ pub struct Store {
 
 /// Applied on every SQLite connection. WAL lets readers work while the writer writes;
 /// synchronous=FULL makes each commit durable before it returns (the acknowledgement rule);
-/// 4 KiB pages for new databases: most of what a report writes is appended (the report, its
-/// audit entry, its chain entry), and with 1 KiB pages every commit wrote the same partly
+/// 4 KiB pages for new databases: most of what a report writes is appended (the report and
+/// its chain entry), and with 1 KiB pages every commit wrote the same partly
 /// filled tail pages as several frames, each two system calls (measured: 9.4 -> 5.3 writes
 /// per report, ingest +10 %);
 /// temp_store=MEMORY keeps savepoint journals off the disk; a 64 MB page cache holds an
@@ -73,6 +73,7 @@ both_backends![
     (11, "chain in report rows", "0011_chain_in_report_rows.sql"),
     (12, "chain seq unique", "0012_chain_seq_unique.sql"),
     (13, "audit time index without reports", "0013_audit_time_index_without_reports.sql"),
+    (14, "reports listed from their rows", "0014_reports_listed_from_their_rows.sql"),
 ];
 
 impl Store {
@@ -111,8 +112,9 @@ impl Store {
         &self.reads
     }
 
-    /// The pool for reads, once every report stored so far has its coverage count and audit
-    /// entry (on SQLite these are written behind the reports): for reading those tables.
+    /// The pool for reads, once every report stored so far has its coverage count and its
+    /// place in its observer's list (on SQLite these are written behind the reports): for
+    /// reading those tables.
     /// Costs nothing when none are pending.
     pub async fn reads_caught_up(&self) -> Result<&AnyPool> {
         self.writer.caught_up().await?;

@@ -50,7 +50,7 @@ pub enum Completion {
 }
 
 /// What the writer is asked to do: run a job, store a report, or write the derived rows of
-/// every report stored so far (a reader of coverage or the audit log is waiting). Reports
+/// every report stored so far (a reader of coverage or of observers' lists is waiting). Reports
 /// waiting together are stored together, the ingest path's hot spot.
 pub(crate) enum Job {
     Run(WriteJob),
@@ -119,7 +119,7 @@ impl Writer {
         }
     }
 
-    /// Returns once every report stored so far has its coverage count and audit entry
+    /// Returns once every report stored so far has its coverage count and list entry
     /// written; at once when none is pending.
     pub async fn caught_up(&self) -> Result<()> {
         if self.pending.as_ref().is_none_or(PendingCount::none) {

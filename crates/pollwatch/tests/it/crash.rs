@@ -1,8 +1,8 @@
 //! The crash test: the server is killed with SIGKILL again and again while observers'
 //! devices keep submitting and retrying. Afterwards every report the server acknowledged is
-//! stored, each exactly once, the hash chain verifies, and every stored report has its audit
-//! entry and coverage count exactly once (those are written behind the reports, so a kill
-//! leaves some pending, to be written on the next start).
+//! stored, each exactly once, the hash chain verifies, and every stored report has its
+//! coverage count and its place in its observer's list exactly once (those are written behind
+//! the reports, so a kill leaves some pending, to be written on the next start).
 
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
@@ -128,21 +128,19 @@ async fn acknowledged_reports_survive_repeated_kills_exactly_once() {
     let verified = storage::ledger::verify(store.reads()).await.unwrap();
     assert!(verified.first_break.is_none(), "{:?}", verified.first_break);
 
-    // Derived rows: one audit entry and one coverage count per stored report, no more, no less.
-    let reports = count(store.reads(), "SELECT COUNT(*) AS n FROM submissions").await;
-    let filter = storage::audit::AuditFilter {
-        action: Some("submission.create".into()),
-        page: 1,
-        per_page: 1,
-        ..Default::default()
-    };
-    let audited = storage::audit::list(&store, &filter).await.unwrap().total;
-    assert_eq!(audited, reports, "audit entries for {reports} stored reports");
-    let counted = count(store.reads(), "SELECT COALESCE(SUM(submissions), 0) AS n FROM station_coverage").await;
+    // Derived rows: one coverage count per stored report, no more, no less, and each in its
+    // observer's list.
+    let caught_up = store.reads_caught_up().await.unwrap();
+    let reports = count(caught_up, "SELECT COUNT(*) AS n FROM submissions").await;
+    let listed =
+        count(caught_up, "SELECT COUNT(*) AS n FROM observer_reports o JOIN submissions s ON s.id = o.submission_id")
+            .await;
+    assert_eq!(listed, reports, "observers' lists hold all {reports} stored reports");
+    let counted = count(caught_up, "SELECT COALESCE(SUM(submissions), 0) AS n FROM station_coverage").await;
     assert_eq!(counted, reports, "coverage counts for {reports} stored reports");
     eprintln!(
         "crash test: {kills} kills, {total} acknowledged, all stored once; chain of {} entries intact; \
-         {left_pending} reports' audit entries and coverage counts were pending at the last kill, \
+         {left_pending} reports' coverage counts and list entries were pending at the last kill, \
          all {reports} have them exactly once after the restart",
         verified.checked
     );

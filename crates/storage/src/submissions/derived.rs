@@ -1,9 +1,10 @@
 //! On SQLite, the rows a report leads to that nobody needs the instant it is acknowledged —
-//! its count on the coverage dashboard and its audit entry — are written behind the reports,
-//! a second's worth at a time, by the same writer and on the same connection.
+//! its count on the coverage dashboard and its place among its observer's reports
+//! (`observer_reports`) — are written behind the reports, a second's worth at a time, by the
+//! same writer and on the same connection.
 //!
 //! Why: written in each report's own commit, they were 60 % of the log a report cost. The
-//! audit log's index by actor takes them at random (one place per observer), so every write
+//! index of observers' reports takes them at random (one place per observer), so every write
 //! dirties about one page of it per observer, whatever the number of reports: written for a
 //! second's reports at once (a *cycle*), each such page is written about once for all of them.
 //! A cycle is taken in that index's order and written ~1,000 reports per transaction, between
@@ -12,15 +13,15 @@
 //! What keeps them exact: `derived_upto` records progress in the same transaction as the rows
 //! (`Progress`). Reports not covered by it are pending: held here after their commit, and read
 //! back from the database when the connection opens (after a crash, say). Readers of coverage
-//! and the audit log first ask the writer to catch up (`Store::reads_caught_up`), so none of
-//! them sees a report without its rows; when nothing is pending that costs nothing.
+//! and of an observer's reports first ask the writer to catch up (`Store::reads_caught_up`),
+//! so none of them sees a report without its rows; when nothing is pending that costs nothing.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{AUDIT_ACTION, Derived, INSERT_AUDIT, UPSERT_COVERAGE, coverage_rows};
+use super::{Derived, INSERT_OBSERVER_REPORTS, UPSERT_COVERAGE, coverage_rows};
 use crate::Result;
 
 /// The longest a report's rows wait to start being written when nobody asks for them: how
@@ -34,8 +35,8 @@ const CHUNK: usize = 1_024;
 /// The count before the database has been read: readers must ask the writer.
 const UNKNOWN: usize = usize::MAX;
 
-/// The order a cycle is written in: the audit log's actor index (reports without an observer,
-/// SMS from unknown phones, first).
+/// The order a cycle is written in: that of `observer_reports` (reports without an observer,
+/// SMS from unknown phones, which have no row there, first).
 fn key(report: &Derived) -> (i64, i64) {
     (report.observer_id.unwrap_or(-1), report.id)
 }
@@ -242,8 +243,7 @@ impl Pending {
 
 /// Reports that `progress` does not cover, oldest first, up to `last`. (SQLite-only SQL with
 /// `?N` placeholders: SQLite numbers `$N` ones in order of appearance, not by their digits.)
-const NOT_DERIVED: &str = "SELECT s.id, s.station_id, st.constituency_no, s.form_code, st.number,
-        s.server_time, s.observer_id, s.channel
+const NOT_DERIVED: &str = "SELECT s.id, s.station_id, st.constituency_no, s.form_code, s.server_time, s.observer_id
     FROM submissions s JOIN stations st ON st.id = s.station_id
     WHERE s.id > ?1 AND s.id <= ?5
       AND NOT (s.id <= ?2 AND (COALESCE(s.observer_id, -1), s.id) <= (?3, ?4))
@@ -254,16 +254,13 @@ fn not_derived(connection: &rusqlite::Connection, progress: Progress, last: i64)
     let rows = statement.query_map(
         params![progress.mark, progress.cycle_upto, progress.done.0, progress.done.1, last],
         |r| {
-            let constituency_no: i64 = r.get(2)?;
             Ok(Derived {
                 id: r.get(0)?,
                 station_id: r.get(1)?,
-                constituency_no,
+                constituency_no: r.get(2)?,
                 form_code: r.get(3)?,
-                station: format!("{constituency_no}/{}", r.get::<_, i64>(4)?),
-                at: r.get(5)?,
-                observer_id: r.get(6)?,
-                channel: r.get(7)?,
+                at: r.get(4)?,
+                observer_id: r.get(5)?,
             })
         },
     )?;
@@ -309,7 +306,7 @@ fn last_id(connection: &rusqlite::Connection) -> Result<i64> {
         .unwrap_or(0))
 }
 
-/// Writes the next chunk of pending reports' coverage counts and audit entries, with the
+/// Writes the next chunk of pending reports' derived rows, with the
 /// progress it makes, in one transaction. What this process holds is checked against the
 /// database under the write lock first: another process on the same file may have written
 /// derived rows meanwhile (its progress differs: a CLI command while the server runs finds the
@@ -363,24 +360,20 @@ fn derive_from_database(t: &Transaction, progress: Progress) -> Result<Progress>
     Ok(now)
 }
 
-/// The coverage counts and audit entries of `reports`, given in key order (the audit log's
-/// actor index, the only one they land in at random).
+/// The coverage counts and observers' lists of `reports`, given in key order (that of
+/// `observer_reports`, the only index they land in at random).
 fn write_rows(t: &Transaction, reports: &[Derived]) -> Result<()> {
     let (insert, on_conflict) = UPSERT_COVERAGE;
     let mut upsert = t.prepare_cached(&format!("{insert} ($1, $2, $3, $4, $4, $5) {on_conflict}"))?;
     for row in coverage_rows(reports) {
         upsert.execute(params![row.station_id, row.form_code, row.constituency_no, row.at, row.count])?;
     }
-    let mut insert =
-        t.prepare_cached(&format!("{INSERT_AUDIT} ($1, $2, $3, '{AUDIT_ACTION}', 'submission', $4, $5)"))?;
+    let (insert, on_conflict) = INSERT_OBSERVER_REPORTS;
+    let mut insert = t.prepare_cached(&format!("{insert} ($1, $2) {on_conflict}"))?;
     for report in reports {
-        insert.execute(params![
-            report.at,
-            report.observer_id,
-            report.channel,
-            report.id.to_string(),
-            report.audit_details()
-        ])?;
+        if let Some(observer_id) = report.observer_id {
+            insert.execute(params![observer_id, report.id])?;
+        }
     }
     Ok(())
 }
@@ -390,16 +383,7 @@ mod tests {
     use super::*;
 
     fn report(id: i64, observer: i64) -> Derived {
-        Derived {
-            id,
-            station_id: 1,
-            constituency_no: 17,
-            form_code: "VT".into(),
-            station: "17/1".into(),
-            at: 0,
-            observer_id: Some(observer),
-            channel: "api".into(),
-        }
+        Derived { id, station_id: 1, constituency_no: 17, form_code: "VT".into(), at: 0, observer_id: Some(observer) }
     }
 
     #[test]
@@ -420,7 +404,7 @@ mod tests {
         pending.add((2..=BATCH as i64).map(|id| report(id, id % 7)));
         assert!(!pending.foreign);
         assert_eq!(pending.due_in(), Some(Duration::ZERO));
-        // A cycle takes everything waiting, in the actor index's order, a chunk at a time.
+        // A cycle takes everything waiting, in the order of observers' reports, a chunk at a time.
         let chunk = pending.next_chunk().unwrap().to_vec();
         assert_eq!(chunk.len(), CHUNK);
         assert!(chunk.windows(2).all(|pair| key(&pair[0]) < key(&pair[1])));
@@ -448,8 +432,8 @@ mod tests {
             .execute_batch(
                 "CREATE TABLE station_coverage (station_id INTEGER, form_code TEXT, constituency_no INTEGER,
                     first_at INTEGER, last_at INTEGER, submissions INTEGER, PRIMARY KEY (station_id, form_code));
-                 CREATE TABLE audit_log (id INTEGER PRIMARY KEY, at INTEGER, actor_user_id INTEGER, channel TEXT,
-                    action TEXT, entity TEXT, entity_id TEXT, details TEXT);",
+                 CREATE TABLE observer_reports (observer_id INTEGER, submission_id INTEGER,
+                    PRIMARY KEY (observer_id, submission_id)) WITHOUT ROWID;",
             )
             .unwrap();
         let at = |id, observer, time| Derived { at: time, ..report(id, observer) };

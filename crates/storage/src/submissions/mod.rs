@@ -1,6 +1,6 @@
 //! Storing submissions, exactly once each. Everything an accepted submission touches — the
 //! row, the coverage counters, the turnout table, an incident, disagreements with other
-//! observers, the audit log and the hash chain — is written in the same writer job, so it
+//! observers, its place among its observer's reports and the hash chain — is written in the same writer job, so it
 //! is all on disk when the observer's phone gets its acknowledgement, or none of it is.
 
 //!
@@ -132,19 +132,17 @@ pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<SubmissionRow>> {
     row.as_ref().map(row_from).transpose()
 }
 
-/// An observer's own submissions, newest first. Found through the audit log's entries for
-/// them (indexed by actor), so that submissions need no index by observer: one random page
-/// write less for every report. (The CASE keeps other entities' ids, some not numbers, from
-/// ever being cast, whatever order the planner picks.)
+/// An observer's own submissions, newest first, found through `observer_reports` (written
+/// behind the reports on SQLite), so that submissions need no index by observer: one random
+/// page write less in every report's own commit.
 pub async fn of_observer(store: &crate::Store, observer_id: i64, limit: i64) -> Result<Vec<SubmissionRow>> {
     let pool = store.reads_caught_up().await?;
     let sql = format!(
-        "SELECT {COLUMNS} FROM audit_log a
-         JOIN submissions s ON s.id = (CASE WHEN a.entity = 'submission' THEN CAST(a.entity_id AS BIGINT) END)
-              AND s.observer_id = a.actor_user_id
+        "SELECT {COLUMNS} FROM observer_reports o
+         JOIN submissions s ON s.id = o.submission_id
          JOIN stations st ON st.id = s.station_id
-         WHERE a.actor_user_id = $1 AND a.action = '{AUDIT_ACTION}' AND a.entity = 'submission'
-         ORDER BY a.at DESC, a.id DESC LIMIT $2"
+         WHERE o.observer_id = $1
+         ORDER BY o.submission_id DESC LIMIT $2"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(observer_id).bind(limit).fetch_all(pool).await?;
     rows.iter().map(row_from).collect()
@@ -163,8 +161,6 @@ const INSERT_SUBMISSION: &str = "INSERT INTO submissions (client_id, form_code, 
 const INSERT_CHAINED_SUBMISSION: &str = "INSERT INTO submissions (id, client_id, form_code, form_version, station_id,
     observer_id, channel, device_time, server_time, clock_off, content_hash, answers, compared, chain_seq, chain_hash)
     VALUES";
-/// The audit action of an accepted submission; `of_observer` finds an observer's reports by it.
-const AUDIT_ACTION: &str = "submission.create";
 const UPSERT_COVERAGE: (&str, &str) = (
     "INSERT INTO station_coverage (station_id, form_code, constituency_no, first_at, last_at, submissions) VALUES",
     // Rows may come out of time order (SQLite writes a cycle in observer order): the first
@@ -176,8 +172,10 @@ const UPSERT_COVERAGE: (&str, &str) = (
             THEN excluded.last_at ELSE station_coverage.last_at END,
         submissions = station_coverage.submissions + excluded.submissions",
 );
-const INSERT_AUDIT: &str =
-    "INSERT INTO audit_log (at, actor_user_id, channel, action, entity, entity_id, details) VALUES";
+/// Rows for the reports of a batch; a report may have its row already (migration 0014 wrote
+/// every stored report's, some of them still pending behind).
+const INSERT_OBSERVER_REPORTS: (&str, &str) =
+    ("INSERT INTO observer_reports (observer_id, submission_id) VALUES", "ON CONFLICT DO NOTHING");
 const UPSERT_TURNOUT: &str = "INSERT INTO turnout_counts (station_id, slot, counted, announced, registered, at)
     VALUES ($1, $2, $3, $4, $5, $6)
     ON CONFLICT (station_id, slot) DO UPDATE SET counted = excluded.counted, announced = excluded.announced, at = excluded.at";
@@ -225,18 +223,17 @@ fn row_of(id: i64, new: &NewSubmission) -> SubmissionRow {
 }
 
 /// What an accepted report leads to beyond itself, its chain entry and its follow-ups: a count
-/// on the coverage dashboard and an entry in the audit log. PostgreSQL writes these in the
-/// report's own transaction; SQLite writes them behind, many reports at a time (`derived`).
+/// on the coverage dashboard and, when an observer sent it, its place among that observer's
+/// reports. PostgreSQL writes these in the report's own transaction; SQLite writes them
+/// behind, many reports at a time (`derived`).
 #[derive(Debug, Clone)]
 pub(crate) struct Derived {
     pub id: i64,
     pub station_id: i64,
     pub constituency_no: i64,
     pub form_code: String,
-    pub station: String,
     pub at: i64,
     pub observer_id: Option<i64>,
-    pub channel: String,
 }
 
 impl Derived {
@@ -246,21 +243,9 @@ impl Derived {
             station_id: new.station.id,
             constituency_no: new.station.constituency_no,
             form_code: new.form_code.clone(),
-            station: new.station.label.clone(),
             at: new.server_time,
             observer_id: new.observer_id,
-            channel: new.channel.as_str().to_string(),
         }
-    }
-
-    /// `{"form": …, "station": …}`, written without building a map per report.
-    fn audit_details(&self) -> String {
-        #[derive(Serialize)]
-        struct Details<'a> {
-            form: &'a str,
-            station: &'a str,
-        }
-        serde_json::to_string(&Details { form: &self.form_code, station: &self.station }).unwrap_or_default()
     }
 }
 

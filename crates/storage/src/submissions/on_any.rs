@@ -59,7 +59,7 @@ pub async fn store_batch(connection: &mut Connection, batch: &[&NewSubmission]) 
         for (new, id) in &created {
             record_follow_ups(connection, *id, new).await?;
         }
-        record_audit(connection, &derived).await?;
+        record_observer_reports(connection, &derived).await?;
         record_ledger(connection, &created).await?;
     }
     Ok(outcomes.into_iter().map(|o| o.unwrap_or(Err(StorageError::NotFound))).collect())
@@ -260,19 +260,15 @@ async fn record_follow_ups(connection: &mut Connection, id: i64, new: &NewSubmis
     Ok(())
 }
 
-async fn record_audit(connection: &mut Connection, derived: &[Derived]) -> Result<()> {
-    for chunk in power_of_two_chunks(derived) {
-        let sql = format!("{INSERT_AUDIT} {}", value_rows(chunk.len(), 7));
+async fn record_observer_reports(connection: &mut Connection, derived: &[Derived]) -> Result<()> {
+    let (insert, on_conflict) = INSERT_OBSERVER_REPORTS;
+    let observed: Vec<(i64, i64)> =
+        derived.iter().filter_map(|report| Some((report.observer_id?, report.id))).collect();
+    for chunk in power_of_two_chunks(&observed) {
+        let sql = format!("{insert} {} {on_conflict}", value_rows(chunk.len(), 2));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for report in chunk {
-            query = query
-                .bind(report.at)
-                .bind(report.observer_id)
-                .bind(report.channel.clone())
-                .bind(AUDIT_ACTION)
-                .bind("submission")
-                .bind(report.id.to_string())
-                .bind(report.audit_details());
+        for (observer_id, id) in chunk {
+            query = query.bind(*observer_id).bind(*id);
         }
         query.execute(&mut *connection).await?;
     }

@@ -2,8 +2,8 @@
 //! prepared statements, one row at a time (in-process, a statement costs microseconds, not a
 //! round trip), in one transaction per batch. The writer hands batches over one at a time,
 //! so this connection and the writer's own never hold the write lock together. Its commits
-//! become durable through `log_sync`, which answers the callers. Coverage counts and audit
-//! entries are written behind the reports (`derived`).
+//! become durable through `log_sync`, which answers the callers. Coverage counts and
+//! observers' lists of their reports are written behind the reports (`derived`).
 
 use domain::ledger::Head;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -21,7 +21,7 @@ pub(crate) struct IngestConnection {
     path: PathBuf,
     open: Option<rusqlite::Connection>,
     restart: RestartSignal,
-    /// Reports whose coverage counts and audit entries are still to be written.
+    /// Reports whose derived rows (coverage counts, observers' lists) are still to be written.
     pending: Pending,
     pending_count: PendingCount,
 }
@@ -31,8 +31,8 @@ fn open(path: &Path) -> Result<rusqlite::Connection> {
     connection.execute_batch(crate::store::SQLITE_PRAGMAS)?;
     // Every commit walks the page cache's hash table (pcache1TruncateUnsafe: 7 % of the
     // server's CPU under load with 65,536 pages), so the cache stays small: 4,096 pages
-    // (16 MB of 4 KiB pages), enough to hold the audit log's actor index that the derived
-    // rows are written into (with 1,024 pages those writes read pages back from the OS and
+    // (16 MB of 4 KiB pages), enough to hold the index of observers' reports that the
+    // derived rows are written into (with 1,024 pages those writes read pages back from the OS and
     // took twice as long, stalling reports behind them).
     connection.execute_batch("PRAGMA cache_size = -16384;")?;
     // A commit here does not wait for the disk: the log syncer fsyncs the log before anyone
@@ -95,7 +95,7 @@ impl IngestConnection {
         self.open.is_some() && self.pending.derived_through(id)
     }
 
-    /// Writes pending reports' coverage counts and audit entries: a chunk if they are due,
+    /// Writes pending reports' derived rows: a chunk if they are due,
     /// a chunk whether due or not (readers wait), or all (the writer stops).
     pub fn write_derived(&mut self, how: DerivedWrite) -> Result<()> {
         self.ensure_open()?;
@@ -245,7 +245,7 @@ fn store_batch(t: &Transaction, batch: &[Arc<NewSubmission>]) -> Result<Vec<Resu
             }
         }
     }
-    // Coverage counts and audit entries are written behind (`derived`).
+    // Coverage counts and observers' lists are written behind (`derived`).
     for (new, id) in &created {
         record_follow_ups(t, *id, new)?;
     }

@@ -32,6 +32,12 @@ async fn audit_count(store: &Store, action: &str) -> i64 {
         .total
 }
 
+/// How many reports an observer's own list holds (rows written behind the reports on SQLite:
+/// listing makes the writer catch up first).
+async fn listed_for(store: &Store, observer: i64) -> usize {
+    storage::submissions::of_observer(store, observer, 100_000).await.unwrap().len()
+}
+
 #[tokio::test]
 async fn hundreds_of_concurrent_writes_all_succeed_and_each_is_stored_once() {
     for (store, _, _dir) in stores().await {
@@ -362,9 +368,11 @@ async fn on_sqlite_the_file_alone_holds_every_acknowledged_report_once_the_store
     let reopened = Store::open(&copy.to_string_lossy()).await.unwrap();
     assert_eq!(storage::submissions::count(reopened.reads()).await.unwrap(), 300);
     assert!(storage::ledger::verify(reopened.reads()).await.unwrap().first_break.is_none());
-    // The coverage counts and audit entries written behind the reports were written at close:
-    // the copy has them all, once, with nothing left to derive.
-    assert_eq!(audit_count(&reopened, "submission.create").await, 300);
+    // The coverage counts and observers' lists written behind the reports were written at
+    // close: the copy has them all, once, with nothing left to derive.
+    let derived: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM observer_reports").fetch_one(reopened.reads()).await.unwrap();
+    assert_eq!(derived, 300);
     let coverage = storage::coverage::by_constituency(&reopened, &storage::coverage::Area::All).await.unwrap();
     assert_eq!(coverage[0].received.get("VT"), Some(&1), "one station reported");
     reopened.close().await;
@@ -417,7 +425,7 @@ async fn an_sms_report_is_logged_with_its_message_and_reply_in_one_transaction()
 
 #[tokio::test]
 async fn a_second_process_on_the_same_database_never_writes_a_reports_derived_rows_twice() {
-    // The server writes coverage counts and audit entries behind the reports; a CLI command
+    // The server writes coverage counts and observers' lists behind the reports; a CLI command
     // opening the same file meanwhile (`chain verify`, say) finds them pending too.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.db").to_string_lossy().to_string();
@@ -428,12 +436,12 @@ async fn a_second_process_on_the_same_database_never_writes_a_reports_derived_ro
     }
     // Opened while the server's rows are still pending: it writes them on start.
     let cli = Store::open(&path).await.unwrap();
-    assert_eq!(audit_count(&cli, "submission.create").await, 40);
+    assert_eq!(listed_for(&cli, observer).await, 40);
     for n in 40..60 {
         server.submit(report(&station, observer, &format!("shared-{n:04}-aaaa"), "10:15")).await.unwrap();
     }
     // The server writes what it still holds as pending: only what the other did not.
-    assert_eq!(audit_count(&server, "submission.create").await, 60);
+    assert_eq!(listed_for(&server, observer).await, 60);
     cli.close().await;
     server.close().await;
     assert_each_report_derived_once(&path, 60).await;
@@ -453,27 +461,32 @@ async fn two_processes_storing_reports_into_one_database_each_report_gets_its_de
         store.submit(report(&station, observer, &format!("two-{n:04}-aaaa"), "10:15")).await.unwrap();
     }
     // Whichever writes first writes all 30; the other finds nothing left.
-    assert_eq!(audit_count(&new, "submission.create").await, 30);
-    assert_eq!(audit_count(&old, "submission.create").await, 30);
+    assert_eq!(listed_for(&new, observer).await, 30);
+    assert_eq!(listed_for(&old, observer).await, 30);
     old.close().await;
     new.close().await;
     assert_each_report_derived_once(&path, 30).await;
 }
 
-/// Reopened afterwards, the database holds one audit entry and one coverage count per report.
+/// Reopened afterwards, the database holds one coverage count per report, and each report an
+/// observer sent is in their list.
 async fn assert_each_report_derived_once(path: &str, reports: i64) {
     let reopened = Store::open(path).await.unwrap();
-    assert_eq!(audit_count(&reopened, "submission.create").await, reports);
-    let counted: i64 =
-        sqlx::query_scalar("SELECT SUM(submissions) FROM station_coverage").fetch_one(reopened.reads()).await.unwrap();
+    let caught_up = reopened.reads_caught_up().await.unwrap();
+    let count =
+        async |sql: &str| -> i64 { sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(caught_up).await.unwrap() };
+    let counted = count("SELECT SUM(submissions) FROM station_coverage").await;
     assert_eq!(counted, reports, "each report counted once");
+    let listed = count("SELECT COUNT(*) FROM observer_reports o JOIN submissions s ON s.id = o.submission_id AND s.observer_id = o.observer_id").await;
+    let observed = count("SELECT COUNT(*) FROM submissions WHERE observer_id IS NOT NULL").await;
+    assert_eq!(listed, observed, "each observer's report in their list");
     reopened.close().await;
 }
 
 #[tokio::test]
 async fn a_cycle_of_derived_rows_left_half_written_is_finished_on_open_each_report_once() {
     // A server killed between two chunks of a cycle. A cycle is written in the order of the
-    // audit log's actor index, so its written part is neither its oldest nor its newest reports.
+    // observers' lists, so its written part is neither its oldest nor its newest reports.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cycle.db").to_string_lossy().to_string();
     let store = Store::open(&path).await.unwrap();
@@ -509,10 +522,7 @@ async fn a_cycle_of_derived_rows_left_half_written_is_finished_on_open_each_repo
         .unwrap();
     assert_eq!(pending, 40 - 10 - 10);
     file.execute(
-        &format!(
-            "DELETE FROM audit_log WHERE action = 'submission.create'
-             AND CAST(entity_id AS INTEGER) IN (SELECT id FROM submissions WHERE {undone})"
-        ),
+        &format!("DELETE FROM observer_reports WHERE submission_id IN (SELECT id FROM submissions WHERE {undone})"),
         [mark, upto, done.0, done.1],
     )
     .unwrap();
@@ -531,15 +541,20 @@ async fn a_cycle_of_derived_rows_left_half_written_is_finished_on_open_each_repo
 }
 
 #[tokio::test]
-async fn the_audit_log_filters_by_entity_reports_and_others_alike() {
-    // Reports' entries are left out of the indexes by entity and by time; filters and the
-    // order by time treat them like any other entry.
+async fn the_audit_log_lists_reports_from_their_rows_and_filters_them_like_other_entries() {
+    // Reports have no audit row (migration 0014): they are listed from `submissions`, and
+    // filters and the order by time treat them like any other entry.
     for (store, _, _dir) in stores().await {
         let (station, observer) = reporting_fixture(&store).await;
+        let mut ids = Vec::new();
         for n in 0..3 {
             let mut new = report(&station, observer, &format!("entity-{n:04}-aaaa"), "10:15");
             new.server_time = 1_000 * (2 * n as i64 + 1); // 1 s, 3 s, 5 s
-            store.submit(new).await.unwrap();
+            if n == 2 {
+                new.channel = Channel::Sms;
+            }
+            let Ok(storage::submissions::Stored::Created(row)) = store.submit(new).await else { panic!("stored") };
+            ids.push(row.id);
         }
         for n in 0..2 {
             let at = 1_000 * (2 * n as i64 + 2); // 2 s, 4 s: between the reports
@@ -550,22 +565,83 @@ async fn the_audit_log_filters_by_entity_reports_and_others_alike() {
                 .await
                 .unwrap();
         }
-        let everything =
-            audit::list(&store, &AuditFilter { page: 1, per_page: 10, ..Default::default() }).await.unwrap();
-        let times: Vec<i64> = everything.items.iter().map(|entry| entry.at).filter(|at| *at <= 5_000).collect();
-        assert_eq!(times, vec![5_000, 4_000, 3_000, 2_000, 1_000], "newest first, {:?}", store.backend());
-        let window = AuditFilter { from: Some(1_500), until: Some(4_500), page: 1, per_page: 10, ..Default::default() };
-        assert_eq!(audit::list(&store, &window).await.unwrap().total, 3, "{:?}", store.backend());
-        let count = |entity: &'static str| {
-            let store = store.clone();
-            async move {
-                let filter = AuditFilter { entity: Some(entity.into()), page: 1, per_page: 10, ..Default::default() };
-                audit::list(&store, &filter).await.unwrap().total
-            }
+        let on = store.backend();
+        // Ten entries a page unless the filter sets a size.
+        let list = async |filter: AuditFilter| {
+            let per_page = if filter.per_page == 0 { 10 } else { filter.per_page };
+            audit::list(&store, &AuditFilter { per_page, ..filter }).await.unwrap()
         };
-        assert_eq!(count("submission").await, 3, "{:?}", store.backend());
-        assert_eq!(count("test").await, 2, "{:?}", store.backend());
-        assert_eq!(count("incident").await, 0, "{:?}", store.backend());
+        let everything = list(AuditFilter::default()).await;
+        let times: Vec<i64> = everything.items.iter().map(|entry| entry.at).filter(|at| *at <= 5_000).collect();
+        assert_eq!(times, vec![5_000, 4_000, 3_000, 2_000, 1_000], "newest first, {on:?}");
+        // A report as listed: who sent it, through which channel, which form for which station.
+        let last = &everything.items[0];
+        assert_eq!(last.id, None, "no audit row of its own");
+        assert_eq!((last.action.as_str(), last.entity.as_str()), ("submission.create", "submission"));
+        assert_eq!(last.entity_id, ids[2].to_string());
+        assert_eq!((last.actor_user_id, last.actor_username.as_deref()), (Some(observer), Some("obs.one")));
+        assert_eq!(last.channel, "sms");
+        let details: serde_json::Value = serde_json::from_str(&last.details).unwrap();
+        assert_eq!(details, serde_json::json!({"form": "VT", "station": "17/1"}), "{on:?}");
+        assert!(everything.items[1].id.is_some(), "an entry of the log itself");
+
+        let window = list(AuditFilter { from: Some(1_500), until: Some(4_500), ..Default::default() }).await;
+        assert_eq!(window.total, 3, "{on:?}");
+        let entity = |entity: &str| AuditFilter { entity: Some(entity.into()), ..Default::default() };
+        assert_eq!(list(entity("submission")).await.total, 3, "{on:?}");
+        assert_eq!(list(entity("test")).await.total, 2, "{on:?}");
+        assert_eq!(list(entity("incident")).await.total, 0, "{on:?}");
+        let action = AuditFilter { action: Some("submission.create".into()), ..Default::default() };
+        assert_eq!(list(action).await.total, 3, "{on:?}");
+        let by_observer = list(AuditFilter { actor: Some(" OBS.one ".into()), ..Default::default() }).await;
+        assert_eq!(by_observer.total, 3, "their reports, found through their list, {on:?}");
+        let by_sms = list(AuditFilter { channel: Some(Channel::Sms), ..Default::default() }).await;
+        assert_eq!(by_sms.items.iter().map(|e| e.entity_id.clone()).collect::<Vec<_>>(), vec![ids[2].to_string()]);
+        let by_nobody = list(AuditFilter { actor: Some("nobody".into()), ..Default::default() }).await;
+        assert_eq!(by_nobody.total, 0, "{on:?}");
+        let page_two = list(AuditFilter { until: Some(5_500), page: 2, per_page: 2, ..Default::default() }).await;
+        assert_eq!(page_two.items.iter().map(|e| e.at).collect::<Vec<_>>(), vec![3_000, 2_000], "{on:?}");
+    }
+}
+
+#[tokio::test]
+async fn migration_0014_moves_reports_audit_entries_into_observers_lists() {
+    // A database as it was before 0014: every report had an audit entry, found by actor.
+    for (store, location, _dir) in stores().await {
+        let (station, observer) = reporting_fixture(&store).await;
+        for n in 0..4 {
+            store.submit(report(&station, observer, &format!("before-{n:04}-aaaa"), "10:15")).await.unwrap();
+        }
+        let on = store.backend();
+        store
+            .write(|c| {
+                Box::pin(async move {
+                    for sql in [
+                        "INSERT INTO audit_log (at, actor_user_id, channel, action, entity, entity_id, details)
+                         SELECT server_time, observer_id, channel, 'submission.create', 'submission', CAST(id AS TEXT), '{}'
+                         FROM submissions",
+                        "DROP TABLE observer_reports",
+                        "DELETE FROM _sqlx_migrations WHERE version = 14",
+                    ] {
+                        sqlx::query(sql).execute(&mut *c).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        store.close().await;
+
+        let migrated = Store::open(&location).await.unwrap();
+        assert_eq!(listed_for(&migrated, observer).await, 4, "{on:?}");
+        let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'submission'")
+            .fetch_one(migrated.reads())
+            .await
+            .unwrap();
+        assert_eq!(entries, 0, "{on:?}");
+        let reports = AuditFilter { entity: Some("submission".into()), page: 1, per_page: 10, ..Default::default() };
+        assert_eq!(audit::list(&migrated, &reports).await.unwrap().total, 4, "each report listed once, {on:?}");
+        migrated.close().await;
     }
 }
 

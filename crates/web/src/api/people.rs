@@ -144,7 +144,9 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntryView {
-    pub id: i64,
+    /// The entry's id; absent for a report (entity "submission"), listed from its own row:
+    /// `entity_id` is the report's id.
+    pub id: Option<i64>,
     /// Milliseconds since the Unix epoch.
     pub at: i64,
     pub actor: Option<String>,
