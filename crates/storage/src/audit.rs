@@ -77,12 +77,15 @@ pub async fn list(store: &Store, filter: &AuditFilter) -> Result<Page<AuditRow>>
     let (page, per_page, offset) = page_bounds(filter.page, filter.per_page);
     let mut conditions = Conditions::default();
     let actor = filter.actor.as_deref().map(str::trim).filter(|a| !a.is_empty());
-    if let Some(actor) = actor {
-        // By id, so that the condition reaches into both halves (and their indexes by actor).
-        conditions.add(
-            "e.actor_user_id = (SELECT id FROM users WHERE username = ?)",
-            [Bind::Text(actor.to_ascii_lowercase())],
-        );
+    if let Some(username) = actor {
+        // By id, looked up first: a plain value is what the planner carries into both halves
+        // (and their indexes by actor); a subquery would make it scan them.
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username.to_ascii_lowercase())
+            .fetch_optional(pool)
+            .await?;
+        let Some(id) = id else { return Ok(Page { items: Vec::new(), total: 0, page, per_page }) };
+        conditions.add("e.actor_user_id = ?", [Bind::Int(id)]);
     }
     if let Some(channel) = filter.channel {
         conditions.add("e.channel = ?", [Bind::Text(channel.as_str().into())]);
@@ -104,6 +107,8 @@ pub async fn list(store: &Store, filter: &AuditFilter) -> Result<Page<AuditRow>>
     let entries = "SELECT a.id, a.at, a.actor_user_id, a.channel, a.action, a.entity, a.entity_id, a.details
         FROM audit_log a";
     let reports_match = entity.is_none_or(|e| e == REPORT_ENTITY) && action.is_none_or(|a| a == REPORT_ACTION);
+    // Reports' details are filled in for the page alone (`with_report_details`): made in SQL
+    // for every row the sort reads, they tripled the time of a listing (2.4 s at a million).
     let from = if reports_match {
         // Only observers' reports can match an actor: then they are found by observer.
         let (source, actor) = match actor {
@@ -113,19 +118,17 @@ pub async fn list(store: &Store, filter: &AuditFilter) -> Result<Page<AuditRow>>
         format!(
             "FROM ({entries} UNION ALL
                 SELECT NULL, s.server_time, {actor}, s.channel, '{REPORT_ACTION}', '{REPORT_ENTITY}',
-                    CAST(s.id AS TEXT),
-                    '{{\"form\":\"' || s.form_code || '\",\"station\":\"' || CAST(st.constituency_no AS TEXT)
-                        || '/' || CAST(st.number AS TEXT) || '\"}}'
-                FROM {source} JOIN stations st ON st.id = s.station_id
-            ) e LEFT JOIN users u ON u.id = e.actor_user_id"
+                    CAST(s.id AS TEXT), NULL
+                FROM {source}) e"
         )
     } else {
-        format!("FROM ({entries}) e LEFT JOIN users u ON u.id = e.actor_user_id")
+        format!("FROM ({entries}) e")
     };
     let select = format!(
-        "SELECT e.id, e.at, e.actor_user_id, u.username, e.channel, e.action, e.entity, e.entity_id, e.details {from}"
+        "SELECT e.id, e.at, e.actor_user_id, u.username, e.channel, e.action, e.entity, e.entity_id, e.details
+         {from} LEFT JOIN users u ON u.id = e.actor_user_id"
     );
-    paged(pool, &conditions, &from, &select, "e.at DESC, e.id DESC", (page, per_page, offset), |row| {
+    let listed = paged(pool, &conditions, &from, &select, "e.at DESC, e.id DESC", (page, per_page, offset), |row| {
         Ok(AuditRow {
             id: row.try_get("id")?,
             at: row.try_get("at")?,
@@ -135,8 +138,40 @@ pub async fn list(store: &Store, filter: &AuditFilter) -> Result<Page<AuditRow>>
             action: row.try_get("action")?,
             entity: row.try_get("entity")?,
             entity_id: row.try_get("entity_id")?,
-            details: row.try_get("details")?,
+            details: row.try_get::<Option<String>, _>("details")?.unwrap_or_default(),
         })
     })
-    .await
+    .await?;
+    with_report_details(pool, listed).await
+}
+
+/// A listed report's details, as its entry in the log had them: `{"form":"VT","station":"17/1"}`.
+async fn with_report_details(pool: &sqlx::AnyPool, mut listed: Page<AuditRow>) -> Result<Page<AuditRow>> {
+    let reports: Vec<i64> =
+        listed.items.iter().filter(|row| row.id.is_none()).filter_map(|row| row.entity_id.parse().ok()).collect();
+    if reports.is_empty() {
+        return Ok(listed);
+    }
+    let placeholders = (1..=reports.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT s.id, s.form_code, st.constituency_no, st.number
+         FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.id IN ({placeholders})"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in &reports {
+        query = query.bind(*id);
+    }
+    let mut details = std::collections::HashMap::new();
+    for row in query.fetch_all(pool).await? {
+        let station = format!("{}/{}", row.try_get::<i64, _>("constituency_no")?, row.try_get::<i64, _>("number")?);
+        let form: String = row.try_get("form_code")?;
+        let text = serde_json::json!({ "form": form, "station": station }).to_string();
+        details.insert(row.try_get::<i64, _>("id")?.to_string(), text);
+    }
+    for row in listed.items.iter_mut().filter(|row| row.id.is_none()) {
+        if let Some(text) = details.remove(&row.entity_id) {
+            row.details = text;
+        }
+    }
+    Ok(listed)
 }

@@ -49,3 +49,34 @@ async fn the_audit_log_filters_by_channel_and_baku_date() {
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.unwrap().contains("2024-02-07"), "the error shows the expected form");
 }
+
+#[tokio::test]
+async fn a_report_is_listed_once_with_its_observer_even_when_sent_twice() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let csrf = app.csrf(&observer).await;
+    let report = serde_json::json!({
+        "id": "a0d1e7c2-0000-4000-8000-00000000a0d1", "form": "OP", "station": "17/1",
+        "answers": {"OA": "07:02", "OB": true, "OC": true, "OF": true, "OG": true, "OH": true, "OI": false, "OK": true}
+    });
+    for expected in [201, 200] {
+        let sent = observer.post(app.url("/api/v1/submissions")).header("x-csrf-token", &csrf).json(&report);
+        assert_eq!(sent.send().await.unwrap().status(), expected);
+    }
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let log: serde_json::Value =
+        app.get(&admin, "/api/v1/audit?entity=submission&actor=observer").await.json().await.unwrap();
+    assert_eq!(log["total"], 1, "{log}");
+    let entry = &log["items"][0];
+    assert_eq!(
+        (&entry["action"], &entry["actor"], &entry["channel"]),
+        (&"submission.create".into(), &"observer".into(), &"web".into())
+    );
+    assert_eq!(entry["details"], serde_json::json!({"form": "OP", "station": "17/1"}));
+    assert!(entry["id"].is_null(), "a report has no audit row of its own: {entry}");
+    let page = app.get(&admin, "/audit?entity=submission").await.text().await.unwrap();
+    assert!(page.contains("submission.create") && page.contains("17/1"), "the admin's page lists it too");
+    // The observer's own list holds it once.
+    let mine: serde_json::Value = app.get(&observer, "/api/v1/submissions/mine").await.json().await.unwrap();
+    assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
+}
