@@ -73,6 +73,7 @@ pub async fn record(connection: &mut Connection, author: &ChangeAuthor, change: 
 /// Entries and reports together, newest first. Filters apply to both alike; a filter that no
 /// report can match (another entity or action) leaves reports out altogether.
 pub async fn list(store: &Store, filter: &AuditFilter) -> Result<Page<AuditRow>> {
+    // Caught up: an actor's reports are found through their list, written behind on SQLite.
     let pool = store.reads_caught_up().await?;
     let (page, per_page, offset) = page_bounds(filter.page, filter.per_page);
     let mut conditions = Conditions::default();
