@@ -24,8 +24,8 @@ pub struct Change<'a> {
 }
 
 /// How a report is listed in the audit log.
-pub const REPORT_ACTION: &str = "submission.create";
-pub const REPORT_ENTITY: &str = "submission";
+const REPORT_ACTION: &str = "submission.create";
+const REPORT_ENTITY: &str = "submission";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRow {
@@ -153,24 +153,23 @@ async fn with_report_details(pool: &sqlx::AnyPool, mut listed: Page<AuditRow>) -
     if reports.is_empty() {
         return Ok(listed);
     }
-    let placeholders = (1..=reports.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    let mut conditions = Conditions::default();
+    let marks = vec!["?"; reports.len()].join(", ");
+    conditions.add(&format!("s.id IN ({marks})"), reports.iter().map(|id| Bind::Int(*id)));
     let sql = format!(
         "SELECT s.id, s.form_code, st.constituency_no, st.number
-         FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.id IN ({placeholders})"
+         FROM submissions s JOIN stations st ON st.id = s.station_id{}",
+        conditions.where_sql()
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in &reports {
-        query = query.bind(*id);
-    }
     let mut details = std::collections::HashMap::new();
-    for row in query.fetch_all(pool).await? {
+    for row in conditions.query(sql).fetch_all(pool).await? {
         let station = format!("{}/{}", row.try_get::<i64, _>("constituency_no")?, row.try_get::<i64, _>("number")?);
         let form: String = row.try_get("form_code")?;
         let text = serde_json::json!({ "form": form, "station": station }).to_string();
-        details.insert(row.try_get::<i64, _>("id")?.to_string(), text);
+        details.insert(row.try_get::<i64, _>("id")?, text);
     }
     for row in listed.items.iter_mut().filter(|row| row.id.is_none()) {
-        if let Some(text) = details.remove(&row.entity_id) {
+        if let Some(text) = row.entity_id.parse().ok().and_then(|id: i64| details.remove(&id)) {
             row.details = text;
         }
     }
