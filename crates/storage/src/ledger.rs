@@ -39,10 +39,19 @@ fn head_from(row: &AnyRow) -> Result<Head> {
 const COLUMNS: &str = "seq, at, kind, subject, payload, previous_hash, hash";
 /// The newest entry of the `ledger` table: seq, at, hash.
 pub(crate) const LEDGER_HEAD: &str = "SELECT seq, at, hash FROM ledger ORDER BY seq DESC LIMIT 1";
-/// The newest entry kept in a submission's row: seq, at, hash (through the unique index on
-/// `chain_seq`, migration 0012).
+/// The newest entry kept in a submission's row, on SQLite: seq, at, hash. Reports take their
+/// places in the chain in the order of their ids (the walk in `verify` relies on it too), so
+/// the last row with a place holds it: read from the end of the table, with no index on
+/// `chain_seq` to keep up (migration 0015).
 pub(crate) const REPORTS_HEAD: &str = "SELECT chain_seq, server_time, chain_hash FROM submissions
+    WHERE chain_seq IS NOT NULL ORDER BY id DESC LIMIT 1";
+/// The same on PostgreSQL, through its unique index on `chain_seq` (0012), which it keeps.
+const REPORTS_HEAD_POSTGRES: &str = "SELECT chain_seq, server_time, chain_hash FROM submissions
     WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1";
+
+fn reports_head(connection: &Connection) -> &'static str {
+    if connection.backend_name() == "PostgreSQL" { REPORTS_HEAD_POSTGRES } else { REPORTS_HEAD }
+}
 
 /// The later of the two places' heads.
 pub(crate) fn later(ledger: Option<Head>, reports: Option<Head>) -> Option<Head> {
@@ -79,15 +88,14 @@ pub async fn append(
 /// The chain's end, read inside the writer's transaction.
 pub async fn head_in(connection: &mut Connection) -> Result<Option<Head>> {
     let ledger = sqlx::query(LEDGER_HEAD).fetch_optional(&mut *connection).await?;
-    let reports = sqlx::query(REPORTS_HEAD).fetch_optional(&mut *connection).await?;
+    let reports = sqlx::query(reports_head(connection)).fetch_optional(&mut *connection).await?;
     Ok(later(ledger.as_ref().map(head_from).transpose()?, reports.as_ref().map(head_from).transpose()?))
 }
 
 /// The newest entry: its hash stands for the whole record up to it.
 pub async fn head(pool: &AnyPool) -> Result<Option<Head>> {
-    let ledger = sqlx::query(LEDGER_HEAD).fetch_optional(pool).await?;
-    let reports = sqlx::query(REPORTS_HEAD).fetch_optional(pool).await?;
-    Ok(later(ledger.as_ref().map(head_from).transpose()?, reports.as_ref().map(head_from).transpose()?))
+    // On a connection, which knows its backend and so the query that suits it.
+    head_in(&mut *pool.acquire().await?).await
 }
 
 #[derive(Debug)]
