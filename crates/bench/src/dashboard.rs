@@ -22,9 +22,9 @@ async fn fill(database: &str, total: i64) -> Result<(), String> {
                     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1),
                      deployed AS (SELECT d.station_id, d.user_id, ROW_NUMBER() OVER () AS k, COUNT(*) OVER () AS total FROM deployments d)
                      INSERT INTO submissions (client_id, form_code, form_version, station_id, observer_id, channel, device_time,
-                        server_time, clock_off, content_hash, answers)
+                        server_time, clock_off, answers)
                      SELECT 'fill-' || $2 || '-' || i, CASE i % 5 WHEN 0 THEN 'OP' WHEN 1 THEN 'VT' WHEN 2 THEN 'TC' WHEN 3 THEN 'CL' ELSE 'PR' END,
-                        1, d.station_id, d.user_id, 'api', NULL, 1707278400000 + i, 0, 'x', '{\"VA\":\"10:00\"}'
+                        1, d.station_id, d.user_id, 'api', NULL, 1707278400000 + i, 0, '{\"VA\":\"10:00\"}'
                      FROM n JOIN deployed d ON d.k = 1 + (n.i % d.total)",
                 )
                 .bind(wanted)

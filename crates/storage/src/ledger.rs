@@ -13,11 +13,9 @@ use std::collections::VecDeque;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use domain::election::StationRef;
 use domain::ledger::{ChainBreak, ChainVerifier, Entry, Head};
-use domain::submissions::submission_content_hash;
 
-use crate::submissions::{ACCEPTED_KIND, Accepted};
+use crate::submissions::{ACCEPTED_KIND, Accepted, stored_content_hash};
 use crate::{Connection, Result};
 
 fn entry_from(row: &AnyRow) -> Result<Entry> {
@@ -121,14 +119,7 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
                 Ok(()) => check_record(pool, &entry).await?,
                 Err(broken) => Err(broken),
             },
-            Next::Report(report) => match report.entry(verifier.head()) {
-                Some(entry) => match verifier.check(&entry) {
-                    Ok(()) => report.check_content(&entry),
-                    Err(broken) => Err(broken),
-                },
-                // A place in the chain without a hash: the row was altered.
-                None => Err(ChainBreak::AlteredEntry { seq: report.seq }),
-            },
+            Next::Report(report) => report.check(&mut verifier),
         };
         if let Err(broken) = outcome {
             return Ok(Verification {
@@ -209,7 +200,7 @@ impl<'p> Merged<'p> {
             && let Some(after) = self.reports_after
         {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT s.id, s.chain_seq, s.chain_hash, s.channel, s.client_id, s.content_hash, s.observer_id,
+                "SELECT s.id, s.chain_seq, s.chain_hash, s.channel, s.client_id, s.observer_id,
                     s.server_time, s.form_code, s.form_version, s.answers, st.constituency_no, st.number
                  FROM submissions s JOIN stations st ON st.id = s.station_id
                  WHERE s.id > $1 AND s.chain_seq IS NOT NULL AND s.chain_seq <= $2 ORDER BY s.id LIMIT {PAGE}"
@@ -242,7 +233,6 @@ struct ChainedReport {
     hash: Option<String>,
     channel: String,
     client_id: String,
-    content_hash: String,
     observer: Option<i64>,
     server_time: i64,
     form: String,
@@ -259,7 +249,6 @@ impl ChainedReport {
             hash: row.try_get("chain_hash")?,
             channel: row.try_get("channel")?,
             client_id: row.try_get("client_id")?,
-            content_hash: row.try_get("content_hash")?,
             observer: row.try_get("observer_id")?,
             server_time: row.try_get("server_time")?,
             form: row.try_get("form_code")?,
@@ -269,37 +258,32 @@ impl ChainedReport {
         })
     }
 
-    /// The entry the row stands for, rebuilt from the row and linked to `previous_hash`:
-    /// a changed column changes the payload, and the stored hash no longer matches.
-    fn entry(&self, previous_hash: &str) -> Option<Entry> {
+    /// Checks the entry the row stands for, rebuilt from the row (its content hash from its
+    /// answers, form, version and station) and linked to the chain so far: a changed column
+    /// changes the entry, and the stored hash no longer matches.
+    fn check(&self, verifier: &mut ChainVerifier) -> Result<(), ChainBreak> {
+        let altered = || ChainBreak::AlteredRecord { seq: self.seq, subject: format!("submission:{}", self.id) };
+        // A place in the chain without a hash: the row was altered.
+        let Some(hash) = self.hash.clone() else { return Err(ChainBreak::AlteredEntry { seq: self.seq }) };
+        let Some(content_hash) = stored_content_hash(&self.form, self.form_version, &self.station, &self.answers)
+        else {
+            return Err(altered());
+        };
         let accepted = Accepted {
             id: self.id,
             channel: &self.channel,
             client_id: &self.client_id,
-            content_hash: &self.content_hash,
+            content_hash: &content_hash,
             observer: self.observer,
             server_time: self.server_time,
         };
-        Some(accepted.stored_entry(self.seq, previous_hash, self.hash.clone()?))
+        let entry = accepted.stored_entry(self.seq, verifier.head(), hash);
+        verifier.check(&entry).map_err(|broken| match broken {
+            // The entry is the row: what changed is the report.
+            ChainBreak::AlteredEntry { .. } => altered(),
+            other => other,
+        })
     }
-
-    /// Do the stored answers still hash to the content hash the entry committed to?
-    fn check_content(&self, entry: &Entry) -> Result<(), ChainBreak> {
-        let recomputed = recomputed_content_hash(&self.form, self.form_version, &self.station, &self.answers);
-        if recomputed.as_deref() == Some(self.content_hash.as_str()) {
-            Ok(())
-        } else {
-            Err(ChainBreak::AlteredRecord { seq: entry.seq, subject: entry.subject.clone() })
-        }
-    }
-}
-
-/// The content hash of a stored report, from its row; `None` when the row's station or form
-/// version cannot be what was hashed (an altered row).
-fn recomputed_content_hash(form: &str, version: i64, station: &str, answers: &str) -> Option<String> {
-    let station = StationRef::parse(station).ok()?;
-    let version = u32::try_from(version).ok()?;
-    Some(submission_content_hash(form, version, station, answers))
 }
 
 /// For a submission entry kept in the ledger (stored before migration 0011): does the
@@ -324,7 +308,7 @@ async fn check_record(pool: &AnyPool, entry: &Entry) -> Result<Result<(), ChainB
     let station = format!("{}/{}", row.try_get::<i64, _>("constituency_no")?, row.try_get::<i64, _>("number")?);
     let form: String = row.try_get("form_code")?;
     let answers: String = row.try_get("answers")?;
-    let recomputed = recomputed_content_hash(&form, row.try_get("form_version")?, &station, &answers);
+    let recomputed = stored_content_hash(&form, row.try_get("form_version")?, &station, &answers);
     let client_id: String = row.try_get("client_id")?;
     let observer: Option<i64> = row.try_get("observer_id")?;
     let matches = recomputed.is_some()

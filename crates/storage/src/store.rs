@@ -74,7 +74,7 @@ both_backends![
     (12, "chain seq unique", "0012_chain_seq_unique.sql"),
     (13, "audit time index without reports", "0013_audit_time_index_without_reports.sql"),
     (14, "reports listed from their rows", "0014_reports_listed_from_their_rows.sql"),
-    (15, "chain end by row order", "0015_chain_end_by_row_order.sql"),
+    (15, "leaner report rows", "0015_leaner_report_rows.sql"),
 ];
 
 impl Store {

@@ -52,6 +52,8 @@ pub struct NewSubmission {
     pub answers: Answers,
     /// `answers` as canonical JSON, made once: what is stored, and what `content_hash` covers.
     pub answers_json: String,
+    /// What the chain entry commits to (`domain::submissions::submission_content_hash`). Not
+    /// stored: it follows from the row (`stored_content_hash`).
     pub content_hash: String,
     /// The SMS it came in, logged in the same transaction when the report is new.
     pub message: Option<Box<crate::sms::MessageLog>>,
@@ -70,9 +72,24 @@ pub struct SubmissionRow {
     pub device_time: Option<i64>,
     pub server_time: i64,
     pub clock_off: bool,
-    pub content_hash: String,
     /// Canonical JSON.
     pub answers: String,
+}
+
+impl SubmissionRow {
+    /// The content hash of what is stored, as its chain entry committed to it; `None` when
+    /// the row's station or form version cannot be what was hashed (an altered row).
+    pub fn content_hash(&self) -> Option<String> {
+        stored_content_hash(&self.form_code, self.form_version, &self.station, &self.answers)
+    }
+}
+
+/// A stored report's content hash, from the columns it covers (form, version, station label
+/// and canonical answers).
+pub(crate) fn stored_content_hash(form: &str, version: i64, station: &str, answers: &str) -> Option<String> {
+    let station = domain::election::StationRef::parse(station).ok()?;
+    let version = u32::try_from(version).ok()?;
+    Some(domain::submissions::submission_content_hash(form, version, station, answers))
 }
 
 /// What the writer answers about a report. A new one on SQLite is only its id: its caller
@@ -106,7 +123,7 @@ pub enum Stored {
 
 const COLUMNS: &str = "s.id, s.client_id, s.form_code, s.form_version, s.station_id,
     st.constituency_no, st.number, s.observer_id, s.channel, s.device_time, s.server_time, s.clock_off,
-    s.content_hash, s.answers";
+    s.answers";
 
 fn row_from(row: &AnyRow) -> Result<SubmissionRow> {
     Ok(SubmissionRow {
@@ -121,7 +138,6 @@ fn row_from(row: &AnyRow) -> Result<SubmissionRow> {
         device_time: row.try_get("device_time")?,
         server_time: row.try_get("server_time")?,
         clock_off: row.try_get::<i64, _>("clock_off")? == 1,
-        content_hash: row.try_get("content_hash")?,
         answers: row.try_get("answers")?,
     })
 }
@@ -156,10 +172,10 @@ pub async fn count(pool: &AnyPool) -> Result<i64> {
 // parameters numbered in order of appearance).
 
 const INSERT_SUBMISSION: &str = "INSERT INTO submissions (client_id, form_code, form_version, station_id, observer_id,
-    channel, device_time, server_time, clock_off, content_hash, answers, compared) VALUES";
+    channel, device_time, server_time, clock_off, answers, compared) VALUES";
 /// With the id given and the chain entry in the row (the SQLite hot path knows both first).
 const INSERT_CHAINED_SUBMISSION: &str = "INSERT INTO submissions (id, client_id, form_code, form_version, station_id,
-    observer_id, channel, device_time, server_time, clock_off, content_hash, answers, compared, chain_seq, chain_hash)
+    observer_id, channel, device_time, server_time, clock_off, answers, compared, chain_seq, chain_hash)
     VALUES";
 const UPSERT_COVERAGE: (&str, &str) = (
     "INSERT INTO station_coverage (station_id, form_code, constituency_no, first_at, last_at, submissions) VALUES",
@@ -194,7 +210,7 @@ const INSERT_CONFLICT: &str = "INSERT INTO conflicts (station_id, constituency_n
 
 /// A report sent again: the stored row if the content is the same, a conflict if it is not.
 fn same_or_conflict(stored: &SubmissionRow, new: &NewSubmission) -> Result<Stored> {
-    if stored.content_hash == new.content_hash {
+    if stored.content_hash().as_deref() == Some(new.content_hash.as_str()) {
         Ok(Stored::AlreadyStored(stored.clone()))
     } else {
         Err(StorageError::Conflict(format!(
@@ -217,7 +233,6 @@ fn row_of(id: i64, new: &NewSubmission) -> SubmissionRow {
         device_time: new.device_time,
         server_time: new.server_time,
         clock_off: new.clock_off,
-        content_hash: new.content_hash.clone(),
         answers: new.answers_json.clone(),
     }
 }

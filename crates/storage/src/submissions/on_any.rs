@@ -117,7 +117,7 @@ async fn insert_rows(
     let mut ids = HashMap::new();
     let pairs: Vec<(&NewSubmission, &SubmissionRow)> = which.iter().map(|&i| batch[i]).zip(rows).collect();
     for chunk in power_of_two_chunks(&pairs) {
-        let sql = format!("{INSERT_SUBMISSION} {} RETURNING id, client_id", value_rows(chunk.len(), 12));
+        let sql = format!("{INSERT_SUBMISSION} {} RETURNING id, client_id", value_rows(chunk.len(), 11));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (new, row) in chunk {
             query = query
@@ -130,7 +130,6 @@ async fn insert_rows(
                 .bind(new.device_time)
                 .bind(new.server_time)
                 .bind(i64::from(new.clock_off))
-                .bind(new.content_hash.clone())
                 .bind(row.answers.clone())
                 .bind(i64::from(compared(new)));
         }

@@ -207,7 +207,7 @@ fn store_batch(t: &Transaction, batch: &[Arc<NewSubmission>]) -> Result<Vec<Resu
         // No RETURNING: SQLite buffers returned rows in a temporary table it opens and closes
         // for every execution.
         let mut insert = t.prepare_cached(&format!(
-            "{INSERT_CHAINED_SUBMISSION} ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+            "{INSERT_CHAINED_SUBMISSION} ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
              ON CONFLICT (client_id) DO NOTHING"
         ))?;
         let mut existing = t.prepare_cached(&format!(
@@ -227,7 +227,6 @@ fn store_batch(t: &Transaction, batch: &[Arc<NewSubmission>]) -> Result<Vec<Resu
                 new.device_time,
                 new.server_time,
                 new.clock_off,
-                new.content_hash,
                 new.answers_json,
                 compared(new),
                 entry.seq,
@@ -284,7 +283,6 @@ fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<SubmissionRow> {
         device_time: r.get("device_time")?,
         server_time: r.get("server_time")?,
         clock_off: r.get("clock_off")?,
-        content_hash: r.get("content_hash")?,
         answers: r.get("answers")?,
     })
 }

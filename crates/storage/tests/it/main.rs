@@ -645,6 +645,59 @@ async fn migration_0014_moves_reports_audit_entries_into_observers_lists() {
     }
 }
 
+#[tokio::test]
+async fn migration_0015_leaves_reports_verifiable_and_retries_recognised_without_their_stored_hash() {
+    use storage::submissions::Stored;
+    for (store, location, _dir) in stores().await {
+        let (station, observer) = reporting_fixture(&store).await;
+        for n in 0..4 {
+            store.submit(report(&station, observer, &format!("before-{n:04}-aaaa"), "10:15")).await.unwrap();
+        }
+        // A database as it was before 0015: rows with their content hash, and on SQLite the
+        // unique index on chain places.
+        let on = store.backend();
+        store
+            .write(move |c| {
+                Box::pin(async move {
+                    let mut sql = vec![
+                        "ALTER TABLE submissions ADD COLUMN content_hash TEXT NOT NULL DEFAULT 'stale'",
+                        "DELETE FROM _sqlx_migrations WHERE version = 15",
+                    ];
+                    if on == storage::Backend::Sqlite {
+                        sql.push(
+                            "CREATE UNIQUE INDEX submissions_by_chain_seq ON submissions (chain_seq)
+                             WHERE chain_seq IS NOT NULL",
+                        );
+                    }
+                    for sql in sql {
+                        sqlx::query(sql).execute(&mut *c).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        store.close().await;
+
+        let migrated = Store::open(&location).await.unwrap();
+        let gone = sqlx::query("SELECT content_hash FROM submissions").fetch_all(migrated.reads()).await;
+        assert!(gone.is_err(), "the column is dropped, {on:?}");
+        let verified = storage::ledger::verify(migrated.reads()).await.unwrap();
+        assert!(verified.first_break.is_none(), "{:?} on {on:?}", verified.first_break);
+        assert_eq!(verified.checked, 4, "{on:?}");
+        let again = migrated.submit(report(&station, observer, "before-0001-aaaa", "10:15")).await;
+        assert!(matches!(again, Ok(Stored::AlreadyStored(_))), "{again:?} on {on:?}");
+        let changed = migrated.submit(report(&station, observer, "before-0001-aaaa", "11:15")).await;
+        assert!(matches!(changed, Err(storage::StorageError::Conflict(_))), "{changed:?} on {on:?}");
+        let next = migrated.submit(report(&station, observer, "after-0001-aaaa", "10:15")).await;
+        assert!(matches!(next, Ok(Stored::Created(_))), "{on:?}");
+        let head = storage::ledger::head(migrated.reads()).await.unwrap().unwrap();
+        assert_eq!(head.seq, 5, "the chain goes on from its end, {on:?}");
+        assert!(storage::ledger::verify(migrated.reads()).await.unwrap().first_break.is_none(), "{on:?}");
+        migrated.close().await;
+    }
+}
+
 /// Runs `sql` with `id` bound as `$1` through the writer.
 async fn execute_for(store: &Store, sql: &'static str, id: i64) {
     store
@@ -672,12 +725,12 @@ async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_al
         let mut ids = vec![submit(0).await, submit(1).await];
         // A report stored before migration 0011 has its entry in the ledger table: move the
         // first report's entry there, as that migration found it.
-        let first = ids[0];
+        let (first, station_label) = (ids[0], station.label.clone());
         store
             .write(move |c| {
                 Box::pin(async move {
                     let row = sqlx::query(
-                        "SELECT chain_seq, chain_hash, channel, client_id, content_hash, observer_id, server_time
+                        "SELECT chain_seq, chain_hash, channel, client_id, observer_id, server_time, answers
                          FROM submissions WHERE id = $1",
                     )
                     .bind(first)
@@ -686,7 +739,12 @@ async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_al
                     let payload = serde_json::json!({
                         "channel": row.try_get::<String, _>("channel")?,
                         "client_id": row.try_get::<String, _>("client_id")?,
-                        "content_hash": row.try_get::<String, _>("content_hash")?,
+                        "content_hash": domain::submissions::submission_content_hash(
+                            "VT",
+                            1,
+                            domain::election::StationRef::parse(&station_label).unwrap(),
+                            &row.try_get::<String, _>("answers")?,
+                        ),
                         "observer": row.try_get::<Option<i64>, _>("observer_id")?,
                         "server_time": row.try_get::<i64, _>("server_time")?,
                     });
@@ -733,7 +791,7 @@ async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_al
         let last = ids[3];
         execute_for(&store, "UPDATE submissions SET observer_id = NULL WHERE id = $1", last).await;
         let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
-        assert_eq!(broken, domain::ledger::ChainBreak::AlteredEntry { seq: 5 });
+        assert_eq!(broken, domain::ledger::ChainBreak::AlteredRecord { seq: 5, subject: format!("submission:{last}") });
         // A report's answers changed: the content its entry committed to is gone.
         execute_for(
             &store,
@@ -851,9 +909,9 @@ async fn a_report_row_without_its_entry_or_hash_is_named_and_a_check_during_writ
         execute_for(
             &store,
             "INSERT INTO submissions (client_id, form_code, form_version, station_id, observer_id, channel,
-                server_time, content_hash, answers)
+                server_time, answers)
              SELECT 'forged-0001-aaaa', form_code, form_version, station_id, observer_id, channel, server_time,
-                content_hash, answers FROM submissions WHERE id = $1",
+                answers FROM submissions WHERE id = $1",
             ids[0],
         )
         .await;
