@@ -6,7 +6,7 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
-use crate::forms::definition::{FormDefinition, Question, QuestionKind};
+use crate::forms::definition::{FormDefinition, Question, QuestionKind, code_number};
 use crate::forms::expression::{AnswerSource, Value};
 use crate::language::Localized;
 
@@ -225,7 +225,7 @@ pub fn validate_partially(form: &FormDefinition, raw: &serde_json::Map<String, J
     let mut valid = Vec::with_capacity(raw.len());
     for (code, value) in raw {
         let code = code.trim().to_ascii_uppercase();
-        let Some(question) = form.question(&code) else {
+        let Some(question) = code_number(&code).and_then(|number| form.question_numbered(number)) else {
             errors.push(FieldError { question: code, problem: AnswerProblem::UnknownQuestion });
             continue;
         };
@@ -246,12 +246,14 @@ pub fn validate_partially(form: &FormDefinition, raw: &serde_json::Map<String, J
     for code in &hidden {
         answers.0.remove(*code);
     }
-    for question in form.questions() {
-        let failed_already = errors.iter().any(|e| e.question == question.code);
-        if question.required
+    // The codes answered, as numbers in order (the map is sorted, and so are the numbers):
+    // whether a question is answered is then a search among integers.
+    let answered: Vec<u32> = answers.0.keys().filter_map(|code| code_number(code)).collect();
+    for question in form.questions().filter(|q| q.required) {
+        let is_answered = code_number(&question.code).is_some_and(|n| answered.binary_search(&n).is_ok());
+        if !is_answered
             && !hidden.contains(&question.code.as_str())
-            && !answers.0.contains_key(&question.code)
-            && !failed_already
+            && !errors.iter().any(|e| e.question == question.code)
         {
             errors.push(FieldError { question: question.code.clone(), problem: AnswerProblem::Required });
         }

@@ -168,6 +168,20 @@ pub struct Parsed {
     pub show_if: Vec<(String, Expr)>,
     /// Each check's rule, with the check.
     pub checks: Vec<(Expr, Check)>,
+    /// Where each question is (group, place in it), by its code as a number (`code_number`),
+    /// sorted: found with a few integer comparisons rather than string comparisons through
+    /// every question (a report looks up each of its answers).
+    by_code: Vec<(u32, usize, usize)>,
+}
+
+/// A question code (two or three ASCII characters) as a number that sorts as the code does;
+/// `None` for anything that cannot be a code.
+pub fn code_number(code: &str) -> Option<u32> {
+    let bytes = code.as_bytes();
+    if bytes.is_empty() || bytes.len() > 3 || !code.is_ascii() {
+        return None;
+    }
+    Some(bytes.iter().enumerate().fold(0, |number, (i, &b)| number | u32::from(b) << (24 - 8 * i)))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -214,17 +228,36 @@ impl FormDefinition {
     }
 
     pub fn question(&self, code: &str) -> Option<&Question> {
-        self.questions().find(|q| q.code == code)
+        self.question_numbered(code_number(code)?)
+    }
+
+    /// The question whose code is `code_number(code)`.
+    pub fn question_numbered(&self, number: u32) -> Option<&Question> {
+        let by_code = &self.parsed().by_code;
+        let at = by_code.binary_search_by_key(&number, |&(n, _, _)| n).ok()?;
+        let (_, group, place) = by_code[at];
+        self.groups.get(group)?.questions.get(place)
     }
 
     /// The conditions and checks, parsed on first use.
     pub fn parsed(&self) -> &Parsed {
-        self.parsed.0.get_or_init(|| Parsed {
-            show_if: self
-                .questions()
-                .filter_map(|q| Some((q.code.clone(), Expr::parse(q.show_if.as_deref()?).ok()?)))
-                .collect(),
-            checks: self.checks.iter().filter_map(|c| Some((Expr::parse(&c.rule).ok()?, c.clone()))).collect(),
+        self.parsed.0.get_or_init(|| {
+            let mut by_code: Vec<(u32, usize, usize)> = (self.groups.iter().enumerate())
+                .flat_map(|(g, group)| group.questions.iter().enumerate().map(move |(q, question)| (g, q, question)))
+                .filter_map(|(g, q, question)| Some((code_number(&question.code)?, g, q)))
+                .collect();
+            // The first of two questions with one code wins, as a search in order did (a
+            // checked definition has none).
+            by_code.sort_by_key(|&(n, g, q)| (n, g, q));
+            by_code.dedup_by_key(|&mut (n, _, _)| n);
+            Parsed {
+                show_if: self
+                    .questions()
+                    .filter_map(|q| Some((q.code.clone(), Expr::parse(q.show_if.as_deref()?).ok()?)))
+                    .collect(),
+                checks: self.checks.iter().filter_map(|c| Some((Expr::parse(&c.rule).ok()?, c.clone()))).collect(),
+                by_code,
+            }
         })
     }
 
@@ -287,5 +320,32 @@ impl FormDefinition {
             return Err(DefinitionError::BadQuestion { code: "due".into(), problem: "times are written HH:MM".into() });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_numbers_sort_as_codes_do_and_only_codes_have_one() {
+        let mut codes = ["VZ", "A1", "OB", "OBA", "AB", "Z", "ABC"];
+        let mut numbers: Vec<u32> = codes.iter().map(|c| code_number(c).unwrap()).collect();
+        codes.sort_unstable();
+        numbers.sort_unstable();
+        assert_eq!(numbers, codes.iter().map(|c| code_number(c).unwrap()).collect::<Vec<_>>());
+        for not_a_code in ["", "ABCD", "Ə1"] {
+            assert_eq!(code_number(not_a_code), None, "{not_a_code}");
+        }
+    }
+
+    #[test]
+    fn questions_are_found_by_code_in_every_group() {
+        for form in crate::forms::standard::standard_forms() {
+            for question in form.questions() {
+                assert_eq!(form.question(&question.code).map(|q| &q.code), Some(&question.code), "{}", form.code);
+            }
+            assert!(form.question("ZZZ").is_none() && form.question("ob").is_none(), "{}", form.code);
+        }
     }
 }
