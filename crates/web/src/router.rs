@@ -67,17 +67,32 @@ fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Every response's security headers, unless its handler set its own. (One layer for all four:
-/// a layer each wrapped every request's future four more times.)
+/// Every response's security headers, unless its handler set its own. (One layer for all of
+/// them: a layer each wrapped every request's future four more times.)
 fn with_security_headers(mut response: Response) -> Response {
-    const HEADERS: [(HeaderName, &str); 4] = [
+    const PAGE: [(HeaderName, &str); 4] = [
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
     ];
+    // JSON is never shown as a page: it may load nothing and be framed nowhere, and with no
+    // links there is no referrer to guard. What the API says about people and their reports
+    // is kept in no cache, a seized phone's browser cache included (handlers that may be
+    // cached, photos for one, say so themselves). As OWASP's REST Security Cheat Sheet
+    // advises; and each answer is 100 bytes shorter than with a page's headers.
+    const JSON: [(HeaderName, &str); 4] = [
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
     let headers = response.headers_mut();
-    for (name, value) in HEADERS {
+    for (name, value) in if json { JSON } else { PAGE } {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
     }
     response

@@ -159,6 +159,28 @@ async fn people_change_their_own_password_and_the_old_one_stops_working() {
     app.login("media", "a much longer secret").await;
 }
 
+/// The API's JSON is never a page: it loads nothing, is framed nowhere and is kept in no
+/// cache (an observer's reports must not stay in a seized phone's browser cache).
+#[tokio::test]
+async fn api_answers_carry_the_headers_for_json_and_are_never_cached() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    for path in ["/api/v1/submissions/mine", "/api/v1/audit"] {
+        let response = observer.get(app.url(path)).send().await.unwrap();
+        let headers = response.headers();
+        assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
+        assert_eq!(headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'", "{path}");
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+    }
+    // A page keeps a page's policy.
+    let page = app.get(&observer, "/observe").await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(page.headers()["referrer-policy"], "same-origin");
+}
+
 #[tokio::test]
 async fn pages_carry_security_headers_and_escape_what_people_typed() {
     let app = spawn_app().await;
