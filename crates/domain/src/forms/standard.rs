@@ -115,6 +115,18 @@ mod tests {
     }
 
     #[test]
+    fn answers_read_as_sent_count_the_later_of_two_for_one_question() {
+        let turnout = form("TC");
+        let raw: crate::forms::RawAnswers =
+            serde_json::from_str(r#"{"TB": 100, "TA": 2, "tb": 120, "TC": false, "TB ": 130}"#).unwrap();
+        let codes: Vec<&str> = raw.0.iter().map(|(code, _)| code.as_str()).collect();
+        assert_eq!(codes, ["TB", "TA", "tb", "TC", "TB "], "in the order sent, each kept");
+        let valid = validate(&turnout, raw.iter()).unwrap();
+        assert_eq!(valid.canonical_json(), r#"{"TA":2,"TB":130,"TC":false}"#);
+        assert!(serde_json::from_str::<crate::forms::RawAnswers>("[1, 2]").is_err(), "answers are an object");
+    }
+
+    #[test]
     fn equal_answers_have_equal_canonical_json() {
         let turnout = form("TC");
         let a = validate(&turnout, &answers(json!({"TA": 2, "TB": 300, "TC": false}))).unwrap();

@@ -47,7 +47,7 @@ pub struct SubmissionRequest {
     /// Question code → answer: `true`/`false`, numbers, option numbers, `[1, 3]`, "08:05", text,
     /// or a photo's SHA-256.
     #[schema(value_type = Object)]
-    pub answers: serde_json::Map<String, serde_json::Value>,
+    pub answers: domain::forms::RawAnswers,
     /// The device's clock when the report was made, in milliseconds since the Unix epoch.
     pub device_time: Option<i64>,
 }

@@ -26,7 +26,7 @@ pub struct Report {
     pub form_version: Option<u32>,
     /// "17/203"; `None` when the reporter is deployed to exactly one station.
     pub station: Option<String>,
-    pub answers: serde_json::Map<String, serde_json::Value>,
+    pub answers: domain::forms::RawAnswers,
     /// Milliseconds since the epoch, as the device's clock said.
     pub device_time: Option<i64>,
     pub channel: Channel,
@@ -93,9 +93,9 @@ pub async fn submit_logged(
     .ok_or(IntakeError::UnknownForm(code))?;
     let station = resolve_station(state, reporter, report.station.as_deref()).await?;
     let answers = if report.partial {
-        domain::forms::validate_partially(&form, &report.answers).0
+        domain::forms::validate_partially(&form, report.answers.iter()).0
     } else {
-        validate(&form, &report.answers).map_err(|errors| IntakeError::Invalid { form: form.clone(), errors })?
+        validate(&form, report.answers.iter()).map_err(|errors| IntakeError::Invalid { form: form.clone(), errors })?
     };
 
     let server_time = now_millis();

@@ -248,7 +248,7 @@ async fn evaluate(
         form_code: form.code.clone(),
         form_version: Some(form.version),
         station: parsed.station.map(|s| s.to_string()),
-        answers: kept,
+        answers: kept.into(),
         device_time: None,
         channel: Channel::Sms,
         partial: true,
