@@ -267,24 +267,35 @@ pub fn validate_partially<'a>(
     form: &FormDefinition,
     raw: impl IntoIterator<Item = (&'a String, &'a Json)>,
 ) -> (Answers, Vec<FieldError>) {
-    let raw = raw.into_iter();
+    // Each answer read against its question, by code (trimmed, in capitals).
+    let mut read: Vec<(String, Result<Option<Answer>, AnswerProblem>)> = raw
+        .into_iter()
+        .map(|(code, value)| {
+            let code = code.trim().to_ascii_uppercase();
+            let outcome = match code_number(&code).and_then(|number| form.question_numbered(number)) {
+                Some(question) => parse_answer(question, value),
+                None => Err(AnswerProblem::UnknownQuestion),
+            };
+            (code, outcome)
+        })
+        .collect();
+    // Of two answers to one question, however spelt, the later counts, valid or not. In code
+    // order (stable, and cheap: reports mostly send them in order), the later is the last.
+    read.sort_by(|a, b| a.0.cmp(&b.0));
     let mut errors = Vec::new();
-    let mut valid = Vec::with_capacity(raw.size_hint().0);
-    for (code, value) in raw {
-        let code = code.trim().to_ascii_uppercase();
-        let Some(question) = code_number(&code).and_then(|number| form.question_numbered(number)) else {
-            errors.push(FieldError { question: code, problem: AnswerProblem::UnknownQuestion });
+    let mut valid = Vec::with_capacity(read.len());
+    let mut read = read.into_iter().peekable();
+    while let Some((code, outcome)) = read.next() {
+        if read.peek().is_some_and(|(next, _)| *next == code) {
             continue;
-        };
-        match parse_answer(question, value) {
+        }
+        match outcome {
             Ok(Some(answer)) => valid.push((code, answer)),
             Ok(None) => {}
             Err(problem) => errors.push(FieldError { question: code, problem }),
         }
     }
-    // Built at once from pairs mostly in order already (a form's fields, or a map, are): a
-    // tenth of the cost of inserting them one by one. Of two keys that become the same code,
-    // the later wins, as with inserts.
+    // Built at once from pairs in order: a tenth of the cost of inserting them one by one.
     let mut answers = Answers(valid.into_iter().collect());
     // Skip logic: a question is shown only when its condition definitely holds.
     let parsed = form.parsed();

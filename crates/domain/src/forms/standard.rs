@@ -123,6 +123,18 @@ mod tests {
         assert_eq!(codes, ["TB", "TA", "tb", "TC", "TB "], "in the order sent, each kept");
         let valid = validate(&turnout, raw.iter()).unwrap();
         assert_eq!(valid.canonical_json(), r#"{"TA":2,"TB":130,"TC":false}"#);
+        // The later counts even when the earlier was wrong, and the other way round.
+        let corrected: crate::forms::RawAnswers =
+            serde_json::from_str(r#"{"TB": -3, "TA": 2, "tb": 120, "TC": false}"#).unwrap();
+        assert_eq!(
+            validate(&turnout, corrected.iter()).unwrap().get("TB"),
+            Some(&crate::forms::answers::Answer::Integer(120))
+        );
+        let spoilt: crate::forms::RawAnswers =
+            serde_json::from_str(r#"{"TB": 120, "TA": 2, "TB": -3, "TC": false}"#).unwrap();
+        let errors = validate(&turnout, spoilt.iter()).unwrap_err();
+        assert_eq!(errors.len(), 1, "one problem for one question: {errors:?}");
+        assert_eq!(errors[0].question, "TB");
         assert!(serde_json::from_str::<crate::forms::RawAnswers>("[1, 2]").is_err(), "answers are an object");
     }
 
