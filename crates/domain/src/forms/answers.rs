@@ -127,7 +127,10 @@ pub struct FieldError {
     pub problem: AnswerProblem,
 }
 
-fn parse_answer(question: &Question, raw: &Json) -> Result<Option<Answer>, AnswerProblem> {
+/// What reading one answer came to: the answer, none (left empty), or what is wrong with it.
+type AnswerReading = Result<Option<Answer>, AnswerProblem>;
+
+fn parse_answer(question: &Question, raw: &Json) -> AnswerReading {
     if raw.is_null() || raw.as_str().is_some_and(|s| s.trim().is_empty()) {
         return Ok(None);
     }
@@ -267,35 +270,43 @@ pub fn validate_partially<'a>(
     form: &FormDefinition,
     raw: impl IntoIterator<Item = (&'a String, &'a Json)>,
 ) -> (Answers, Vec<FieldError>) {
-    // Each answer read against its question, by code (trimmed, in capitals).
-    let mut read: Vec<(String, Result<Option<Answer>, AnswerProblem>)> = raw
+    // Each answer read against its question, by code (trimmed, in capitals; its number when
+    // it can be a code).
+    let read: Vec<(String, Option<u32>, AnswerReading)> = raw
         .into_iter()
         .map(|(code, value)| {
             let code = code.trim().to_ascii_uppercase();
-            let outcome = match code_number(&code).and_then(|number| form.question_numbered(number)) {
+            let number = code_number(&code);
+            let outcome = match number.and_then(|number| form.question_numbered(number)) {
                 Some(question) => parse_answer(question, value),
                 None => Err(AnswerProblem::UnknownQuestion),
             };
-            (code, outcome)
+            (code, number, outcome)
         })
         .collect();
-    // Of two answers to one question, however spelt, the later counts, valid or not. In code
-    // order (stable, and cheap: reports mostly send them in order), the later is the last.
-    read.sort_by(|a, b| a.0.cmp(&b.0));
+    // Of two answers to one question, however spelt, the later counts, valid or not. (A
+    // report holds a few dozen answers at most: comparing numbers pairwise is cheaper than
+    // sorting them.)
+    let answered_later = |at: usize| {
+        let (code, number, _) = &read[at];
+        read[at + 1..].iter().any(|(later, later_number, _)| match (number, later_number) {
+            (Some(a), Some(b)) => a == b,
+            _ => later == code,
+        })
+    };
+    let superseded: Vec<bool> = (0..read.len()).map(answered_later).collect();
     let mut errors = Vec::new();
     let mut valid = Vec::with_capacity(read.len());
-    let mut read = read.into_iter().peekable();
-    while let Some((code, outcome)) = read.next() {
-        if read.peek().is_some_and(|(next, _)| *next == code) {
-            continue;
-        }
+    for ((code, _, outcome), superseded) in read.into_iter().zip(superseded) {
         match outcome {
+            _ if superseded => {}
             Ok(Some(answer)) => valid.push((code, answer)),
             Ok(None) => {}
             Err(problem) => errors.push(FieldError { question: code, problem }),
         }
     }
-    // Built at once from pairs in order: a tenth of the cost of inserting them one by one.
+    // Built at once from pairs mostly in order already (forms and maps give them so): a tenth
+    // of the cost of inserting them one by one.
     let mut answers = Answers(valid.into_iter().collect());
     // Skip logic: a question is shown only when its condition definitely holds.
     let parsed = form.parsed();
