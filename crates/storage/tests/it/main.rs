@@ -698,6 +698,20 @@ async fn migration_0015_leaves_reports_verifiable_and_retries_recognised_without
     }
 }
 
+/// Appends a chain entry of another kind than a report's, as an incident's change would.
+async fn append_change(store: &Store, n: usize) {
+    store
+        .write(move |c| {
+            Box::pin(async move {
+                let details = serde_json::json!({ "n": n });
+                storage::ledger::append(c, 1, "test.change", "test:1", &details).await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+}
+
 /// Runs `sql` with `id` bound as `$1` through the writer.
 async fn execute_for(store: &Store, sql: &'static str, id: i64) {
     store
@@ -770,15 +784,7 @@ async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_al
             .await
             .unwrap();
         // An entry of another kind (an incident's change, say), then more reports.
-        store
-            .write(|c| {
-                Box::pin(async move {
-                    storage::ledger::append(c, 1, "test.change", "test:1", &serde_json::json!({"n": 1})).await?;
-                    Ok(())
-                })
-            })
-            .await
-            .unwrap();
+        append_change(&store, 1).await;
         ids.extend([submit(2).await, submit(3).await]);
 
         let verified = storage::ledger::verify(store.reads()).await.unwrap();
@@ -830,16 +836,7 @@ async fn two_servers_on_one_sqlite_file_append_to_one_chain() {
                 let new = report(&station, observer, &format!("{name}-{n:04}-aaaa"), "10:15");
                 let Ok(Stored::Created(_)) = store.submit(new).await else { panic!("stored") };
                 if n % 10 == 0 {
-                    store
-                        .write(move |c| {
-                            Box::pin(async move {
-                                let details = serde_json::json!({ "n": n });
-                                storage::ledger::append(c, 1, "test.change", "test:1", &details).await?;
-                                Ok(())
-                            })
-                        })
-                        .await
-                        .unwrap();
+                    append_change(&store, n).await;
                 }
             }
         })
@@ -880,16 +877,7 @@ async fn a_report_row_without_its_entry_or_hash_is_named_and_a_check_during_writ
                     let new = report(&station, observer, &format!("during-{n:04}-aaaa"), "10:15");
                     store.submit(new).await.unwrap();
                     if n % 5 == 0 {
-                        store
-                            .write(move |c| {
-                                Box::pin(async move {
-                                    let details = serde_json::json!({ "n": n });
-                                    storage::ledger::append(c, 1, "test.change", "test:1", &details).await?;
-                                    Ok(())
-                                })
-                            })
-                            .await
-                            .unwrap();
+                        append_change(&store, n).await;
                     }
                 }
             })
