@@ -613,26 +613,14 @@ async fn migration_0014_moves_reports_audit_entries_into_observers_lists() {
             store.submit(report(&station, observer, &format!("before-{n:04}-aaaa"), "10:15")).await.unwrap();
         }
         let on = store.backend();
-        store
-            .write(|c| {
-                Box::pin(async move {
-                    for sql in [
-                        "INSERT INTO audit_log (at, actor_user_id, channel, action, entity, entity_id, details)
-                         SELECT server_time, observer_id, channel, 'submission.create', 'submission', CAST(id AS TEXT), '{}'
-                         FROM submissions",
-                        "DROP TABLE observer_reports",
-                        "DELETE FROM _sqlx_migrations WHERE version = 14",
-                    ] {
-                        sqlx::query(sql).execute(&mut *c).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .await
-            .unwrap();
-        store.close().await;
-
-        let migrated = Store::open(&location).await.unwrap();
+        let before_0014 = vec![
+            "INSERT INTO audit_log (at, actor_user_id, channel, action, entity, entity_id, details)
+             SELECT server_time, observer_id, channel, 'submission.create', 'submission', CAST(id AS TEXT), '{}'
+             FROM submissions",
+            "DROP TABLE observer_reports",
+            "DELETE FROM _sqlx_migrations WHERE version = 14",
+        ];
+        let migrated = reopened_after(store, &location, before_0014).await;
         assert_eq!(listed_for(&migrated, observer).await, 4, "{on:?}");
         let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'submission'")
             .fetch_one(migrated.reads())
@@ -656,30 +644,16 @@ async fn migration_0015_leaves_reports_verifiable_and_retries_recognised_without
         // A database as it was before 0015: rows with their content hash, and on SQLite the
         // unique index on chain places.
         let on = store.backend();
-        store
-            .write(move |c| {
-                Box::pin(async move {
-                    let mut sql = vec![
-                        "ALTER TABLE submissions ADD COLUMN content_hash TEXT NOT NULL DEFAULT 'stale'",
-                        "DELETE FROM _sqlx_migrations WHERE version = 15",
-                    ];
-                    if on == storage::Backend::Sqlite {
-                        sql.push(
-                            "CREATE UNIQUE INDEX submissions_by_chain_seq ON submissions (chain_seq)
-                             WHERE chain_seq IS NOT NULL",
-                        );
-                    }
-                    for sql in sql {
-                        sqlx::query(sql).execute(&mut *c).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .await
-            .unwrap();
-        store.close().await;
-
-        let migrated = Store::open(&location).await.unwrap();
+        let mut before_0015 = vec![
+            "ALTER TABLE submissions ADD COLUMN content_hash TEXT NOT NULL DEFAULT 'stale'",
+            "DELETE FROM _sqlx_migrations WHERE version = 15",
+        ];
+        if on == storage::Backend::Sqlite {
+            before_0015.push(
+                "CREATE UNIQUE INDEX submissions_by_chain_seq ON submissions (chain_seq) WHERE chain_seq IS NOT NULL",
+            );
+        }
+        let migrated = reopened_after(store, &location, before_0015).await;
         let gone = sqlx::query("SELECT content_hash FROM submissions").fetch_all(migrated.reads()).await;
         assert!(gone.is_err(), "the column is dropped, {on:?}");
         let verified = storage::ledger::verify(migrated.reads()).await.unwrap();
@@ -696,6 +670,24 @@ async fn migration_0015_leaves_reports_verifiable_and_retries_recognised_without
         assert!(storage::ledger::verify(migrated.reads()).await.unwrap().first_break.is_none(), "{on:?}");
         migrated.close().await;
     }
+}
+
+/// Runs `sql` through the writer (to put the database back as it was before a migration),
+/// closes the store and opens it again, which runs the migration once more.
+async fn reopened_after(store: Store, location: &str, sql: Vec<&'static str>) -> Store {
+    store
+        .write(move |c| {
+            Box::pin(async move {
+                for statement in sql {
+                    sqlx::query(statement).execute(&mut *c).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    Store::open(location).await.unwrap()
 }
 
 /// Appends a chain entry of another kind than a report's, as an incident's change would.
