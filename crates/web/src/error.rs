@@ -14,6 +14,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("you may not do this")]
     Forbidden,
+    /// Refused for a reason the caller can act on, said in their language (e.g. a station
+    /// an observer is not deployed to).
+    #[error("{0}")]
+    Refused(String),
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -23,6 +27,10 @@ pub enum AppError {
     InvalidAnswers { message: String, fields: Vec<FieldMessage> },
     #[error("{0}")]
     Conflict(String),
+    /// A body that cannot be read as the route's JSON (not JSON, not said to be JSON, too
+    /// large, or not its shape), said in the caller's language with the parser's detail.
+    #[error("{message}")]
+    UnreadableBody { status: StatusCode, message: String },
     #[error("the form has expired or did not come from this site; reload the page and try again")]
     Csrf,
     #[error("too many attempts; wait {retry_after_secs} seconds")]
@@ -37,10 +45,11 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Refused(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) | AppError::InvalidAnswers { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::UnreadableBody { status, .. } => *status,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -51,10 +60,11 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated => "unauthenticated",
-            AppError::Forbidden => "forbidden",
+            AppError::Forbidden | AppError::Refused(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) | AppError::InvalidAnswers { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
+            AppError::UnreadableBody { .. } => "unreadable",
             AppError::Csrf => "csrf",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::TooLarge => "too_large",

@@ -320,17 +320,23 @@
           return putReport(report);
         });
       }
-      if (response.status === 422 || response.status === 409) {
+      if (response.status === 401) return signInAgain();
+      if ([400, 403, 409, 413, 415, 422].indexOf(response.status) >= 0) {
         return response.json().then(function (problem) {
+          // An expired session's form token: the report waits, unchanged, for the next sign-in.
+          if (problem.error === "csrf") return signInAgain();
+          // Refused as it stands (answers to fix, a station not the observer's): kept, with
+          // the reason, never sent again as it is.
           report.state = "rejected"; report.problem = problem; return putReport(report);
         });
       }
-      if (response.status === 401 || response.status === 403) {
-        statusBox.textContent = text.signInAgain;
-        throw new Error("not signed in");
-      }
       throw new Error("server " + response.status);
     });
+  }
+
+  function signInAgain() {
+    statusBox.textContent = text.signInAgain;
+    throw new Error("not signed in");
   }
 
   function renderOutbox() {

@@ -113,7 +113,7 @@ async fn an_offline_report_survives_a_browser_restart_and_arrives_once() {
 }
 
 #[tokio::test]
-async fn a_photo_the_server_refuses_is_sent_back_to_the_observer_and_holds_back_no_other_report() {
+async fn reports_the_server_refuses_are_sent_back_to_the_observer_and_hold_back_no_other_report() {
     let app = spawn_app().await;
     let Some(phone) = Browser::start(390, 844).await else { return };
     observer_signs_in(&app, &phone).await;
@@ -132,6 +132,10 @@ async fn a_photo_the_server_refuses_is_sent_back_to_the_observer_and_holds_back_
               outbox.put({ id: "after-the-photo-0001", form: "OP", form_version: 1, station: "17/1",
                 answers: { OA: "07:04", OB: true, OC: true, OF: true, OG: true, OH: true, OI: false, OK: true },
                 photos: {}, device_time: Date.now(), state: "queued", saved_at: 2 });
+              // Queued before the observer was moved from 17/2: the server refuses that station.
+              outbox.put({ id: "moved-away-0001", form: "OP", form_version: 1, station: "17/2",
+                answers: { OA: "07:05", OB: true, OC: true, OF: true, OG: true, OH: true, OI: false, OK: true },
+                photos: {}, device_time: Date.now(), state: "queued", saved_at: 3 });
               tx.oncomplete = function () { document.body.setAttribute("data-injected", "1"); };
             };"#,
         )
@@ -144,6 +148,12 @@ async fn a_photo_the_server_refuses_is_sent_back_to_the_observer_and_holds_back_
         .execute("return document.querySelector(\"li.report[data-id='refused-photo-0001'] .problem\").textContent")
         .await;
     assert!(problem.as_str().unwrap_or("").starts_with("Bu şəkil göndərilə bilməz"), "{problem}");
+    // Refused for its station: kept with the reason, not retried as if signed out.
+    phone.wait_for("li.report[data-id='moved-away-0001'][data-state='rejected']", 5).await;
+    let problem = phone
+        .execute("return document.querySelector(\"li.report[data-id='moved-away-0001'] .problem\").textContent")
+        .await;
+    assert!(problem.as_str().unwrap_or("").starts_with("Siz 17/2 seçki məntəqəsinə təyin olunmamısınız"), "{problem}");
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1, "only the checklist");
     phone.quit().await;
 }

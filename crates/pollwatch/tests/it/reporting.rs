@@ -59,19 +59,32 @@ async fn a_body_that_is_not_a_report_is_refused_naming_what_is_wrong() {
             .body(body)
             .send()
     };
+    // Every refusal is JSON like any other error, in the observer's language (Azerbaijani
+    // until they choose another), with the parser's words on what is wrong where.
+    let refusal = |response: reqwest::Response| async move {
+        assert_eq!(response.headers()["content-type"], "application/json");
+        (response.status(), response.json::<Value>().await.unwrap())
+    };
     // Answers that are not an object: the field at fault is named.
-    let response =
+    let (status, body) = refusal(
         send(r#"{"id": "b1e6f0a2-0000-4000-8000-0000000000a1", "form": "OP", "answers": [1, 2]}"#, "application/json")
             .await
-            .unwrap();
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(response.text().await.unwrap().contains("answers"));
-    // Not JSON at all.
-    let response = send(r#"{"id": "b1e6f0a2-"#, "application/json").await.unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    // Not said to be JSON.
-    let response = send("{}", "text/plain").await.unwrap();
-    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"], "unreadable");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("Sorğunun sahələri gözlənildiyi kimi deyil: answers: invalid type"), "{body}");
+    // Not JSON at all: where it breaks off.
+    let (status, body) = refusal(send(r#"{"id": "b1e6f0a2-"#, "application/json").await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["message"], "Sorğu düzgün JSON deyil: id: EOF while parsing a string at line 1 column 17");
+    // Not said to be JSON, to an observer who reads English.
+    observer.get(app.url("/language?to=en")).send().await.unwrap();
+    let (status, body) = refusal(send("{}", "text/plain").await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(body["message"], "Send the request as JSON (Content-Type: application/json)");
     // With parameters it is JSON all the same.
     let response = send(
         r#"{"id": "b1e6f0a2-0000-4000-8000-0000000000a2", "form": "OP", "station": "17/1", "answers": {"OA": "07:02", "OB": true, "OC": true, "OF": true, "OG": true, "OH": true, "OI": false, "OK": true}}"#,
@@ -127,8 +140,14 @@ async fn a_protocol_with_broken_arithmetic_is_refused_with_the_rule_explained() 
 async fn observers_report_only_for_their_own_stations() {
     let app = spawn_app().await;
     let observer = app.login("observer", DEMO_PASSWORD).await;
-    let (status, _) = post(&app, &observer, "/api/v1/submissions", &opening("elsewhere-0000001", "17/2")).await;
+    let (status, body) = post(&app, &observer, "/api/v1/submissions", &opening("elsewhere-0000001", "17/2")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // Said so that the volunteer knows what to change, in their language.
+    assert_eq!(body["error"], "forbidden");
+    assert_eq!(
+        body["message"],
+        "Siz 17/2 seçki məntəqəsinə təyin olunmamısınız: hesabatı yalnız təyin olunduğunuz məntəqələr üçün göndərə bilərsiniz."
+    );
     // Deployed to one station, an observer may leave the station out.
     let mut report = opening("no-station-0000001", "17/1");
     report.as_object_mut().unwrap().remove("station");
@@ -137,8 +156,10 @@ async fn observers_report_only_for_their_own_stations() {
     assert_eq!(body["station"], "17/1");
     // Coordinators and admins do not file observers' reports.
     let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
-    let (status, _) = post(&app, &coordinator, "/api/v1/submissions", &opening("coordinator-00001", "17/1")).await;
+    coordinator.get(app.url("/language?to=ru")).send().await.unwrap();
+    let (status, body) = post(&app, &coordinator, "/api/v1/submissions", &opening("coordinator-00001", "17/1")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body["message"].as_str().unwrap().starts_with("Отчёты отправляют только наблюдатели"), "{body}");
 }
 
 #[tokio::test]
@@ -245,6 +266,12 @@ async fn incidents_move_through_the_workflow_with_history() {
     let (status, body) =
         post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &json!({"status": "verified"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "verification needs triage first: {body}");
+    let (status, body) = post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &json!({"status": 5})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().starts_with("Sorğunun sahələri gözlənildiyi kimi deyil: status"),
+        "{body}"
+    );
     for (status_name, extra) in [
         ("triaged", json!({})),
         ("verified", json!({"note": "Confirmed by a second observer"})),

@@ -181,6 +181,7 @@ error-conflict = Bu, mövcud məlumatlarla ziddiyyət təşkil edir
 error-csrf = Formanın vaxtı keçib və ya o bu saytdan gəlməyib. Səhifəni yeniləyin və yenidən cəhd edin.
 error-too_many_requests = Çox sayda cəhd. Bir neçə dəqiqə gözləyin və yenidən cəhd edin.
 error-too_large = Yüklənən fayl çox böyükdür
+error-unreadable = Sorğunu oxumaq mümkün olmadı
 error-internal = Bizim tərəfdə xəta baş verdi. Yenidən cəhd edin; təkrarlanarsa, koalisiyanın administratoruna bildirin.
 
 # Seçki günü hesabatları
@@ -201,6 +202,13 @@ intake-bad-id = Hesabatın identifikatoru 8–64 hərf, rəqəm, '-' və ya '_' 
 intake-unknown-form = Belə forma yoxdur:
 intake-bad-station = Belə seçki məntəqəsi yoxdur; dairə/məntəqə kimi yazın, məs. 17/203
 intake-station-needed = Siz bir neçə məntəqəni əhatə edirsiniz: hesabatın hansı məntəqəyə aid olduğunu göstərin.
+intake-not-deployed = Siz { $station } seçki məntəqəsinə təyin olunmamısınız: hesabatı yalnız təyin olunduğunuz məntəqələr üçün göndərə bilərsiniz.
+intake-not-an-observer = Hesabatları yalnız müşahidəçilər göndərir; bu hesab müşahidəçi hesabı deyil.
+body-not-json = Sorğu düzgün JSON deyil
+body-not-its-shape = Sorğunun sahələri gözlənildiyi kimi deyil
+body-not-said-json = Sorğunu JSON kimi göndərin (Content-Type: application/json)
+body-too-large = Sorğu çox böyükdür
+body-unreadable = Sorğunu oxumaq mümkün olmadı
 intake-id-reused = Bu hesabat identifikatoru artıq başqa hesabat üçün istifadə olunub
 nav-observe = Hesabat
 nav-coverage = Əhatə

@@ -183,6 +183,7 @@ error-conflict = This conflicts with existing data
 error-csrf = The form has expired or did not come from this site. Reload the page and try again.
 error-too_many_requests = Too many attempts. Wait a few minutes and try again.
 error-too_large = The upload is too large
+error-unreadable = The request could not be read
 error-internal = Something went wrong on our side. Try again; if it persists, tell the coalition's administrator.
 
 # Election-day reporting
@@ -203,6 +204,13 @@ intake-bad-id = The report's id must have 8 to 64 letters, digits, '-' or '_'.
 intake-unknown-form = There is no form
 intake-bad-station = No such polling station; write it as constituency/station, e.g. 17/203
 intake-station-needed = You cover several stations: say which one this report is for.
+intake-not-deployed = You are not deployed to polling station { $station }: you can send reports only for the stations you are deployed to.
+intake-not-an-observer = Only observers send reports; this account is not an observer’s.
+body-not-json = The request is not valid JSON
+body-not-its-shape = The request’s fields are not as expected
+body-not-said-json = Send the request as JSON (Content-Type: application/json)
+body-too-large = The request is too large
+body-unreadable = The request could not be read
 intake-id-reused = This report id was already used for a different report
 nav-observe = Report
 nav-coverage = Coverage

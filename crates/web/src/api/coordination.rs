@@ -17,6 +17,7 @@ use storage::coverage::{self, Area, ConstituencyCoverage, MissingStation, Statio
 use storage::incidents::{self, IncidentChange, IncidentEvent, IncidentFilter, IncidentRow};
 use storage::{conflicts, ledger, now_millis};
 
+use crate::api::json_body::JsonBody;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::state::AppState;
@@ -271,7 +272,7 @@ pub async fn change_incident(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(request): Json<IncidentChangeRequest>,
+    JsonBody(request): JsonBody<IncidentChangeRequest>,
 ) -> AppResult<Json<IncidentView>> {
     let actor = caller.actor()?.clone();
     let incident = visible_incident(&state, &actor, id).await?;
@@ -326,7 +327,7 @@ pub async fn resolve_conflict(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(request): Json<ResolveRequest>,
+    JsonBody(request): JsonBody<ResolveRequest>,
 ) -> AppResult<axum::http::StatusCode> {
     resolve(&state, &caller, id, request.value).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)

@@ -17,7 +17,7 @@ use crate::api::json_body::JsonBody;
 use crate::auth::Caller;
 use crate::auth::caller::Via;
 use crate::error::{AppError, AppResult, ErrorBody, FieldMessage};
-use crate::i18n::t;
+use crate::i18n::{t, t_args};
 use crate::pages::problems::{answer_problem_code, answer_problem_text};
 use crate::reporting::intake::{self, IntakeError, Report};
 use crate::reporting::photos::{self, Served};
@@ -108,8 +108,12 @@ pub fn intake_error(error: IntakeError, lang: Language) -> AppError {
             AppError::BadRequest(format!("{}: {station}", t(lang, "intake-bad-station")))
         }
         IntakeError::StationNeeded => AppError::BadRequest(t(lang, "intake-station-needed")),
-        IntakeError::NotDeployedThere => AppError::Forbidden,
-        IntakeError::NotAnObserver => AppError::Forbidden,
+        IntakeError::NotDeployedThere(station) => AppError::Refused(t_args(
+            lang,
+            "intake-not-deployed",
+            &[("station", fluent_templates::fluent_bundle::FluentValue::from(station))],
+        )),
+        IntakeError::NotAnObserver => AppError::Refused(t(lang, "intake-not-an-observer")),
         IntakeError::Invalid { errors, .. } => AppError::InvalidAnswers {
             message: t(lang, "answers-invalid"),
             fields: errors

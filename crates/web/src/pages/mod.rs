@@ -110,7 +110,8 @@ async fn render_error_pages(request: Request, next: Next) -> Response {
         Caller { actor: None, person: None, session: None, language, via: Via::Anonymous, pre_session_csrf: None };
     let title = t(language, &format!("error-{}", error.code()));
     let detail = match &error {
-        AppError::BadRequest(text) | AppError::Conflict(text) => Some(text.clone()),
+        AppError::BadRequest(text) | AppError::Conflict(text) | AppError::Refused(text) => Some(text.clone()),
+        AppError::UnreadableBody { message, .. } => Some(message.clone()),
         AppError::InvalidAnswers { message, .. } => Some(message.clone()),
         _ => None,
     };

@@ -42,7 +42,8 @@ pub enum IntakeError {
     BadStation(String),
     /// The reporter must name one of several stations.
     StationNeeded,
-    NotDeployedThere,
+    /// Not deployed to this station (its label, e.g. `17/2`).
+    NotDeployedThere(String),
     NotAnObserver,
     Invalid {
         form: Arc<FormDefinition>,
@@ -159,7 +160,7 @@ async fn resolve_station(
         }
     };
     if !reporter.stations.contains(&facts.id) {
-        return Err(IntakeError::NotDeployedThere);
+        return Err(IntakeError::NotDeployedThere(facts.label));
     }
     Ok(facts)
 }

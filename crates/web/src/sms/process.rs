@@ -283,7 +283,7 @@ async fn evaluate(
         Err(error) => {
             let text = match &error {
                 IntakeError::StationNeeded => t(language, "intake-station-needed"),
-                IntakeError::NotDeployedThere | IntakeError::BadStation(_) => t(language, "sms-station"),
+                IntakeError::NotDeployedThere(_) | IntakeError::BadStation(_) => t(language, "sms-station"),
                 _ => t(language, "sms-failed"),
             };
             Outcome {
