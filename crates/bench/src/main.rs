@@ -145,12 +145,10 @@ async fn ingest_rounds(options: &Options) -> Result<(), String> {
     if !ratios.is_empty() {
         ratios.sort_by(f64::total_cmp);
         let listed: Vec<String> = ratios.iter().map(|r| format!("{r:.0}")).collect();
-        println!(
-            "ratio pollwatch/ceiling: median {:.0} % of {} rounds ({} %)",
-            ratios[ratios.len() / 2],
-            ratios.len(),
-            listed.join(", ")
-        );
+        let middle = ratios.len() / 2;
+        // Of an even number of rounds, the mean of the middle two (not the upper one).
+        let median = if ratios.len() % 2 == 0 { (ratios[middle - 1] + ratios[middle]) / 2.0 } else { ratios[middle] };
+        println!("ratio pollwatch/ceiling: median {median:.0} % of {} rounds ({} %)", ratios.len(), listed.join(", "));
     }
     Ok(())
 }
