@@ -27,12 +27,16 @@ pub enum AppError {
     InvalidAnswers { message: String, fields: Vec<FieldMessage> },
     #[error("{0}")]
     Conflict(String),
-    /// A body that cannot be read as the route's JSON (not JSON, not said to be JSON, too
-    /// large, or not its shape), said in the caller's language with the parser's detail.
+    /// A request that cannot be read as the route takes it: its body (not JSON, not said to be
+    /// JSON, too large, or not its shape), query string or path; said in the caller's language
+    /// with the parser's detail.
     #[error("{message}")]
-    UnreadableBody { status: StatusCode, message: String },
+    Unreadable { status: StatusCode, message: String },
     #[error("the form has expired or did not come from this site; reload the page and try again")]
     Csrf,
+    /// The path exists, not with this method.
+    #[error("this address does not take this method")]
+    MethodNotAllowed,
     #[error("too many attempts; wait {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("the upload is too large")]
@@ -49,7 +53,8 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) | AppError::InvalidAnswers { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::UnreadableBody { status, .. } => *status,
+            AppError::Unreadable { status, .. } => *status,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -64,8 +69,9 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) | AppError::InvalidAnswers { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
-            AppError::UnreadableBody { .. } => "unreadable",
+            AppError::Unreadable { .. } => "unreadable",
             AppError::Csrf => "csrf",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::TooLarge => "too_large",
             AppError::Internal(_) => "internal",

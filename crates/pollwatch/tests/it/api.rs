@@ -94,3 +94,33 @@ async fn exports_round_trip_through_imports() {
     let observer_row = people.rows.iter().find(|r| r[0] == "observer").expect("observer exported");
     assert_eq!(observer_row[7], "17/1");
 }
+
+#[tokio::test]
+async fn addresses_and_parameters_the_api_cannot_read_are_answered_in_json_in_the_callers_language() {
+    let app = spawn_app().await;
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let refusal = |response: reqwest::Response| async move {
+        assert_eq!(response.headers()["content-type"], "application/json");
+        (response.status().as_u16(), response.json::<serde_json::Value>().await.unwrap())
+    };
+    // A query parameter that is not a number: which one, and why.
+    let (status, body) = refusal(app.get(&coordinator, "/api/v1/incidents?page=abc").await).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "unreadable");
+    assert_eq!(body["message"], "Ünvanın parametrləri gözlənildiyi kimi deyil: page: invalid digit found in string");
+    // An id in the path that is not a number.
+    let (status, body) = refusal(app.get(&coordinator, "/api/v1/incidents/abc").await).await;
+    assert_eq!(status, 400);
+    assert!(body["message"].as_str().unwrap().starts_with("Ünvan gözlənildiyi kimi deyil: "), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("abc"), "{body}");
+    // An address the API does not have, and a method an address does not take.
+    let (status, body) = refusal(app.get(&coordinator, "/api/v1/no-such-thing").await).await;
+    assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+    let (status, body) = refusal(browser().delete(app.url("/api/v1/submissions")).send().await.unwrap()).await;
+    assert_eq!((status, body["error"].as_str()), (405, Some("method_not_allowed")));
+    // Outside the API, a page that says so in the reader's language.
+    let page = app.get(&coordinator, "/no-such-page").await;
+    assert_eq!(page.status(), 404);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text().await.unwrap().contains("<h1>Tapılmadı</h1>"));
+}

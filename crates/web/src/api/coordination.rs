@@ -17,6 +17,7 @@ use storage::coverage::{self, Area, ConstituencyCoverage, MissingStation, Statio
 use storage::incidents::{self, IncidentChange, IncidentEvent, IncidentFilter, IncidentRow};
 use storage::{conflicts, ledger, now_millis};
 
+use crate::api::checked::Checked;
 use crate::api::json_body::JsonBody;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -76,6 +77,8 @@ pub async fn coverage(State(state): State<AppState>, caller: Caller) -> AppResul
 }
 
 #[derive(Deserialize, IntoParams)]
+// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
+#[into_params(parameter_in = Query)]
 pub struct MissingQuery {
     /// A form code, e.g. `OP`.
     pub form: String,
@@ -87,7 +90,7 @@ pub struct MissingQuery {
 pub async fn missing(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<MissingQuery>,
+    Checked(Query(query)): Checked<Query<MissingQuery>>,
 ) -> AppResult<Json<Vec<MissingStation>>> {
     let area = people_area(caller.actor()?)?;
     let code = query.form.trim().to_ascii_uppercase();
@@ -104,7 +107,7 @@ pub async fn missing(
 pub async fn constituency_stations(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<i64>,
+    Checked(Path(number)): Checked<Path<i64>>,
 ) -> AppResult<Json<Vec<StationStatus>>> {
     let area = aggregate_area(caller.actor()?)?;
     if !within(&area, number) {
@@ -143,6 +146,8 @@ pub async fn events(
 }
 
 #[derive(Deserialize, IntoParams)]
+// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
+#[into_params(parameter_in = Query)]
 pub struct IncidentQuery {
     pub status: Option<String>,
     pub category: Option<i64>,
@@ -186,7 +191,7 @@ pub struct IncidentPage {
 pub async fn incident_list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<IncidentQuery>,
+    Checked(Query(query)): Checked<Query<IncidentQuery>>,
 ) -> AppResult<Json<IncidentPage>> {
     let area = people_area(caller.actor()?)?;
     let page = incidents::list(state.store.reads(), &area, &query.filter()?).await?;
@@ -225,7 +230,7 @@ pub fn next_statuses(incident: &IncidentRow) -> Vec<String> {
 pub async fn incident(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Checked(Path(id)): Checked<Path<i64>>,
 ) -> AppResult<Json<IncidentView>> {
     let incident = visible_incident(&state, caller.actor()?, id).await?;
     let history = incidents::history(state.store.reads(), id).await?;
@@ -271,7 +276,7 @@ pub fn incident_change(request: IncidentChangeRequest) -> Result<IncidentChange,
 pub async fn change_incident(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Checked(Path(id)): Checked<Path<i64>>,
     JsonBody(request): JsonBody<IncidentChangeRequest>,
 ) -> AppResult<Json<IncidentView>> {
     let actor = caller.actor()?.clone();
@@ -326,7 +331,7 @@ pub struct ResolveRequest {
 pub async fn resolve_conflict(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Checked(Path(id)): Checked<Path<i64>>,
     JsonBody(request): JsonBody<ResolveRequest>,
 ) -> AppResult<axum::http::StatusCode> {
     resolve(&state, &caller, id, request.value).await?;

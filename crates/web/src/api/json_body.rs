@@ -75,5 +75,5 @@ fn unreadable(rejection: &JsonRejection, language: Language) -> AppError {
         Some(detail) => format!("{}: {detail}", t(language, what)),
         None => t(language, what),
     };
-    AppError::UnreadableBody { status, message }
+    AppError::Unreadable { status, message }
 }

@@ -3,6 +3,7 @@
 //! `/api/v1/openapi.json` is generated from the code and cannot drift from it.
 //! Partners and analysts get aggregated data only; people are visible within scope.
 
+mod checked;
 pub mod coordination;
 pub mod json_body;
 mod people;
@@ -16,6 +17,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::error::AppError;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -94,5 +96,8 @@ pub fn routes(state: AppState) -> axum::Router<AppState> {
     let document = openapi();
     router
         .route("/openapi.json", get(move || async move { Json(document) }))
+        // Addresses and methods the API does not have are answered in JSON like its errors.
+        .fallback(|| async { AppError::NotFound })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(axum::middleware::from_fn_with_state(state, crate::auth::csrf::api_token_guard))
 }

@@ -10,6 +10,7 @@ use domain::roles::Role;
 use storage::audit;
 use storage::people::{self, PeopleFilter, PersonRow};
 
+use crate::api::checked::Checked;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::pages::audit::AuditQuery;
@@ -88,6 +89,8 @@ pub struct PeoplePage {
 }
 
 #[derive(Deserialize, IntoParams)]
+// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
+#[into_params(parameter_in = Query)]
 pub struct PeopleQuery {
     /// Part of a name, username or phone number.
     pub q: Option<String>,
@@ -103,7 +106,7 @@ pub struct PeopleQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<PeopleQuery>,
+    Checked(Query(query)): Checked<Query<PeopleQuery>>,
 ) -> AppResult<Json<PeoplePage>> {
     let actor = caller.require_actor(Action::ListPeople)?;
     let role = match query.role.as_deref() {
@@ -131,7 +134,11 @@ pub async fn list(
     params(("id" = i64, Path)),
     security(("token" = []), ("session" = [])),
     responses((status = 200, body = PersonView), (status = 404, description = "No such person within your scope", body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<PersonView>> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Checked(Path(id)): Checked<Path<i64>>,
+) -> AppResult<Json<PersonView>> {
     let actor = caller.actor()?;
     let pool = state.store.reads();
     let facts = people::facts(pool, id).await?.ok_or(AppError::NotFound)?;
@@ -167,6 +174,8 @@ pub struct AuditPage {
 }
 
 #[derive(Deserialize, IntoParams)]
+// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Username of the person who made the change.
     pub actor: Option<String>,
@@ -186,7 +195,7 @@ pub struct AuditParams {
 pub async fn audit_log(
     State(state): State<AppState>,
     caller: Caller,
-    Query(params): Query<AuditParams>,
+    Checked(Query(params)): Checked<Query<AuditParams>>,
 ) -> AppResult<Json<AuditPage>> {
     caller.require_actor(Action::ViewAuditLog)?;
     let query = AuditQuery {

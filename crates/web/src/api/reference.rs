@@ -9,6 +9,7 @@ use domain::access::Action;
 use domain::election::ConstituencyNo;
 use storage::reference::{self, ConstituencyFilter, ConstituencyRow, StationFilter};
 
+use crate::api::checked::Checked;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::state::AppState;
@@ -74,6 +75,8 @@ fn constituency_view(row: ConstituencyRow, show_monitoring: bool) -> Constituenc
 }
 
 #[derive(Deserialize, IntoParams)]
+// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
+#[into_params(parameter_in = Query)]
 pub struct ConstituencyQuery {
     /// Number, or part of the name (diacritics optional: "seki" finds "Şəki").
     pub q: Option<String>,
@@ -86,7 +89,7 @@ pub struct ConstituencyQuery {
 pub async fn constituencies(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ConstituencyQuery>,
+    Checked(Query(query)): Checked<Query<ConstituencyQuery>>,
 ) -> AppResult<Json<Vec<ConstituencyView>>> {
     caller.require(Action::ViewReferenceData)?;
     let show_monitoring = caller.may(Action::ViewMonitoring);
@@ -102,7 +105,7 @@ pub async fn constituencies(
 pub async fn constituency(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<String>,
+    Checked(Path(number)): Checked<Path<String>>,
 ) -> AppResult<Json<ConstituencyView>> {
     caller.require(Action::ViewReferenceData)?;
     let number = ConstituencyNo::parse(&number).map_err(|_| AppError::NotFound)?;
@@ -129,6 +132,8 @@ pub struct StationPage {
 }
 
 #[derive(Deserialize, IntoParams)]
+// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
+#[into_params(parameter_in = Query)]
 pub struct StationQuery {
     pub constituency: Option<u16>,
     /// From 1.
@@ -142,7 +147,7 @@ pub struct StationQuery {
 pub async fn stations(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<StationQuery>,
+    Checked(Query(query)): Checked<Query<StationQuery>>,
 ) -> AppResult<Json<StationPage>> {
     caller.require(Action::ViewReferenceData)?;
     let constituency = match query.constituency {

@@ -13,6 +13,7 @@ use domain::language::Language;
 use domain::timezone::format_baku_rfc3339;
 use storage::submissions::SubmissionRow;
 
+use crate::api::checked::Checked;
 use crate::api::json_body::JsonBody;
 use crate::auth::Caller;
 use crate::auth::caller::Via;
@@ -192,7 +193,11 @@ pub async fn upload_photo(State(state): State<AppState>, caller: Caller, body: B
     security(("token" = []), ("session" = [])),
     responses((status = 200, description = "The photo; without metadata unless you coordinate its constituency", content_type = "image/jpeg"),
         (status = 404, body = ErrorBody)))]
-pub async fn photo(State(state): State<AppState>, caller: Caller, Path(sha256): Path<String>) -> AppResult<Response> {
+pub async fn photo(
+    State(state): State<AppState>,
+    caller: Caller,
+    Checked(Path(sha256)): Checked<Path<String>>,
+) -> AppResult<Response> {
     let actor = caller.actor()?;
     let (photo, stripped) = match photos::serve(&state, actor, &sha256.to_ascii_lowercase()).await? {
         Served::Original(photo) => (photo, false),

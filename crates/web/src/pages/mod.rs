@@ -73,6 +73,8 @@ pub fn routes() -> Router<AppState> {
         .route("/conflicts/{id}", post(conflicts::resolve_form))
         .route("/sms", get(sms::log))
         .route("/sms/{id}/reprocess", post(sms::reprocess))
+        // Any other address: a page saying so, in the reader's language.
+        .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn(render_error_pages))
 }
 
@@ -111,7 +113,7 @@ async fn render_error_pages(request: Request, next: Next) -> Response {
     let title = t(language, &format!("error-{}", error.code()));
     let detail = match &error {
         AppError::BadRequest(text) | AppError::Conflict(text) | AppError::Refused(text) => Some(text.clone()),
-        AppError::UnreadableBody { message, .. } => Some(message.clone()),
+        AppError::Unreadable { message, .. } => Some(message.clone()),
         AppError::InvalidAnswers { message, .. } => Some(message.clone()),
         _ => None,
     };
