@@ -154,6 +154,12 @@ async fn observers_report_only_for_their_own_stations() {
     let (status, body) = post(&app, &observer, "/api/v1/submissions", &report).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(body["station"], "17/1");
+    // A form version that does not exist is named as such.
+    let mut report = opening("no-such-version-01", "17/1");
+    report["form_version"] = json!(9);
+    let (status, body) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["message"], "Belə forma yoxdur: OP v9");
     // Coordinators and admins do not file observers' reports.
     let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
     coordinator.get(app.url("/language?to=ru")).send().await.unwrap();

@@ -91,7 +91,11 @@ pub async fn submit_logged(
         Some(version) => state.forms.version(&code, version),
         None => state.forms.current(&code),
     }
-    .ok_or(IntakeError::UnknownForm(code))?;
+    // A version that does not exist is named with its form: the form itself may well exist.
+    .ok_or_else(|| match report.form_version {
+        Some(version) => IntakeError::UnknownForm(format!("{code} v{version}")),
+        None => IntakeError::UnknownForm(code),
+    })?;
     let station = resolve_station(state, reporter, report.station.as_deref()).await?;
     let answers = if report.partial {
         domain::forms::validate_partially(&form, report.answers.iter()).0
