@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+mod checked;
 pub mod error;
 pub mod i18n;
 pub mod pages;

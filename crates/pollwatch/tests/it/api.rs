@@ -123,4 +123,10 @@ async fn addresses_and_parameters_the_api_cannot_read_are_answered_in_json_in_th
     assert_eq!(page.status(), 404);
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     assert!(page.text().await.unwrap().contains("<h1>Tapılmadı</h1>"));
+    // A page's address it cannot read: a page saying what is wrong, not axum's plain text.
+    let page = app.get(&coordinator, "/incidents?page=abc").await;
+    assert_eq!(page.status(), 400);
+    let text = page.text().await.unwrap();
+    assert!(text.contains("<h1>Sorğunu oxumaq mümkün olmadı</h1>"), "{text}");
+    assert!(text.contains("page: invalid digit found in string"), "{text}");
 }

@@ -17,9 +17,9 @@ use storage::coverage::{self, Area, ConstituencyCoverage, MissingStation, Statio
 use storage::incidents::{self, IncidentChange, IncidentEvent, IncidentFilter, IncidentRow};
 use storage::{conflicts, ledger, now_millis};
 
-use crate::api::checked::Checked;
 use crate::api::json_body::JsonBody;
 use crate::auth::Caller;
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::state::AppState;
 

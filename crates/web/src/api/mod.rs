@@ -3,7 +3,6 @@
 //! `/api/v1/openapi.json` is generated from the code and cannot drift from it.
 //! Partners and analysts get aggregated data only; people are visible within scope.
 
-mod checked;
 pub mod coordination;
 pub mod json_body;
 mod people;

@@ -10,8 +10,8 @@ use domain::roles::Role;
 use storage::audit;
 use storage::people::{self, PeopleFilter, PersonRow};
 
-use crate::api::checked::Checked;
 use crate::auth::Caller;
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::pages::audit::AuditQuery;
 use crate::state::AppState;

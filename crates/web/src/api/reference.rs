@@ -9,8 +9,8 @@ use domain::access::Action;
 use domain::election::ConstituencyNo;
 use storage::reference::{self, ConstituencyFilter, ConstituencyRow, StationFilter};
 
-use crate::api::checked::Checked;
 use crate::auth::Caller;
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::state::AppState;
 

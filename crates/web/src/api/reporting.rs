@@ -13,10 +13,10 @@ use domain::language::Language;
 use domain::timezone::format_baku_rfc3339;
 use storage::submissions::SubmissionRow;
 
-use crate::api::checked::Checked;
 use crate::api::json_body::JsonBody;
 use crate::auth::Caller;
 use crate::auth::caller::Via;
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult, ErrorBody, FieldMessage};
 use crate::i18n::{t, t_args};
 use crate::pages::problems::{answer_problem_code, answer_problem_text};

@@ -12,6 +12,7 @@ use domain::timezone::{BAKU, format_baku};
 use storage::audit::{self, AuditFilter};
 
 use crate::auth::Caller;
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::pages::layout::{page, pager, query_value};
@@ -65,7 +66,7 @@ impl AuditQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<AuditQuery>,
+    Checked(Query(query)): Checked<Query<AuditQuery>>,
 ) -> AppResult<Response> {
     caller.require_actor(Action::ViewAuditLog)?;
     let lang = caller.language;

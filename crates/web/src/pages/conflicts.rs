@@ -9,6 +9,7 @@ use storage::conflicts;
 
 use crate::api::coordination::{people_area, resolve};
 use crate::auth::{Caller, CsrfForm};
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::pages::layout::{csrf_field, page};
@@ -52,7 +53,7 @@ pub struct ResolveForm {
 pub async fn resolve_form(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Checked(Path(id)): Checked<Path<i64>>,
     CsrfForm(form): CsrfForm<ResolveForm>,
 ) -> AppResult<Response> {
     let conflict = conflicts::by_id(state.store.reads(), id).await?.ok_or(AppError::NotFound)?;

@@ -15,6 +15,7 @@ use storage::coverage::{self, ConstituencyCoverage, TurnoutPoint};
 
 use crate::api::coordination::{aggregate_area, people_area};
 use crate::auth::Caller;
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{number, t};
 use crate::pages::layout::page;
@@ -41,7 +42,7 @@ fn checklist_codes(state: &AppState) -> Vec<(String, String)> {
 pub async fn dashboard(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<CoverageQuery>,
+    Checked(Query(query)): Checked<Query<CoverageQuery>>,
 ) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let area = aggregate_area(&actor)?;
@@ -126,7 +127,7 @@ fn percent(part: i64, whole: i64) -> String {
 pub async fn constituency(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number_text): Path<i64>,
+    Checked(Path(number_text)): Checked<Path<i64>>,
 ) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let area = aggregate_area(&actor)?;
@@ -165,7 +166,7 @@ pub struct MissingQuery {
 pub async fn missing(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<MissingQuery>,
+    Checked(Query(query)): Checked<Query<MissingQuery>>,
 ) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let area = people_area(&actor)?;

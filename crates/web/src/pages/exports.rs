@@ -14,6 +14,7 @@ use storage::reference::{self, ConstituencyFilter, StationFilter};
 use tabular::Table;
 
 use crate::auth::Caller;
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::pages::layout::page;
@@ -40,7 +41,11 @@ pub async fn index(caller: Caller) -> AppResult<Response> {
     ))
 }
 
-pub async fn download(State(state): State<AppState>, caller: Caller, Path(file): Path<String>) -> AppResult<Response> {
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Checked(Path(file)): Checked<Path<String>>,
+) -> AppResult<Response> {
     let (name, extension) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     let kind = ImportKind::parse(name).ok_or(AppError::NotFound)?;
     if kind == ImportKind::People {

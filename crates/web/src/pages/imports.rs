@@ -19,6 +19,7 @@ use tabular::Table;
 use crate::auth::csrf::check_token;
 use crate::auth::secrets::random_token;
 use crate::auth::{Caller, CsrfForm};
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::pages::layout::{csrf_field, notice_error, notice_ok, page};
@@ -147,7 +148,11 @@ pub async fn upload(State(state): State<AppState>, caller: Caller, mut multipart
     Ok(Redirect::to(&format!("/imports/{id}")).into_response())
 }
 
-pub async fn review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Checked(Path(id)): Checked<Path<String>>,
+) -> AppResult<Response> {
     let actor = caller.actor()?;
     let (kind, file_name, table) = state
         .uploads
@@ -205,7 +210,7 @@ fn review_page(
 pub async fn run(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Checked(Path(id)): Checked<Path<String>>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let actor = caller.actor()?.clone();

@@ -14,6 +14,7 @@ use crate::api::coordination::{
     visible_incident,
 };
 use crate::auth::{Caller, CsrfForm};
+use crate::checked::Checked;
 use crate::error::AppResult;
 use crate::i18n::{t, t_args};
 use crate::pages::layout::{csrf_field, page, pager};
@@ -35,7 +36,7 @@ fn status_name(lang: Language, status: &str) -> String {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<IncidentQuery>,
+    Checked(Query(query)): Checked<Query<IncidentQuery>>,
 ) -> AppResult<Response> {
     let area = people_area(caller.actor()?)?;
     let lang = caller.language;
@@ -75,7 +76,11 @@ pub async fn list(
     ))
 }
 
-pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Checked(Path(id)): Checked<Path<i64>>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let incident = visible_incident(&state, &actor, id).await?;
     let lang = caller.language;
@@ -134,7 +139,7 @@ pub struct ChangeForm {
 pub async fn change(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Checked(Path(id)): Checked<Path<i64>>,
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> AppResult<Response> {
     let actor = caller.actor()?.clone();

@@ -19,6 +19,7 @@ use storage::{Store, now_millis, reference, sessions};
 use crate::auth::csrf::NoFields;
 use crate::auth::secrets::random_password;
 use crate::auth::{Caller, CsrfForm, password};
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::pages::layout::{csrf_field, notice_error, page, pager, query_value};
@@ -39,7 +40,7 @@ pub struct PeopleQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<PeopleQuery>,
+    Checked(Query(query)): Checked<Query<PeopleQuery>>,
 ) -> AppResult<Response> {
     let actor = caller.require_actor(Action::ListPeople)?;
     let lang = caller.language;
@@ -332,7 +333,11 @@ async fn visible_person(state: &AppState, actor: &Actor, id: i64) -> AppResult<(
     Ok((person, facts))
 }
 
-pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Checked(Path(id)): Checked<Path<i64>>,
+) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let (person, facts) = visible_person(&state, &actor, id).await?;
     let assignments = people::assignments(state.store.reads(), id).await?;
@@ -393,7 +398,7 @@ fn person_page(
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Checked(Path(id)): Checked<Path<i64>>,
     CsrfForm(form): CsrfForm<PersonForm>,
 ) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
@@ -445,7 +450,7 @@ fn form_json(form: &PersonForm) -> serde_json::Value {
 pub async fn reset_password(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Checked(Path(id)): Checked<Path<i64>>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
@@ -475,7 +480,7 @@ pub struct ActiveForm {
 pub async fn set_active(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Checked(Path(id)): Checked<Path<i64>>,
     CsrfForm(form): CsrfForm<ActiveForm>,
 ) -> AppResult<Response> {
     let actor = caller.actor()?.clone();

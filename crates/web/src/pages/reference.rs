@@ -12,6 +12,7 @@ use storage::people::{self, PeopleFilter};
 use storage::reference::{self, ConstituencyFilter, StationFilter};
 
 use crate::auth::Caller;
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{number, t};
 use crate::pages::layout::{page, pager, query_value, yes_no};
@@ -28,7 +29,7 @@ pub struct ConstituencyQuery {
 pub async fn constituencies(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ConstituencyQuery>,
+    Checked(Query(query)): Checked<Query<ConstituencyQuery>>,
 ) -> AppResult<Response> {
     caller.require(Action::ViewReferenceData)?;
     let lang = caller.language;
@@ -70,7 +71,7 @@ pub async fn constituencies(
 pub async fn constituency(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number_text): Path<String>,
+    Checked(Path(number_text)): Checked<Path<String>>,
 ) -> AppResult<Response> {
     caller.require(Action::ViewReferenceData)?;
     let lang = caller.language;
@@ -135,7 +136,7 @@ pub struct StationQuery {
 pub async fn stations(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<StationQuery>,
+    Checked(Query(query)): Checked<Query<StationQuery>>,
 ) -> AppResult<Response> {
     caller.require(Action::ViewReferenceData)?;
     let lang = caller.language;

@@ -18,6 +18,7 @@ use crate::auth::caller::{LANGUAGE_COOKIE, PRE_SESSION_CSRF_COOKIE, SESSION_COOK
 use crate::auth::csrf::check_token;
 use crate::auth::secrets::{hash_token, random_token};
 use crate::auth::{Caller, password};
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::pages::layout::{csrf_field, notice_error, page};
@@ -50,7 +51,7 @@ pub async fn login_form(
     State(state): State<AppState>,
     caller: Caller,
     jar: CookieJar,
-    Query(query): Query<NextQuery>,
+    Checked(Query(query)): Checked<Query<NextQuery>>,
 ) -> Response {
     let (jar, token) = match &caller.pre_session_csrf {
         Some(token) => (jar, token.clone()),
@@ -197,7 +198,7 @@ pub async fn choose_language(
     caller: Caller,
     headers: HeaderMap,
     jar: CookieJar,
-    Query(query): Query<LanguageQuery>,
+    Checked(Query(query)): Checked<Query<LanguageQuery>>,
 ) -> AppResult<Response> {
     let language =
         Language::parse(&query.to).ok_or_else(|| AppError::BadRequest("language must be az, en or ru".into()))?;

@@ -12,6 +12,7 @@ use storage::sms::{self, SmsFilter};
 use crate::api::coordination::people_area;
 use crate::auth::csrf::NoFields;
 use crate::auth::{Caller, CsrfForm};
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::pages::layout::{csrf_field, page, pager, query_value};
@@ -26,7 +27,11 @@ pub struct LogQuery {
     page: Option<u32>,
 }
 
-pub async fn log(State(state): State<AppState>, caller: Caller, Query(query): Query<LogQuery>) -> AppResult<Response> {
+pub async fn log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Checked(Query(query)): Checked<Query<LogQuery>>,
+) -> AppResult<Response> {
     let area = people_area(caller.actor()?)?;
     let lang = caller.language;
     let filter = SmsFilter {
@@ -72,7 +77,7 @@ pub async fn log(State(state): State<AppState>, caller: Caller, Query(query): Qu
 pub async fn reprocess(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Checked(Path(id)): Checked<Path<i64>>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
     let area = people_area(caller.actor()?)?;

@@ -11,6 +11,7 @@ use domain::language::Language;
 use storage::people;
 
 use crate::auth::Caller;
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::state::AppState;
@@ -87,7 +88,11 @@ fn form_section(lang: Language, form: &FormDefinition, code: &str) -> Markup {
     }
 }
 
-pub async fn card(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn card(
+    State(state): State<AppState>,
+    caller: Caller,
+    Checked(Path(id)): Checked<Path<i64>>,
+) -> AppResult<Response> {
     let actor = caller.actor()?;
     let pool = state.store.reads();
     let facts = people::facts(pool, id).await?.ok_or(AppError::NotFound)?;

@@ -14,6 +14,7 @@ use storage::{now_millis, people, sessions};
 use crate::auth::csrf::NoFields;
 use crate::auth::secrets::{hash_token, random_token};
 use crate::auth::{Caller, CsrfForm};
+use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::pages::layout::{csrf_field, notice_error, page};
@@ -110,7 +111,7 @@ pub async fn create(
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Checked(Path(id)): Checked<Path<i64>>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
     caller.require_actor(Action::ManageApiTokens)?;

@@ -1,7 +1,7 @@
 //! `Checked<Query<T>>` and `Checked<Path<T>>`: a query string or path read as axum reads it,
-//! refused like every other error of the API — JSON, in the caller's language, with the
-//! parser's words on what is wrong where (`page: invalid digit found in string`), where axum
-//! answers plain English text.
+//! refused like every other error — as `AppError`, so JSON from the API and a page from the
+//! pages, in the caller's language, with the parser's words on what is wrong where (`page:
+//! invalid digit found in string`), where axum answers plain English text.
 
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{PathRejection, QueryRejection};
