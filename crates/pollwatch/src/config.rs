@@ -91,13 +91,18 @@ pub struct DatabaseSettings {
 impl DatabaseSettings {
     /// Creates the folder of a SQLite file so that a first run just works.
     pub fn prepare(&self) -> std::io::Result<()> {
-        if self.db.contains("://") && !self.db.starts_with("sqlite:") {
-            return Ok(());
-        }
-        let path = self.db.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-        match PathBuf::from(path).parent() {
+        let Some(path) = self.sqlite_file() else { return Ok(()) };
+        match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent),
             _ => Ok(()),
         }
+    }
+
+    /// The SQLite file, when the database is one (not a PostgreSQL URL).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        if self.db.contains("://") && !self.db.starts_with("sqlite:") {
+            return None;
+        }
+        Some(PathBuf::from(self.db.trim_start_matches("sqlite://").trim_start_matches("sqlite:")))
     }
 }

@@ -147,6 +147,21 @@ async fn open(database: &DatabaseSettings) -> Result<storage::Store, CommandErro
     Ok(storage::Store::open(&database.db).await?)
 }
 
+/// A database that must exist already: commands that only read one (the chain's head, its
+/// verification, the forms) would otherwise create an empty one at a mistyped path and
+/// report on that, e.g. "the chain is intact: 0 entries".
+async fn open_existing(database: &DatabaseSettings) -> Result<storage::Store, CommandError> {
+    if let Some(file) = database.sqlite_file()
+        && !file.exists()
+    {
+        return Err(CommandError::Usage(format!(
+            "no database at {} (give --db, or POLLWATCH_DB, the file the server uses)",
+            file.display()
+        )));
+    }
+    Ok(storage::Store::open(&database.db).await?)
+}
+
 async fn run(cli: Cli) -> Result<(), CommandError> {
     match cli.command {
         Command::Serve { database, settings } => commands::serve::run(&database, &settings).await,
@@ -161,13 +176,13 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             commands::forms::load(&open(&database).await?, &file).await
         }
         Command::Forms { command: FormsCommand::List { database } } => {
-            commands::forms::list(&open(&database).await?).await
+            commands::forms::list(&open_existing(&database).await?).await
         }
         Command::Chain { command: ChainCommand::Head { database } } => {
-            commands::chain::head(&open(&database).await?).await
+            commands::chain::head(&open_existing(&database).await?).await
         }
         Command::Chain { command: ChainCommand::Verify { database } } => {
-            commands::chain::verify(&open(&database).await?).await
+            commands::chain::verify(&open_existing(&database).await?).await
         }
         Command::Openapi => {
             let document = web::api::openapi().to_pretty_json().map_err(|e| CommandError::Usage(e.to_string()))?;

@@ -363,6 +363,9 @@ async fn the_hash_chain_detects_a_tampered_row() {
     assert!(verified.first_break.is_none());
     assert_eq!(verified.checked, 3);
     assert_eq!(verified.head, head["hash"].as_str().unwrap());
+    // The commands say the same, on the server's file while it runs.
+    let (ok, printed) = pollwatch(&["chain", "head", "--db", &app.database_path()]);
+    assert!(ok && printed.contains(head["hash"].as_str().unwrap()), "{printed}");
 
     // Someone edits the second report in the database behind pollwatch's back.
     let second = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 10).await.unwrap()[1].id;
@@ -383,6 +386,24 @@ async fn the_hash_chain_detects_a_tampered_row() {
     let verified = storage::ledger::verify(app.store.reads()).await.unwrap();
     let broken = verified.first_break.expect("tampering is detected").to_string();
     assert!(broken.contains(&format!("submission:{second}")), "{broken}");
+    let (ok, printed) = pollwatch(&["chain", "verify", "--db", &app.database_path()]);
+    assert!(!ok && printed.contains(&format!("submission:{second}")), "{printed}");
+
+    // A mistyped path is refused, not reported on as an empty, intact chain.
+    let scratch = tempfile::tempdir().unwrap();
+    let nowhere = scratch.path().join("typo").join("pollwatch.db");
+    for command in ["head", "verify"] {
+        let (ok, printed) = pollwatch(&["chain", command, "--db", &nowhere.to_string_lossy()]);
+        assert!(!ok && printed.contains("no database at"), "{printed}");
+    }
+    assert!(!nowhere.parent().unwrap().exists(), "nothing was created");
+}
+
+/// Runs the `pollwatch` binary; whether it succeeded, and what it printed (both streams).
+fn pollwatch(args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pollwatch")).args(args).output().unwrap();
+    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), printed)
 }
 
 #[tokio::test]
