@@ -2,6 +2,9 @@
 //! refused like every other error — as `AppError`, so JSON from the API and a page from the
 //! pages, in the caller's language, with the parser's words on what is wrong where (`page:
 //! invalid digit found in string`), where axum answers plain English text.
+//!
+//! utoipa cannot see the `Query` inside `Checked`, so the API's query structs say that they
+//! are queries (`#[into_params(parameter_in = Query)]`).
 
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{PathRejection, QueryRejection};

@@ -77,7 +77,6 @@ pub async fn coverage(State(state): State<AppState>, caller: Caller) -> AppResul
 }
 
 #[derive(Deserialize, IntoParams)]
-// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
 #[into_params(parameter_in = Query)]
 pub struct MissingQuery {
     /// A form code, e.g. `OP`.
@@ -146,7 +145,6 @@ pub async fn events(
 }
 
 #[derive(Deserialize, IntoParams)]
-// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
 #[into_params(parameter_in = Query)]
 pub struct IncidentQuery {
     pub status: Option<String>,

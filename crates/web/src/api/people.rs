@@ -89,7 +89,6 @@ pub struct PeoplePage {
 }
 
 #[derive(Deserialize, IntoParams)]
-// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
 #[into_params(parameter_in = Query)]
 pub struct PeopleQuery {
     /// Part of a name, username or phone number.
@@ -174,7 +173,6 @@ pub struct AuditPage {
 }
 
 #[derive(Deserialize, IntoParams)]
-// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Username of the person who made the change.

@@ -75,7 +75,6 @@ fn constituency_view(row: ConstituencyRow, show_monitoring: bool) -> Constituenc
 }
 
 #[derive(Deserialize, IntoParams)]
-// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
 #[into_params(parameter_in = Query)]
 pub struct ConstituencyQuery {
     /// Number, or part of the name (diacritics optional: "seki" finds "Şəki").
@@ -132,7 +131,6 @@ pub struct StationPage {
 }
 
 #[derive(Deserialize, IntoParams)]
-// Said here: utoipa sees only `Checked<Query<…>>` in the handler, not that it is a query.
 #[into_params(parameter_in = Query)]
 pub struct StationQuery {
     pub constituency: Option<u16>,
