@@ -11,15 +11,11 @@
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 
-use domain::language::Language;
-
-use crate::auth::Caller;
+use crate::checked::{caller_language, explain};
 use crate::error::AppError;
-use crate::i18n::t;
 
 pub struct JsonBody<T>(pub T);
 
@@ -31,23 +27,22 @@ where
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        // Handlers take the caller before the body, so its language is known by now.
-        let language = request.extensions().get::<Caller>().map(|caller| caller.language).unwrap_or_default();
+        let language = caller_language(request.extensions());
         if !plain_json(&request) {
             // Anything else (a missing or unusual content type) is left to axum to judge.
             return match axum::Json::<T>::from_request(request, state).await {
                 Ok(axum::Json(value)) => Ok(JsonBody(value)),
-                Err(rejection) => Err(unreadable(&rejection, language)),
+                Err(rejection) => Err(explain(&rejection, language)),
             };
         }
         let body = Bytes::from_request(request, state)
             .await
-            .map_err(|rejection| unreadable(&JsonRejection::BytesRejection(rejection), language))?;
+            .map_err(|rejection| explain(&JsonRejection::BytesRejection(rejection), language))?;
         match serde_json::from_slice(&body) {
             Ok(value) => Ok(JsonBody(value)),
             Err(_) => match axum::Json::<T>::from_bytes(&body) {
                 Ok(axum::Json(value)) => Ok(JsonBody(value)),
-                Err(rejection) => Err(unreadable(&rejection, language)),
+                Err(rejection) => Err(explain(&rejection, language)),
             },
         }
     }
@@ -58,22 +53,4 @@ where
 fn plain_json(request: &Request) -> bool {
     let Some(value) = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
     value.split(';').next().is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
-}
-
-/// What axum refused, with axum's status, in the caller's language.
-fn unreadable(rejection: &JsonRejection, language: Language) -> AppError {
-    let status = rejection.status();
-    let what = match rejection {
-        JsonRejection::JsonSyntaxError(_) => "body-not-json",
-        JsonRejection::JsonDataError(_) => "body-not-its-shape",
-        JsonRejection::MissingJsonContentType(_) => "body-not-said-json",
-        _ if status == StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",
-        _ => "body-unreadable",
-    };
-    // The parser's own words: the field and place at fault. serde speaks only English.
-    let message = match std::error::Error::source(rejection) {
-        Some(detail) => format!("{}: {detail}", t(language, what)),
-        None => t(language, what),
-    };
-    AppError::Unreadable { status, message }
 }
