@@ -118,11 +118,13 @@ impl Actor {
         }
     }
 
-    /// Roles this caller may give to people they create or edit.
+    /// Roles this caller may give to people they create or edit. Not coordinator for an
+    /// organisation admin: a coordinator sees every organisation's observers (names, phones)
+    /// in their constituencies, so only the coalition may make one.
     pub fn assignable_roles(&self) -> &'static [Role] {
         match self.role {
             Role::CoalitionAdmin => &Role::ALL,
-            Role::OrgAdmin => &[Role::Observer, Role::Coordinator, Role::MediaMonitor],
+            Role::OrgAdmin => &[Role::Observer, Role::MediaMonitor],
             _ => &[],
         }
     }
@@ -211,6 +213,8 @@ mod tests {
         assert!(org_admin.may_assign(Role::Observer, Some(2)));
         assert!(!org_admin.may_assign(Role::Observer, Some(3)));
         assert!(!org_admin.may_assign(Role::CoalitionAdmin, Some(2)));
+        assert!(!org_admin.may_assign(Role::Coordinator, Some(2)), "a coordinator reaches other organisations");
+        assert!(!org_admin.may_edit_person(&person(Role::Coordinator, Some(2), &[17])));
     }
 
     #[test]

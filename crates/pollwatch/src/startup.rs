@@ -24,6 +24,11 @@ impl Application {
         Ok(Application { listener, state, store })
     }
 
+    /// What the handlers share: the demo plays its election morning through it.
+    pub fn state(&self) -> &web::AppState {
+        &self.state
+    }
+
     pub fn address(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }

@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use domain::audit::{ChangeAuthor, Channel};
 use domain::demo::{self, DEMO_LOGINS, DEMO_PASSWORD};
+use domain::incidents::IncidentStatus;
+use storage::incidents::IncidentChange;
 use storage::{Store, now_millis, people, sessions};
 
 use crate::commands::CommandError;
@@ -16,13 +19,14 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
     let started = Instant::now();
     let store = Store::open(&database.to_string_lossy()).await?;
     let mut partner_token = None;
+    let mut election = None;
     if people::count(store.reads()).await? == 0 {
         println!("Generating the national demo election (seed {seed})…");
-        let election = demo::generate(seed);
+        let generated = demo::generate(seed);
         let hash = web::auth::password::hash(DEMO_PASSWORD.to_string())
             .await
             .map_err(|e| CommandError::Usage(e.to_string()))?;
-        let summary = storage::demo::load(&store, election, hash, now_millis()).await?;
+        let summary = storage::demo::load(&store, generated.clone(), hash, now_millis()).await?;
         partner_token = Some(issue_partner_token(&store).await?);
         println!(
             "Loaded {} constituencies, {} polling stations and {} people in {:.1} s.",
@@ -31,10 +35,21 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
             summary.people,
             started.elapsed().as_secs_f64()
         );
+        election = Some(generated);
     } else {
         println!("Using the existing demo data in {}.", data_dir.display());
     }
-    let application = Application::build(store, settings).await?;
+    let application = Application::build(store.clone(), settings).await?;
+    if let Some(election) = election {
+        let started = Instant::now();
+        let played = play_morning(application.state(), &store, &election, seed).await?;
+        println!(
+            "Played the election morning: {} reports and {} incident moves in {:.1} s.",
+            played.reports,
+            played.incident_moves,
+            started.elapsed().as_secs_f64()
+        );
+    }
     println!();
     println!("pollwatch demo is ready: http://{}", application.address());
     println!("Demo logins (password \"{DEMO_PASSWORD}\" for all; demo only):");
@@ -66,4 +81,102 @@ async fn issue_partner_token(store: &Store) -> Result<String, CommandError> {
         })
         .await?;
     Ok(token)
+}
+
+struct Played {
+    reports: usize,
+    incident_moves: usize,
+}
+
+/// Sends the demo observers' morning reports through the intake every channel uses (so the
+/// chain, coverage, turnout, incidents and disagreements are what real reports make), then
+/// has the showcase coordinator work on their incident queue.
+async fn play_morning(
+    state: &web::AppState,
+    store: &Store,
+    election: &demo::DemoElection,
+    seed: u64,
+) -> Result<Played, CommandError> {
+    let reports = demo::morning::election_morning(seed, election);
+    let mut actors = std::collections::BTreeMap::new();
+    let mut sending = tokio::task::JoinSet::new();
+    let now = now_millis();
+    for chunk in reports.chunks(64) {
+        for report in chunk {
+            if !actors.contains_key(&report.username) {
+                let person = people::by_username(store.reads(), &report.username)
+                    .await?
+                    .ok_or_else(|| CommandError::Usage(format!("demo observer {} missing", report.username)))?;
+                let actor = people::actor(store.reads(), person.id)
+                    .await?
+                    .ok_or_else(|| CommandError::Usage(format!("demo observer {} missing", report.username)))?;
+                actors.insert(report.username.clone(), actor);
+            }
+            let actor = actors[&report.username].clone();
+            let state = state.clone();
+            let report = web::reporting::intake::Report {
+                client_id: report.client_id.clone(),
+                form_code: report.form_code.to_string(),
+                form_version: None,
+                station: Some(report.station.to_string()),
+                answers: report.answers.clone(),
+                device_time: Some(now + report.clock_off_minutes * 60_000),
+                channel: Channel::Demo,
+                partial: false,
+            };
+            sending.spawn(async move { web::reporting::intake::submit(&state, &actor, report).await });
+        }
+        while let Some(sent) = sending.join_next().await {
+            sent.map_err(|e| CommandError::Usage(e.to_string()))?
+                .map_err(|e| CommandError::Usage(format!("a demo report was refused: {e:?}")))?;
+        }
+    }
+    let incident_moves = work_the_queue(store).await?;
+    Ok(Played { reports: reports.len(), incident_moves })
+}
+
+/// The showcase coordinator has triaged the first incidents of the morning, verified one and
+/// referred one to the constituency's commission; the rest are new.
+async fn work_the_queue(store: &Store) -> Result<usize, CommandError> {
+    let coordinator = people::by_username(store.reads(), "coordinator")
+        .await?
+        .ok_or_else(|| CommandError::Usage("demo coordinator missing".into()))?;
+    let area = storage::coverage::Area::Constituencies(vec![i64::from(demo::SHOWCASE_CONSTITUENCY)]);
+    let filter = storage::incidents::IncidentFilter { per_page: 10, page: 1, ..Default::default() };
+    let queue = storage::incidents::list(store.reads(), &area, &filter).await?;
+    let mut ids: Vec<i64> = queue.items.iter().map(|i| i.id).collect();
+    ids.sort_unstable();
+    let steps: [&[(IncidentStatus, &str)]; 3] = [
+        &[(IncidentStatus::Triaged, "Müşahidəçiyə zəng etdim, təfərrüatları dəqiqləşdirirəm.")],
+        &[
+            (IncidentStatus::Triaged, "Müşahidəçi ilə danışdım."),
+            (IncidentStatus::Verified, "Eyni məntəqədən ikinci şahid təsdiq etdi."),
+        ],
+        &[
+            (IncidentStatus::Triaged, "Fotoşəkil alındı."),
+            (IncidentStatus::Verified, "Fotoşəkil hadisəni göstərir."),
+            (IncidentStatus::Referred, "Dairə seçki komissiyasına yazılı şikayət verildi."),
+        ],
+    ];
+    let author = ChangeAuthor::user(coordinator.id, Channel::Demo);
+    let mut moves = 0;
+    for (id, steps) in ids.into_iter().zip(steps) {
+        for (status, note) in steps {
+            let change = IncidentChange {
+                to_status: Some(*status),
+                assignee_id: Some(Some(coordinator.id)),
+                referred_to: (*status == IncidentStatus::Referred)
+                    .then(|| "17 saylı Yasamal üçüncü dairə seçki komissiyası".to_string()),
+                note: note.to_string(),
+            };
+            let author = author.clone();
+            store
+                .write(move |c| {
+                    Box::pin(async move { storage::incidents::change(c, id, &change, &author, now_millis()).await })
+                })
+                .await?;
+            moves += 1;
+        }
+    }
+    Ok(moves)
 }

@@ -101,6 +101,8 @@ pub async fn spawn_on_with(store: Store, data: TempDir, settings: &ServeSettings
 }
 
 pub fn browser() -> Client {
+    // A test that starts no server in-process (the demo command's) has no provider yet.
+    web::tls::install();
     Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
 }
 

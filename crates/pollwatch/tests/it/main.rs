@@ -6,6 +6,7 @@ mod api;
 mod audit;
 mod browser;
 mod crash;
+mod demo;
 mod helpers;
 mod imports;
 mod people;

@@ -92,6 +92,22 @@ async fn an_organisation_admin_cannot_reach_beyond_their_organisation() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Nor a coordinator: one would see every organisation's observers, names and phones, in
+    // whatever constituencies they were given.
+    let response = app
+        .post_form(
+            &org_admin,
+            "/people",
+            &[
+                ("full_name", "Rauf Əliyev"),
+                ("username", "rauf.c"),
+                ("role", "coordinator"),
+                ("constituencies", "1; 2; 17; 40"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(storage::people::by_username(app.store.reads(), "rauf.c").await.unwrap().is_none());
     let response = app
         .post_form(
             &org_admin,

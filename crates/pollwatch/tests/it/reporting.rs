@@ -513,4 +513,15 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
     let refused =
         app.post_form(&coordinator, &format!("/incidents/{id}"), &[("status", ""), ("assignee", &outsider)]).await;
     assert_eq!(refused.status(), 422);
+    // Nor through the API, where the answer would name whoever was given it: an observer of
+    // its own constituency here, who is no coordinator.
+    let stranger = storage::people::by_id(app.store.reads(), app.user_id("observer").await).await.unwrap().unwrap();
+    for assignee in [app.user_id("analyst").await, stranger.id] {
+        let (status, body) =
+            post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &json!({"assignee": assignee})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(!body.to_string().contains(&stranger.full_name), "{body}");
+    }
+    let (status, body) = post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &json!({"assignee": 0})).await;
+    assert_eq!(status, StatusCode::OK, "unassigning is allowed: {body}");
 }

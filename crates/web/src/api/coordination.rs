@@ -285,12 +285,44 @@ pub async fn change_incident(
     Ok(Json(IncidentView { next: next_statuses(&incident), incident, history }))
 }
 
+/// Who may be given an incident: the coordinators of its constituency, and the person acting.
+pub async fn assignable(
+    state: &AppState,
+    actor: &domain::access::Actor,
+    constituency_no: i64,
+) -> AppResult<Vec<(i64, String)>> {
+    let filter = storage::people::PeopleFilter {
+        role: Some(domain::roles::Role::Coordinator),
+        constituency: Some(constituency_no),
+        page: 1,
+        per_page: 100,
+        ..Default::default()
+    };
+    let coordinators =
+        storage::people::list(state.store.reads(), &domain::access::PeopleScope::Everyone, &filter).await?;
+    let mut people: Vec<(i64, String)> = coordinators.items.into_iter().map(|p| (p.id, p.full_name)).collect();
+    if !people.iter().any(|(id, _)| *id == actor.user_id)
+        && let Some(me) = storage::people::by_id(state.store.reads(), actor.user_id).await?
+    {
+        people.push((me.id, me.full_name));
+    }
+    Ok(people)
+}
+
 pub async fn apply_incident_change(
     state: &AppState,
     caller: &Caller,
     incident: &IncidentRow,
     change: IncidentChange,
 ) -> AppResult<()> {
+    // Only the constituency's coordinators (or the person acting) can be given an incident:
+    // anyone else would also be named back to the caller with it.
+    if let Some(Some(assignee)) = change.assignee_id {
+        let actor = caller.actor()?;
+        if !assignable(state, actor, incident.constituency_no).await?.iter().any(|(id, _)| *id == assignee) {
+            return Err(AppError::BadRequest("this person cannot take this incident".into()));
+        }
+    }
     let author = caller.author();
     let now = now_millis();
     let id = incident.id;

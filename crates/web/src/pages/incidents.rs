@@ -10,8 +10,8 @@ use domain::timezone::format_baku;
 use storage::incidents;
 
 use crate::api::coordination::{
-    IncidentChangeRequest, IncidentQuery, apply_incident_change, incident_change, next_statuses, people_area,
-    visible_incident,
+    IncidentChangeRequest, IncidentQuery, apply_incident_change, assignable, incident_change, next_statuses,
+    people_area, visible_incident,
 };
 use crate::auth::{Caller, CsrfForm};
 use crate::checked::Checked;
@@ -144,12 +144,8 @@ pub async fn change(
 ) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
     let incident = visible_incident(&state, &actor, id).await?;
-    // Only the constituency's coordinators (or the person acting) can be given an incident.
-    let assignee = match form.assignee.trim().parse::<i64>() {
-        Ok(id) if assignable(&state, &actor, incident.constituency_no).await?.iter().any(|(a, _)| *a == id) => Some(id),
-        Ok(_) => return Err(crate::error::AppError::BadRequest("this person cannot take this incident".into())),
-        Err(_) => None,
-    };
+    // Who may take it is checked where every change is applied, for the API alike.
+    let assignee = form.assignee.trim().parse::<i64>().ok();
     let request = IncidentChangeRequest {
         status: Some(form.status),
         assignee,
@@ -158,30 +154,6 @@ pub async fn change(
     };
     apply_incident_change(&state, &caller, &incident, incident_change(request)?).await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
-}
-
-/// Who may be given an incident: the coordinators of its constituency, and the person acting.
-async fn assignable(
-    state: &AppState,
-    actor: &domain::access::Actor,
-    constituency_no: i64,
-) -> AppResult<Vec<(i64, String)>> {
-    let filter = storage::people::PeopleFilter {
-        role: Some(domain::roles::Role::Coordinator),
-        constituency: Some(constituency_no),
-        page: 1,
-        per_page: 100,
-        ..Default::default()
-    };
-    let coordinators =
-        storage::people::list(state.store.reads(), &domain::access::PeopleScope::Everyone, &filter).await?;
-    let mut people: Vec<(i64, String)> = coordinators.items.into_iter().map(|p| (p.id, p.full_name)).collect();
-    if !people.iter().any(|(id, _)| *id == actor.user_id)
-        && let Some(me) = storage::people::by_id(state.store.reads(), actor.user_id).await?
-    {
-        people.push((me.id, me.full_name));
-    }
-    Ok(people)
 }
 
 fn with_article(lang: Language, choice: &domain::forms::Choice) -> String {

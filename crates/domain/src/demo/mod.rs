@@ -3,6 +3,8 @@
 //! organisations and ~1,300 fictional people. The same seed always gives the same data.
 //! Person names are random combinations of common given names and surnames, never real people.
 
+pub mod morning;
+
 use std::collections::BTreeSet;
 
 use crate::election::{
@@ -13,7 +15,7 @@ use crate::people::{ObserverCode, PersonName, Phone, Username};
 use crate::roles::Role;
 
 /// The real constituency names that public sources confirm (68 of 125); see the README beside it.
-const CONSTITUENCY_CSV: &str = include_str!("../../../data/az-2024-constituencies.csv");
+const CONSTITUENCY_CSV: &str = include_str!("../../../../data/az-2024-constituencies.csv");
 
 /// Official totals for 7 Feb 2024 (CEC): polling stations and registered voters.
 pub const STATION_TOTAL: usize = 6_537;

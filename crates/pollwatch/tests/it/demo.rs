@@ -1,0 +1,78 @@
+//! README's first command: `pollwatch demo` serves an election whose morning has been played,
+//! and a second start reuses it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use crate::helpers::{DEMO_PASSWORD, browser, csrf_in};
+
+/// A running `pollwatch demo`, stopped when dropped (a failing assertion included).
+struct Demo(Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `pollwatch demo` and reads what it prints until it is ready: (process, printed, URL).
+fn start_demo(data_dir: &std::path::Path) -> (Demo, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pollwatch"))
+        .args(["demo", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("POLLWATCH_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start pollwatch demo");
+    let mut printed = String::new();
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let url = loop {
+        let line = lines.next().expect("demo stopped before it was ready").expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(url) = line.strip_prefix("pollwatch demo is ready: ") {
+            break url.to_string();
+        }
+    };
+    // The rest is read too: a closed pipe would end the demo at its next line.
+    std::thread::spawn(move || lines.for_each(drop));
+    (Demo(child), printed, url)
+}
+
+async fn coverage_of_the_showcase_coordinator(url: &str) -> serde_json::Value {
+    let coordinator = browser();
+    let page = coordinator.get(format!("{url}/login")).send().await.unwrap().text().await.unwrap();
+    let signed_in = coordinator
+        .post(format!("{url}/login"))
+        .form(&[("username", "coordinator"), ("password", DEMO_PASSWORD), ("csrf", &csrf_in(&page)), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    coordinator.get(format!("{url}/api/v1/coverage")).send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_serves_an_election_morning_and_reuses_it_on_the_next_start() {
+    let data = tempfile::tempdir().unwrap();
+    let (demo, printed, url) = start_demo(data.path());
+    assert!(printed.contains("Played the election morning:"), "{printed}");
+    let coverage = coverage_of_the_showcase_coordinator(&url).await;
+    let showcase = &coverage["constituencies"][0];
+    assert_eq!(showcase["constituency_no"], 17);
+    let expected = showcase["expected"].as_i64().unwrap();
+    let opened = showcase["received"]["OP"].as_i64().unwrap();
+    // Most stations have reported their opening, not all: the missing list has names in it.
+    assert!(opened > expected / 2 && opened < expected, "{opened} of {expected}");
+    assert!(showcase["received"]["IN"].as_i64().unwrap() > 0, "incidents in the queue: {coverage}");
+    assert!(coverage["turnout"][0]["counted"].as_i64().unwrap() > 0, "turnout at 10:00: {coverage}");
+    drop(demo);
+
+    // The second start plays nothing again: the same reports, none twice.
+    let (_again, printed, url) = start_demo(data.path());
+    assert!(printed.contains("Using the existing demo data"), "{printed}");
+    assert!(!printed.contains("Played"), "{printed}");
+    assert_eq!(coverage_of_the_showcase_coordinator(&url).await["constituencies"], coverage["constituencies"]);
+}
