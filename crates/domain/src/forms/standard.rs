@@ -81,18 +81,37 @@ mod tests {
         assert!(validate(&protocol, &answers(figures.clone())).is_ok());
         figures["PE"] = json!(250);
         figures["C1"] = json!(710);
-        let errors = validate(&protocol, &answers(figures)).unwrap_err();
+        let errors = validate(&protocol, &answers(figures.clone())).unwrap_err();
         let rules: Vec<String> = errors
             .iter()
             .filter_map(|e| match &e.problem {
                 AnswerProblem::CheckFailed { rule, message } => {
-                    assert!(!message.az.is_empty());
+                    assert!(message.en.contains("explain in PX"), "{}", message.en);
                     Some(rule.clone())
                 }
                 _ => None,
             })
             .collect();
-        assert_eq!(rules, vec!["PB == PC + PD + PE", "C1 + C2 + C3 + C4 + C5 + C6 + C7 == PI"]);
+        assert_eq!(
+            rules,
+            vec!["PB == PC + PD + PE or answered(PX)", "C1 + C2 + C3 + C4 + C5 + C6 + C7 == PI or answered(PX)"]
+        );
+        // The explanation is asked for once the figures break, and is all it takes: a
+        // commission's protocol that does not add up is evidence, reported as written.
+        assert!(errors.iter().any(|e| e.question == "PX" && e.problem == AnswerProblem::Required), "{errors:?}");
+        figures["PX"] = json!("Protokolda belə yazılıb: PE 250.");
+        let kept = validate(&protocol, &answers(figures.clone())).unwrap();
+        assert_eq!(kept.get("PE"), validate(&protocol, &answers(figures)).unwrap().get("PE"));
+        assert!(kept.get("PX").is_some());
+    }
+
+    #[test]
+    fn a_protocol_that_adds_up_has_nothing_to_explain() {
+        let protocol = form("PR");
+        let figures = json!({"PA": 1500, "PB": 1200, "PC": 900, "PD": 40, "PE": 260, "PF": 40, "PG": 900, "PH": 20, "PI": 920,
+            "C1": 700, "C2": 50, "C3": 40, "C4": 30, "C5": 40, "C6": 30, "C7": 30, "PX": "nothing"});
+        // The explanation is not shown, so it is not kept.
+        assert!(validate(&protocol, &answers(figures)).unwrap().get("PX").is_none());
     }
 
     #[test]
