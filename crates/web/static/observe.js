@@ -17,24 +17,42 @@
   var forms = [];
 
   // ---------- storage: the outbox ----------
-  var dbPromise = new Promise(function (resolve, reject) {
-    var open = indexedDB.open("pollwatch", 1);
-    open.onupgradeneeded = function () { open.result.createObjectStore("outbox", { keyPath: "id" }); };
-    open.onsuccess = function () { resolve(open.result); };
-    open.onerror = function () { reject(open.error); };
-  });
+  // Opened again after any failure: a browser may close the connection under us (iOS does).
+  var dbPromise = null;
+  function database() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var open = indexedDB.open("pollwatch", 1);
+        open.onupgradeneeded = function () { open.result.createObjectStore("outbox", { keyPath: "id" }); };
+        open.onsuccess = function () {
+          open.result.onclose = function () { dbPromise = null; };
+          open.result.onversionchange = function () { open.result.close(); dbPromise = null; };
+          resolve(open.result);
+        };
+        open.onerror = function () { reject(open.error); };
+      });
+    }
+    return dbPromise;
+  }
   function store(mode, work) {
-    return dbPromise.then(function (db) {
+    return database().then(function (db) {
       return new Promise(function (resolve, reject) {
         var tx = db.transaction("outbox", mode);
         var result = work(tx.objectStore("outbox"));
         tx.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
         tx.onerror = function () { reject(tx.error); };
+        // A full disk aborts the transaction rather than failing a request in it.
+        tx.onabort = function () { reject(tx.error || new Error("aborted")); };
       });
-    });
+    }).catch(function (error) { dbPromise = null; throw error; });
   }
   function allReports() { return store("readonly", function (s) { return s.getAll(); }); }
   function putReport(r) { return store("readwrite", function (s) { s.put(r); }); }
+  function deleteReport(id) { return store("readwrite", function (s) { s.delete(id); }); }
+  // The outbox belongs to whoever saved each report: on a phone two observers share, one's
+  // reports are never sent under the other's session (nor shown to them).
+  var me = page.getAttribute("data-user");
+  function mine(r) { return r.user === undefined || String(r.user) === me; }
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -140,10 +158,11 @@
   function inputFor(q) {
     var id = "q-" + q.code;
     switch (q.type) {
+      // Choices are whole-width rows a thumb can hit, grouped under the question for screen readers.
       case "yes_no":
-        return el("span", {}, [
-          el("label", {}, [el("input", { type: "radio", name: q.code, value: "yes" }), document.createTextNode(" " + text.yes)]),
-          el("label", {}, [el("input", { type: "radio", name: q.code, value: "no" }), document.createTextNode(" " + text.no)])
+        return el("div", { role: "radiogroup", "aria-labelledby": "l-" + q.code, "class": "choices" }, [
+          el("label", { "class": "choice" }, [el("input", { type: "radio", name: q.code, value: "yes" }), document.createTextNode(text.yes)]),
+          el("label", { "class": "choice" }, [el("input", { type: "radio", name: q.code, value: "no" }), document.createTextNode(text.no)])
         ]);
       case "integer": return el("input", { id: id, name: q.code, type: "number", inputmode: "numeric", min: q.min, max: q.max });
       case "decimal": return el("input", { id: id, name: q.code, type: "number", step: "any", min: q.min, max: q.max });
@@ -151,8 +170,8 @@
         return el("select", { id: id, name: q.code }, [el("option", { value: "", text: "—" })].concat(
           q.options.map(function (o) { return el("option", { value: o.value, text: o.value + ". " + choiceText(o) }); })));
       case "multiple_choice":
-        return el("span", {}, q.options.map(function (o) {
-          return el("label", {}, [el("input", { type: "checkbox", name: q.code, value: o.value }), document.createTextNode(" " + choiceText(o))]);
+        return el("div", { role: "group", "aria-labelledby": "l-" + q.code, "class": "choices" }, q.options.map(function (o) {
+          return el("label", { "class": "choice" }, [el("input", { type: "checkbox", name: q.code, value: o.value }), document.createTextNode(choiceText(o))]);
         }));
       case "text": return el("textarea", { id: id, name: q.code, maxlength: q.max_length, rows: 2 });
       case "time": return el("input", { id: id, name: q.code, type: "time" });
@@ -172,6 +191,7 @@
         if (chosen.length) answers[q.code] = chosen;
       } else if (q.type === "photo") {
         if (named[0] && named[0].files && named[0].files[0]) photos[q.code] = named[0].files[0];
+        else if (formNode.keptPhotos && formNode.keptPhotos[q.code]) answers[q.code] = formNode.keptPhotos[q.code];
       } else if (named[0] && named[0].value !== "") {
         var v = named[0].value;
         answers[q.code] = (q.type === "integer" || q.type === "single_choice") ? parseInt(v, 10) : (q.type === "decimal" ? parseFloat(v) : v);
@@ -192,7 +212,7 @@
       var row = formNode.querySelector('[data-question="' + q.code + '"]');
       var shown = !q.show_if || evaluate(parse(q.show_if), answers) === true;
       row.hidden = !shown;
-      if (!shown) { delete answers[q.code]; return; }
+      if (!shown) { delete answers[q.code]; delete read.photos[q.code]; return; }
       var v = answers[q.code], problem = "";
       var present = v !== undefined || read.photos[q.code];
       if (q.required && !present) problem = final ? text.required : "";
@@ -221,7 +241,7 @@
       var fieldset = el("fieldset", {}, [el("legend", { text: label(g.title) })]);
       g.questions.forEach(function (q) {
         var row = el("div", { "data-question": q.code, "class": "question" }, [
-          el("label", { "for": "q-" + q.code, text: q.code + ". " + label(q.label) + (q.required ? " *" : "") }),
+          el("label", { id: "l-" + q.code, "for": "q-" + q.code, text: q.code + ". " + label(q.label) + (q.required ? " *" : "") }),
           q.help && label(q.help) ? el("div", { "class": "muted", text: label(q.help) }) : null,
           inputFor(q),
           el("div", { "class": "problem", role: "alert" })
@@ -237,29 +257,48 @@
     node.addEventListener("input", function () { check(node, form, false); });
     node.addEventListener("change", function () { check(node, form, false); });
     node.querySelector("#cancel").addEventListener("click", showForms);
+    var saving = false, saveButton = node.querySelector('button[type="submit"]');
     node.addEventListener("submit", function (event) {
       event.preventDefault();
+      // A second tap (or Enter) while the first is being saved would make a second report.
+      if (saving) return;
       var result = check(node, form, true);
       if (result.problems.length) { node.querySelector(".problem:not(:empty)").scrollIntoView(); return; }
+      // The server keeps the content an id was first sent with: a report it refused as a
+      // different one under a used id (409) goes again under a new id.
+      var reused = previous && !(previous.problem && previous.problem.error === "conflict");
       var report = {
-        id: previous ? previous.id : newId(), form: form.code, form_version: form.version, station: stationSelect.value,
-        answers: result.answers, photos: result.photos, device_time: Date.now(), state: "queued", saved_at: Date.now()
+        id: reused ? previous.id : newId(), user: me, form: form.code, form_version: form.version, station: stationSelect.value,
+        answers: result.answers, photos: result.photos, device_time: previous ? previous.device_time : Date.now(),
+        state: "queued", saved_at: Date.now()
       };
+      saving = true; saveButton.disabled = true;
       putReport(report).then(function () {
+        return previous && previous.id !== report.id ? deleteReport(previous.id) : null;
+      }).then(function () {
         formBox.innerHTML = "";
         formBox.appendChild(el("div", { "class": "notice ok", id: "saved", text: text.saved }));
         renderOutbox();
         flush();
+      }, function () {
+        saving = false; saveButton.disabled = false;
+        var failed = node.querySelector("#storage-failed") || node.appendChild(el("div", { "class": "notice error", id: "storage-failed", role: "alert" }));
+        failed.textContent = text.storageFailed;
       });
     });
     check(node, form, false);
   }
 
   function restore(node, form, report) {
+    node.keptPhotos = {};
     Object.keys(report.answers).forEach(function (code) {
       var v = report.answers[code];
       node.querySelectorAll('[name="' + code + '"]').forEach(function (input) {
-        if (input.type === "radio") input.checked = (input.value === "yes") === v;
+        // A browser lets no page choose a file: the photo already uploaded stays the answer.
+        if (input.type === "file") {
+          node.keptPhotos[code] = v;
+          input.parentNode.insertBefore(el("div", { "class": "muted kept-photo", text: text.photoKept }), input);
+        } else if (input.type === "radio") input.checked = (input.value === "yes") === v;
         else if (input.type === "checkbox") input.checked = [].concat(v).indexOf(parseInt(input.value, 10)) >= 0;
         else input.value = v;
       });
@@ -273,7 +312,7 @@
     if (flushing) return Promise.resolve();
     flushing = true;
     return allReports().then(function (reports) {
-      var queued = reports.filter(function (r) { return r.state === "queued"; }).sort(function (a, b) { return a.saved_at - b.saved_at; });
+      var queued = reports.filter(function (r) { return r.state === "queued" && mine(r); }).sort(function (a, b) { return a.saved_at - b.saved_at; });
       // Each on its own: one that cannot go now must not hold back the others.
       return queued.reduce(function (chain, r) { return chain.then(function () { return send(r).catch(function () {}); }); }, Promise.resolve());
     }).catch(function () {}).then(function () { flushing = false; renderOutbox(); });
@@ -286,6 +325,13 @@
         return fetch("/api/v1/photos", { method: "POST", credentials: "same-origin", headers: { "x-csrf-token": csrf }, body: report.photos[code] })
           .then(function (r) {
             // Refused for good (not a JPEG or PNG, too large): the observer must choose another.
+            if (r.status === 401) return signInAgain();
+            if (r.status === 403) {
+              return r.json().catch(function () { return {}; }).then(function (problem) {
+                if (problem.error === "csrf") return signInAgain();
+                throw new Error("photo 403");
+              });
+            }
             if (r.status === 413 || r.status === 415 || r.status === 422) {
               return r.json().catch(function () { return {}; }).then(function (problem) {
                 var refused = new Error("photo refused");
@@ -341,11 +387,14 @@
 
   function renderOutbox() {
     allReports().then(function (reports) {
-      reports.sort(function (a, b) { return b.saved_at - a.saved_at; });
+      reports = reports.filter(mine).sort(function (a, b) { return b.saved_at - a.saved_at; });
       outboxBox.innerHTML = "";
       var queued = reports.filter(function (r) { return r.state === "queued"; }).length;
       outboxBox.appendChild(el("p", { id: "queued-count", "data-count": queued, text: text.queued + ": " + queued }));
-      reports.slice(0, 30).forEach(function (r) {
+      // Every report still waiting or refused is listed, however many were sent since.
+      var open = reports.filter(function (r) { return r.state !== "sent"; });
+      var sent = reports.filter(function (r) { return r.state === "sent"; }).slice(0, 30);
+      open.concat(sent).forEach(function (r) {
         var form = forms.filter(function (f) { return f.code === r.form; })[0];
         var line = el("li", { "class": "report " + r.state, "data-state": r.state, "data-id": r.id }, [
           document.createTextNode((form ? label(form.title) : r.form) + " · " + r.station + " · "),
@@ -377,6 +426,8 @@
       .catch(function () { return JSON.parse(localStorage.getItem("pollwatch-forms") || "[]"); });
   }
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
+  // Without it a browser short of space may clear the site's storage, the outbox with it.
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
   window.addEventListener("online", function () { showConnection(); flush(); });
   window.addEventListener("offline", showConnection);
   setInterval(function () { if (navigator.onLine) flush(); }, 5000);

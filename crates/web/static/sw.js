@@ -1,7 +1,7 @@
 // pollwatch service worker: keeps the observer app openable without a network.
 // Pages and form definitions: network first, the last good copy when offline.
 // Reports are never cached here: the app's IndexedDB outbox holds them until acknowledged.
-const CACHE = "pollwatch-app-v1";
+const CACHE = "pollwatch-app-v2";
 const SHELL = ["/observe", "/static/observe.js", "/static/app.css", "/api/v1/forms", "/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {

@@ -75,7 +75,8 @@ async fn an_offline_report_survives_a_browser_restart_and_arrives_once() {
         phone.execute("return document.querySelector(\"[data-question='OJ']\").hidden").await,
         serde_json::Value::Bool(true)
     );
-    phone.click("#report-form button[type=submit]").await;
+    // Saved twice in a row, as an impatient thumb (or Enter) would: one report.
+    phone.execute("var f = document.getElementById('report-form'); f.requestSubmit(); f.requestSubmit();").await;
     phone.wait_for("#saved", 5).await;
     phone.wait_for("#queued-count[data-count='1']", 10).await;
 
@@ -155,5 +156,58 @@ async fn reports_the_server_refuses_are_sent_back_to_the_observer_and_hold_back_
         .await;
     assert!(problem.as_str().unwrap_or("").starts_with("Siz 17/2 seçki məntəqəsinə təyin olunmamısınız"), "{problem}");
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1, "only the checklist");
+    phone.quit().await;
+}
+
+/// Fixing a refused report that already has its photo uploaded: the photo stays its answer
+/// (a page cannot put a file back into a file input), and the fixed report is sent. A report
+/// another observer left queued on a shared phone is neither sent nor shown.
+#[tokio::test]
+async fn a_refused_report_with_a_photo_is_fixed_and_sent_and_another_observers_stays_theirs() {
+    let app = spawn_app().await;
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    observer_signs_in(&app, &phone).await;
+    phone
+        .execute(
+            r#"var jpeg = new Uint8Array([0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x01, 0xFF, 0xD9]);
+            var csrf = document.querySelector('meta[name="csrf-token"]').content;
+            fetch("/api/v1/photos", { method: "POST", credentials: "same-origin", headers: { "x-csrf-token": csrf }, body: new Blob([jpeg], { type: "image/jpeg" }) })
+              .then(function (r) { return r.json(); })
+              .then(function (photo) {
+                var open = indexedDB.open("pollwatch", 1);
+                open.onsuccess = function () {
+                  var tx = open.result.transaction("outbox", "readwrite"), outbox = tx.objectStore("outbox");
+                  // Refused for its description, after its photo went up.
+                  outbox.put({ id: "fix-with-photo-0001", form: "IN", form_version: 2, station: "17/1",
+                    answers: { IA: 16, IB: "12:00", IC: "", ID: 2, IF: false, IE: photo.sha256 }, photos: {},
+                    device_time: 1000, state: "rejected", saved_at: 1,
+                    problem: { error: "invalid", fields: [{ question: "IC", message: "Cavab verin" }] } });
+                  outbox.put({ id: "someone-elses-0001", user: 987654, form: "OP", form_version: 1, station: "17/1",
+                    answers: { OA: "07:05", OB: true, OC: true, OF: true, OG: true, OH: true, OI: false, OK: true },
+                    photos: {}, device_time: Date.now(), state: "queued", saved_at: 2 });
+                  tx.oncomplete = function () { document.body.setAttribute("data-injected", photo.sha256); };
+                };
+              });"#,
+        )
+        .await;
+    phone.wait_for("body[data-injected]", 10).await;
+    let sha = phone.execute("return document.body.getAttribute('data-injected')").await;
+    phone.go(&app.url("/observe")).await;
+    phone.wait_for("li.report[data-id='fix-with-photo-0001'] button", 10).await;
+    assert_eq!(
+        phone.execute("return document.querySelectorAll(\"li.report[data-id='someone-elses-0001']\").length").await,
+        0
+    );
+    phone.click("li.report[data-id='fix-with-photo-0001'] button").await;
+    phone.wait_for("#report-form .kept-photo", 5).await;
+    phone.type_into("#q-IC", "Kamera pərdə ilə örtülmüşdü").await;
+    phone.click("#report-form button[type=submit]").await;
+    phone.wait_for("li.report[data-id='fix-with-photo-0001'][data-state='sent']", 30).await;
+    assert!(phone.url().await.ends_with("/observe"), "saved by the app, not posted as a page form");
+    let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 10).await.unwrap();
+    assert_eq!(stored.len(), 1, "the other observer's report stays on the phone, unsent");
+    let answers: serde_json::Value = serde_json::from_str(&stored[0].answers).unwrap();
+    assert_eq!(answers["IE"], sha, "the photo uploaded before is the answer");
+    assert_eq!(stored[0].device_time, Some(1000), "the time it was first saved");
     phone.quit().await;
 }

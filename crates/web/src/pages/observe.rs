@@ -44,6 +44,8 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
         ("signInAgain", "observe-sign-in-again"),
         ("due", "observe-due"),
         ("photoRefused", "observe-photo-refused"),
+        ("photoKept", "observe-photo-kept"),
+        ("storageFailed", "observe-storage-failed"),
     ];
     let mut text: serde_json::Map<String, serde_json::Value> =
         words.iter().map(|(key, id)| (key.to_string(), serde_json::Value::String(t(lang, id)))).collect();
@@ -74,7 +76,7 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
                         span #connection role="status" {}
                     }
                 }
-                main #observe data-stations=(serde_json::to_string(&stations).unwrap_or_default()) {
+                main #observe data-user=(actor.user_id) data-stations=(serde_json::to_string(&stations).unwrap_or_default()) {
                     h1 { (t(lang, "observe-title")) }
                     p.muted { (t(lang, "observe-help")) }
                     div #forms .stack {}
