@@ -52,8 +52,9 @@ pub fn check(bytes: &[u8]) -> Result<PhotoType, PhotoError> {
     PhotoType::detect(bytes).ok_or(PhotoError::NotAPhoto)
 }
 
-/// A copy without metadata: JPEG APP1–APP15 segments (EXIF, XMP, IPTC…) and comments, PNG
-/// text and EXIF chunks. The picture itself is untouched.
+/// A copy without metadata: JPEG APP1–APP15 segments (EXIF, XMP, IPTC…) and comments, in
+/// front of and between scans, and anything after the end of the picture; of a PNG only the
+/// chunks needed to draw it. The picture itself is untouched.
 pub fn strip_metadata(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     match PhotoType::detect(bytes).ok_or(PhotoError::NotAPhoto)? {
         PhotoType::Jpeg => strip_jpeg(bytes),
@@ -66,14 +67,18 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     out.extend_from_slice(&bytes[..2]);
     let mut at = 2;
     loop {
-        if at + 4 > bytes.len() || bytes[at] != 0xFF {
+        if at + 2 > bytes.len() || bytes[at] != 0xFF {
             return Err(PhotoError::Damaged);
         }
         let marker = bytes[at + 1];
-        // Start of scan: the compressed picture follows up to the end; keep it all.
-        if marker == 0xDA {
-            out.extend_from_slice(&bytes[at..]);
+        // End of image: whatever follows (a phone's second picture with its own EXIF and GPS,
+        // a "motion photo" video) is not part of this one and is dropped.
+        if marker == 0xD9 {
+            out.extend_from_slice(&bytes[at..at + 2]);
             return Ok(out);
+        }
+        if at + 4 > bytes.len() {
+            return Err(PhotoError::Damaged);
         }
         let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
         let end = at + 2 + length;
@@ -86,8 +91,37 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
             out.extend_from_slice(&bytes[at..end]);
         }
         at = end;
+        // Start of scan: compressed data follows, up to the next marker that is neither a
+        // stuffed 0xFF00, a restart marker nor fill. Progressive pictures have several scans,
+        // with tables (and possibly metadata) between them.
+        if marker == 0xDA {
+            let scan_end = scan_end(bytes, at);
+            out.extend_from_slice(&bytes[at..scan_end]);
+            if scan_end == bytes.len() {
+                // Cut off before its end marker: what there is of the picture is kept.
+                return Ok(out);
+            }
+            at = scan_end;
+        }
     }
 }
+
+/// Where the entropy-coded data starting at `from` ends: at the next real marker.
+fn scan_end(bytes: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while at + 1 < bytes.len() {
+        if bytes[at] == 0xFF && !matches!(bytes[at + 1], 0x00 | 0xD0..=0xD7 | 0xFF) {
+            return at;
+        }
+        at += 1;
+    }
+    bytes.len()
+}
+
+/// The chunks a PNG needs to be drawn as taken; everything else — text, EXIF, times, and
+/// chunks of any kind we do not know, which could carry anything — is dropped.
+const PNG_CHUNKS_KEPT: [&[u8; 4]; 12] =
+    [b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"bKGD", b"pHYs"];
 
 fn strip_png(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     let mut out = bytes[..8].to_vec();
@@ -99,10 +133,11 @@ fn strip_png(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
         if end > bytes.len() {
             return Err(PhotoError::Damaged);
         }
-        if !matches!(kind, b"eXIf" | b"tEXt" | b"iTXt" | b"zTXt" | b"tIME") {
+        if PNG_CHUNKS_KEPT.iter().any(|kept| kept.as_slice() == kind) {
             out.extend_from_slice(&bytes[at..end]);
         }
         at = end;
+        // Nothing after the end chunk belongs to the picture.
         if kind == b"IEND" {
             return Ok(out);
         }
@@ -155,6 +190,49 @@ mod tests {
         let stripped = strip_metadata(&png).unwrap();
         assert!(!String::from_utf8_lossy(&stripped).contains("Observer 17"));
         assert_eq!(stripped.len(), png.len() - (12 + 18));
+    }
+
+    #[test]
+    fn what_follows_the_picture_and_metadata_between_scans_are_removed() {
+        let mut original = jpeg_with_exif();
+        // Scan data with a stuffed 0xFF00 and a restart marker, then (progressive) a comment
+        // and a second scan before the end marker.
+        original.truncate(original.len() - 2);
+        original.extend([0xFF, 0x00, 0x44, 0xFF, 0xD0, 0x55]);
+        original.extend([0xFF, 0xFE, 0x00, 0x0A]);
+        original.extend(b"GPS 40.4");
+        original.extend([0xFF, 0xDA, 0x00, 0x02, 0x66, 0xFF, 0xD9]);
+        // A second picture after the end, as multi-picture and motion photos have, with its
+        // own EXIF.
+        let mut trailer = jpeg_with_exif();
+        trailer.extend(b"ftypmp42 GPS 40.4093N");
+        original.extend(&trailer);
+        let stripped = strip_metadata(&original).unwrap();
+        assert!(!String::from_utf8_lossy(&stripped).contains("GPS"), "{stripped:x?}");
+        assert!(
+            stripped.ends_with(&[0x33, 0xFF, 0x00, 0x44, 0xFF, 0xD0, 0x55, 0xFF, 0xDA, 0x00, 0x02, 0x66, 0xFF, 0xD9])
+        );
+    }
+
+    #[test]
+    fn png_chunks_of_unknown_kinds_and_anything_after_the_end_are_removed() {
+        let chunk = |kind: &[u8], data: &[u8]| {
+            let mut c = (data.len() as u32).to_be_bytes().to_vec();
+            c.extend(kind);
+            c.extend(data);
+            c.extend([0, 0, 0, 0]);
+            c
+        };
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend(chunk(b"IHDR", &[0; 13]));
+        png.extend(chunk(b"prVt", b"device 17 GPS"));
+        png.extend(chunk(b"IDAT", &[1, 2, 3]));
+        png.extend(chunk(b"IEND", &[]));
+        let drawn = png.len() - (12 + 13);
+        png.extend(b"GPS after the end");
+        let stripped = strip_metadata(&png).unwrap();
+        assert!(!String::from_utf8_lossy(&stripped).contains("GPS"));
+        assert_eq!(stripped.len(), drawn);
     }
 
     #[test]

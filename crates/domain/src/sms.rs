@@ -64,9 +64,12 @@ pub enum Expected {
     NotBySms,
 }
 
-/// Latin look-alikes of Cyrillic letters, as typed on a Russian keyboard layout.
+/// Latin look-alikes of Cyrillic letters, as typed on a Russian keyboard layout, and the
+/// Azerbaijani dotted and dotless i (an Azerbaijani keyboard capitalises `i` as `İ`), all
+/// read as the Latin letter a code uses.
 fn latin(c: char) -> char {
     match c {
+        'İ' | 'ı' | 'І' | 'і' => 'I',
         'А' | 'а' => 'A',
         'В' | 'в' => 'B',
         'Е' | 'е' => 'E',
@@ -273,9 +276,15 @@ mod tests {
         assert_eq!(expected.answers, json!({"OB": true, "OC": false, "OI": false}).as_object().unwrap().clone());
         assert_eq!(expected.comment.as_deref(), Some("qapı 08:05-də açıldı"));
         assert!(expected.problems.is_empty(), "{:?}", expected.problems);
-        for messy in
-            ["op123456ob1oc2oi2", "OP 123456 OB=1, OC=2, OI=2", "OP-123456 OB 1; OC 2; OI 2", "ОР 123456 ОВ1 ОС2 OI2"]
-        {
+        for messy in [
+            "op123456ob1oc2oi2",
+            "OP 123456 OB=1, OC=2, OI=2",
+            "OP-123456 OB 1; OC 2; OI 2",
+            "ОР 123456 ОВ1 ОС2 OI2",
+            // Typed on an Azerbaijani keyboard: capital i is İ, and ı sits where i is.
+            "OP 123456 OB1 OC2 Oİ2",
+            "op 123456 ob1 oc2 oı2",
+        ] {
             let parsed = read(messy);
             assert_eq!(parsed.answers, expected.answers, "{messy}");
             assert_eq!(parsed.observer_code, expected.observer_code, "{messy}");

@@ -441,6 +441,7 @@ async fn photos_are_checked_and_served_without_metadata_beyond_coordinators() {
     let original = app.get(&coordinator, &format!("/api/v1/photos/{sha256}")).await;
     assert_eq!(original.status(), 200, "{:?}", original.headers());
     assert_eq!(original.headers()["x-metadata-removed"], "false");
+    assert_eq!(original.headers()["cache-control"], "no-store", "an original is kept in no cache");
     assert_eq!(original.bytes().await.unwrap().to_vec(), jpeg);
     let analyst = app.login("analyst", DEMO_PASSWORD).await;
     let copy = app.get(&analyst, &format!("/api/v1/photos/{sha256}")).await;

@@ -192,3 +192,32 @@ async fn pages_carry_security_headers_and_escape_what_people_typed() {
     assert!(!page.contains("<script>alert(1)</script>"));
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
 }
+
+#[tokio::test]
+async fn signing_in_goes_back_only_to_a_path_of_this_site() {
+    let app = spawn_app().await;
+    for (next, expected) in [
+        ("/people?q=a", "/people?q=a"),
+        ("//evil.example/", "/"),
+        ("/\t/evil.example/", "/"),
+        ("/\n/evil.example/", "/"),
+        ("/\\evil.example/", "/"),
+        ("https://evil.example/", "/"),
+    ] {
+        let client = browser();
+        let page = app.get(&client, "/login").await.text().await.unwrap();
+        let response = client
+            .post(app.url("/login"))
+            .form(&[
+                ("username", "coordinator"),
+                ("password", DEMO_PASSWORD),
+                ("csrf", &crate::helpers::csrf_in(&page)),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(response.headers()["location"], expected, "{next:?}");
+    }
+}

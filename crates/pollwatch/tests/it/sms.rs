@@ -36,7 +36,8 @@ async fn an_sms_report_is_stored_once_and_answered_in_the_observers_language() {
     let (status, answer) = send(&app, &phone, &text).await;
     assert_eq!(status, 200, "{answer}");
     let reply = answer["reply"].as_str().unwrap();
-    assert!(reply.starts_with("Qəbul edildi: OP 17/1, 8 cavab"), "{reply}");
+    // The comment is counted with the answers: it is the remarks question's.
+    assert!(reply.starts_with("Qəbul edildi: OP 17/1, 9 cavab"), "{reply}");
     assert!(reply.chars().count() <= 160);
     let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 5).await.unwrap();
     assert_eq!(stored.len(), 1);
@@ -73,6 +74,24 @@ async fn valid_answers_are_kept_and_the_reply_names_each_problem() {
     let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 5).await.unwrap();
     let answers: Value = serde_json::from_str(&stored[0].answers).unwrap();
     assert_eq!(answers, json!({"VA": "10:15", "VB": true}));
+}
+
+#[tokio::test]
+async fn an_incident_by_sms_takes_its_description_from_the_comment() {
+    let app = spawn_app().await;
+    let (phone, code) = observer(&app).await;
+    // Typed on an Azerbaijani keyboard: İN for IN.
+    let (_, answer) =
+        send(&app, &phone, &format!("İN {code} IA8 IB0910 ID2 IF2 # Polis məntəqənin içində dayanır")).await;
+    let reply = answer["reply"].as_str().unwrap();
+    assert!(reply.starts_with("Qəbul edildi: IN 17/1"), "{reply}");
+    assert!(!reply.contains("Çatışmır"), "nothing is missing: {reply}");
+    let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
+    let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
+    assert!(log.items.iter().any(|m| m.direction == "in" && m.status == "processed"), "complete, not partial");
+    let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 5).await.unwrap();
+    let answers: Value = serde_json::from_str(&stored[0].answers).unwrap();
+    assert_eq!(answers["IC"], "Polis məntəqənin içində dayanır");
 }
 
 #[tokio::test]

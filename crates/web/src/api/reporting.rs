@@ -206,7 +206,9 @@ pub async fn photo(
     };
     let headers = [
         (header::CONTENT_TYPE, photo.content_type.clone()),
-        (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        // An original carries where and on what it was taken: never kept in a browser's
+        // cache, where a seized laptop would still hold it.
+        (header::CACHE_CONTROL, if stripped { "private, max-age=3600" } else { "no-store" }.to_string()),
         (header::HeaderName::from_static("x-metadata-removed"), stripped.to_string()),
     ];
     Ok((headers, photo.bytes).into_response())

@@ -29,10 +29,19 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths, so a crafted link cannot bounce a signed-in user elsewhere.
+/// Only same-site paths, so a crafted link cannot bounce a signed-in user elsewhere. Browsers
+/// drop tabs and line breaks from a URL, so `/<tab>/evil.example` would become
+/// `//evil.example`: any control character or space refuses the path.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            path
+        }
         _ => "/",
     }
 }

@@ -233,16 +233,18 @@ async fn evaluate(
         return Ok(Evaluated::ToLog(refuse("unverified", claimed, detail, reply)));
     };
 
-    let (answers, answer_problems) = domain::forms::validate_partially(&form, &parsed.answers);
-    let mut kept: serde_json::Map<String, serde_json::Value> =
-        serde_json::to_value(&answers.0).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
-    // The comment goes into the form's free-text remarks, if it has them.
+    // The comment goes into the form's free-text remarks, if it has them, before the answers
+    // are checked: an incident's description is its comment, and is not missing.
+    let mut sent = parsed.answers.clone();
     if let Some(comment) = &parsed.comment
         && let Some(remarks) =
             form.questions().filter(|q| matches!(q.kind, domain::forms::QuestionKind::Text { .. })).last()
     {
-        kept.entry(remarks.code.clone()).or_insert_with(|| serde_json::Value::String(comment.clone()));
+        sent.entry(remarks.code.clone()).or_insert_with(|| serde_json::Value::String(comment.clone()));
     }
+    let (answers, answer_problems) = domain::forms::validate_partially(&form, &sent);
+    let kept: serde_json::Map<String, serde_json::Value> =
+        serde_json::to_value(&answers.0).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
     let report = Report {
         client_id: format!("sms-{}", &inbound.dedupe_key[..40]),
         form_code: form.code.clone(),
