@@ -23,6 +23,9 @@ pub struct SmsRow {
     pub status: String,
     pub detail: String,
     pub reply_to: Option<i64>,
+    /// The number belongs to an observer outside the reader's constituencies: their name is
+    /// left out and their number shortened (the message is listed for the code it gave).
+    pub sender_elsewhere: bool,
 }
 
 const COLUMNS: &str =
@@ -43,6 +46,7 @@ fn row_from(row: &AnyRow) -> Result<SmsRow> {
         status: row.try_get("status")?,
         detail: row.try_get("detail")?,
         reply_to: row.try_get("reply_to")?,
+        sender_elsewhere: false,
     })
 }
 
@@ -245,7 +249,51 @@ pub async fn list(pool: &AnyPool, area: &Area, filter: &SmsFilter) -> Result<Pag
         conditions.add("m.status = ?", [Bind::Text(status.into())]);
     }
     let select = format!("SELECT {COLUMNS} FROM sms_messages m LEFT JOIN users u ON u.id = m.observer_id");
-    paged(pool, &conditions, "FROM sms_messages m", &select, "m.id DESC", (page, per_page, offset), row_from).await
+    let mut listed =
+        paged(pool, &conditions, "FROM sms_messages m", &select, "m.id DESC", (page, per_page, offset), row_from)
+            .await?;
+    if let Area::Constituencies(numbers) = area {
+        let senders: Vec<i64> = listed.items.iter().filter_map(|m| m.observer_id).collect();
+        let here = deployed_among(pool, numbers, &senders).await?;
+        for message in &mut listed.items {
+            if message.observer_id.is_some_and(|id| !here.contains(&id)) {
+                message.observer_name = None;
+                message.phone = shortened(&message.phone);
+                message.sender_elsewhere = true;
+            }
+        }
+    }
+    Ok(listed)
+}
+
+/// Which of `people` are deployed in these constituencies.
+async fn deployed_among(pool: &AnyPool, numbers: &[i64], people: &[i64]) -> Result<std::collections::BTreeSet<i64>> {
+    if people.is_empty() {
+        return Ok(std::collections::BTreeSet::new());
+    }
+    let mut conditions = Conditions::default();
+    conditions.add(
+        &format!("s.constituency_no IN ({})", vec!["?"; numbers.len()].join(", ")),
+        numbers.iter().map(|n| Bind::Int(*n)),
+    );
+    conditions
+        .add(&format!("d.user_id IN ({})", vec!["?"; people.len()].join(", ")), people.iter().map(|p| Bind::Int(*p)));
+    let sql = format!(
+        "SELECT DISTINCT d.user_id FROM deployments d JOIN stations s ON s.id = d.station_id {}",
+        conditions.where_sql()
+    );
+    let rows = conditions.query(sql).fetch_all(pool).await?;
+    rows.iter().map(|r| Ok(r.try_get::<i64, _>("user_id")?)).collect()
+}
+
+/// A number with its middle hidden: enough to tell two apart, not to call.
+fn shortened(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().collect();
+    if digits.len() <= 6 {
+        return "•".repeat(digits.len());
+    }
+    let (head, tail) = (&digits[..4], &digits[digits.len() - 2..]);
+    format!("{}{}{}", head.iter().collect::<String>(), "•".repeat(digits.len() - 6), tail.iter().collect::<String>())
 }
 
 /// The observer a phone number belongs to, with their code (to check it against the message).

@@ -142,6 +142,33 @@ async fn twilio_messages_are_verified_and_answered_with_twiml() {
 }
 
 #[tokio::test]
+async fn an_observer_elsewhere_giving_a_code_of_ours_is_not_named_to_our_coordinator() {
+    use sqlx::Row;
+    let app = spawn_app().await;
+    let (_, code) = observer(&app).await;
+    // An observer of another constituency, from their own registered phone, mistypes a code
+    // that belongs to an observer of constituency 17.
+    let other = sqlx::query(
+        "SELECT u.full_name, u.phone FROM users u JOIN deployments d ON d.user_id = u.id
+         JOIN stations s ON s.id = d.station_id
+         WHERE u.role = 'observer' AND u.phone IS NOT NULL AND s.constituency_no <> 17 LIMIT 1",
+    )
+    .fetch_one(app.store.reads())
+    .await
+    .unwrap();
+    let (name, phone): (String, String) = (other.get("full_name"), other.get("phone"));
+    send(&app, &phone, &format!("OP {code} OB1")).await;
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let page = app.get(&coordinator, "/sms").await.text().await.unwrap();
+    assert!(page.contains("sender-elsewhere"), "the message is listed for the code it gave");
+    assert!(!page.contains(&name) && !page.contains(&phone), "but whose number it is stays theirs");
+    assert!(page.contains(&phone[..4]) && page.contains(&phone[phone.len() - 2..]));
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let page = app.get(&admin, "/sms").await.text().await.unwrap();
+    assert!(page.contains(&name) && page.contains(&phone), "the coalition's view names them");
+}
+
+#[tokio::test]
 async fn a_message_from_a_new_phone_is_reviewed_by_its_observers_coordinator_only() {
     let app = spawn_app().await;
     let (_, code) = observer(&app).await;

@@ -285,6 +285,7 @@ sms-hint-choice = variant nömrəsi
 sms-hint-choices = variant rəqəmləri
 sms-hint-time = SSDD
 sms-log-title = SMS mesajları
+sms-sender-elsewhere = başqa dairədəki müşahidəçinin nömrəsi
 sms-text = Mətn
 sms-reprocess = Yenidən emal et
 sms-card-title = SMS kartı

@@ -287,6 +287,7 @@ sms-hint-choice = option no.
 sms-hint-choices = option digits
 sms-hint-time = HHMM
 sms-log-title = SMS messages
+sms-sender-elsewhere = another constituency's observer's number
 sms-text = Text
 sms-reprocess = Process again
 sms-card-title = SMS card

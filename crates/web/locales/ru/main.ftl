@@ -289,6 +289,7 @@ sms-hint-choice = номер варианта
 sms-hint-choices = цифры вариантов
 sms-hint-time = ЧЧММ
 sms-log-title = SMS-сообщения
+sms-sender-elsewhere = номер наблюдателя другого округа
 sms-text = Текст
 sms-reprocess = Обработать снова
 sms-card-title = SMS-карточка

@@ -80,15 +80,24 @@ pub fn routes() -> Router<AppState> {
 
 /// Every change made through the pages (people, passwords, sign-outs, tokens, imports,
 /// language) can change who may do what and which stations exist: forget what is
-/// remembered of both after it.
+/// remembered of both after it. Only a signed-in person's accepted change counts: a failed
+/// sign-in or an anonymous visitor's request changes nothing, and must not be a way to empty
+/// the caches the election-day API leans on, over and over.
 pub async fn forget_identities(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let changes = request.method() != Method::GET || request.uri().path() == "/language";
+    let signed_in = request
+        .headers()
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|cookies| cookies.split(';').any(|c| c.trim_start().starts_with(crate::auth::caller::SESSION_COOKIE)));
+    let changes = signed_in && (request.method() != Method::GET || request.uri().path() == "/language");
     let response = next.run(request).await;
-    if changes {
+    let accepted = response.status().is_success() || response.status().is_redirection();
+    if changes && accepted {
         state.identities.clear();
         state.stations.clear();
         state.senders.clear();

@@ -59,7 +59,8 @@ pub async fn log(
                 tbody { @for m in &result.items { tr data-status=(m.status) {
                     td { (format_baku(m.at)) }
                     td { @if m.direction == "in" { "→" } @else { "←" } }
-                    td { (m.phone) @if let Some(name) = &m.observer_name { br; span.muted { (name) } } }
+                    td { (m.phone) @if let Some(name) = &m.observer_name { br; span.muted { (name) } }
+                        @if m.sender_elsewhere { br; span.muted.sender-elsewhere { (t(lang, "sms-sender-elsewhere")) } } }
                     td { code style="white-space:pre-wrap" { (m.body) } }
                     td { span.tag { (m.status) } }
                     td { @if m.direction == "in" && matches!(m.status.as_str(), "unverified" | "rejected") {
