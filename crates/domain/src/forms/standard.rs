@@ -106,6 +106,26 @@ mod tests {
     }
 
     #[test]
+    fn closing_questions_about_what_did_not_happen_are_not_asked() {
+        let closing = form("CL");
+        // No queue at 19:00, no mobile box, nobody asked for remarks: nothing reads as a breach.
+        let quiet = json!({"CN": false, "CB": true, "CM": false, "CE": true, "CF": true, "CJ": false,
+            "CG": true, "CH": true, "CP": false, "CK": 2});
+        let kept = validate(&closing, &answers(quiet.clone())).unwrap();
+        assert!(kept.get("CC").is_none() && kept.get("CA").is_none() && kept.get("CI").is_none());
+        // A "no" to "was the mobile box opened first" is dropped when there was no mobile box.
+        let mut stray = quiet.clone();
+        stray["CC"] = json!(false);
+        assert!(validate(&closing, &answers(stray)).unwrap().get("CC").is_none());
+        // Used, its questions are asked.
+        let mut mobile = quiet;
+        mobile["CM"] = json!(true);
+        let errors = validate(&closing, &answers(mobile)).unwrap_err();
+        let missing: Vec<&str> = errors.iter().map(|e| e.question.as_str()).collect();
+        assert_eq!(missing, vec!["CC", "CD"]);
+    }
+
+    #[test]
     fn a_protocol_that_adds_up_has_nothing_to_explain() {
         let protocol = form("PR");
         let figures = json!({"PA": 1500, "PB": 1200, "PC": 900, "PD": 40, "PE": 260, "PF": 40, "PG": 900, "PH": 20, "PI": 920,
