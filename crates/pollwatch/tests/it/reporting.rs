@@ -510,6 +510,14 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
     let page = app.get(&coordinator, &format!("/incidents/{id}")).await.text().await.unwrap();
     let name = storage::people::by_username(app.store.reads(), "coordinator").await.unwrap().unwrap().full_name;
     assert!(page.contains(&format!("<strong id=\"incident-assignee\">{name}</strong>")), "assigned");
+    // The observer's answers, as the form asks them: when, how severe, raised with the chair.
+    for shown in [
+        "<dt>Nə vaxt baş verdi</dt><dd>09:10</dd>",
+        "<dt>Ciddilik</dt><dd>Orta</dd>",
+        "<dt>Bunu komissiya sədrinə bildirdinizmi?</dt><dd>xeyr</dd>",
+    ] {
+        assert!(page.contains(shown), "{shown} missing");
+    }
     // The queue filters by kind of incident.
     let police = app.get(&coordinator, "/incidents?category=8").await.text().await.unwrap();
     assert!(police.contains(&format!("href=\"/incidents/{id}\"")));

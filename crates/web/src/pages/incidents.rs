@@ -29,6 +29,18 @@ fn category_name(state: &AppState, lang: Language, category: i64) -> String {
         .map_or_else(|| category.to_string(), |(_, name)| name)
 }
 
+/// "High", not 3: the incident form's words for its severity.
+fn severity_name(state: &AppState, lang: Language, severity: i64) -> String {
+    let form = state.forms.current("IN");
+    match form.as_ref().and_then(|f| f.question("ID")).map(|q| &q.kind) {
+        Some(domain::forms::QuestionKind::SingleChoice { options }) => options
+            .iter()
+            .find(|o| i64::from(o.value) == severity)
+            .map_or_else(|| severity.to_string(), |o| o.label.get(lang).to_string()),
+        _ => severity.to_string(),
+    }
+}
+
 fn status_name(lang: Language, status: &str) -> String {
     t(lang, &format!("incident-status-{status}"))
 }
@@ -61,13 +73,13 @@ pub async fn list(
             }
             p.muted { (t(lang, "total")) ": " (result.total) }
             div.table-wrap { table #incidents {
-                thead { tr { th { "#" } th { (t(lang, "incident-when")) } th { "№" } th { (t(lang, "incident-category")) } th.num { (t(lang, "incident-severity")) } th { (t(lang, "incident-status")) } } }
+                thead { tr { th { "#" } th { (t(lang, "incident-when")) } th { "№" } th { (t(lang, "incident-category")) } th { (t(lang, "incident-severity")) } th { (t(lang, "incident-status")) } } }
                 tbody { @for incident in &result.items { tr {
                     td { a href={ "/incidents/" (incident.id) } { (incident.id) } }
                     td { (format_baku(incident.created_at)) }
                     td { (incident.station) }
                     td { (category_name(&state, lang, incident.category)) }
-                    td.num { (incident.severity) }
+                    td { (severity_name(&state, lang, incident.severity)) }
                     td { span.tag { (status_name(lang, &incident.status)) } }
                 } } }
             } }
@@ -93,11 +105,12 @@ pub async fn show(
         &t(lang, "incidents-title"),
         html! {
             h1 { (t(lang, "incident")) " #" (incident.id) ": " (category_name(&state, lang, incident.category)) }
-            p { (incident.station) " · " (format_baku(incident.created_at)) " · " (t(lang, "incident-severity")) " " (incident.severity)
+            p { (incident.station) " · " (format_baku(incident.created_at)) " · " (t(lang, "incident-severity")) ": " (severity_name(&state, lang, incident.severity))
                 " · " span.tag #incident-status { (status_name(lang, &incident.status)) }
                 @if let Some(referred) = &incident.referred_to { " → " (referred) }
             @if let Some(name) = &incident.assignee_name { " · " (t(lang, "incident-assignee")) ": " strong #incident-assignee { (name) } } }
             @if let Some(text) = answers.get("IC").and_then(|v| v.as_str()) { blockquote { (text) } }
+            dl #incident-answers { @for (question, answer) in answered(&state, lang, &answers) { dt { (question) } dd { (answer) } } }
             @if let Some(photo) = answers.get("IE").and_then(|v| v.as_str()) { p { a href={ "/api/v1/photos/" (photo) } { (t(lang, "incident-photo")) } } }
             @if !next.is_empty() || !assignees.is_empty() {
                 h2 { (t(lang, "incident-change")) }
@@ -168,6 +181,34 @@ fn with_article(lang: Language, choice: &domain::forms::Choice) -> String {
 }
 
 /// The incident categories as the incident form numbers them.
+/// The observer's other answers (when it happened, whether it was raised with the chair, how
+/// severe…) as the form asks them, in the reader's language. The kind, the description and the
+/// photo are shown on their own.
+fn answered(state: &AppState, lang: Language, answers: &serde_json::Value) -> Vec<(String, String)> {
+    use domain::forms::QuestionKind;
+    let Some(form) = state.forms.current("IN") else { return Vec::new() };
+    let label = |options: &[domain::forms::Choice], value: &serde_json::Value| {
+        let chosen = value.as_u64().and_then(|v| options.iter().find(|o| u64::from(o.value) == v));
+        chosen.map_or_else(|| value.to_string(), |o| o.label.get(lang).to_string())
+    };
+    form.questions()
+        .filter(|q| !matches!(q.code.as_str(), "IA" | "IC" | "IE"))
+        .filter_map(|q| {
+            let value = answers.get(&q.code)?;
+            let shown = match (&q.kind, value) {
+                (QuestionKind::YesNo, serde_json::Value::Bool(yes)) => t(lang, if *yes { "yes" } else { "no" }),
+                (QuestionKind::SingleChoice { options }, _) => label(options, value),
+                (QuestionKind::MultipleChoice { options }, serde_json::Value::Array(values)) => {
+                    values.iter().map(|v| label(options, v)).collect::<Vec<_>>().join(", ")
+                }
+                (_, serde_json::Value::String(text)) => text.clone(),
+                (_, other) => other.to_string(),
+            };
+            Some((q.label.get(lang).to_string(), shown))
+        })
+        .collect()
+}
+
 fn categories(state: &AppState, lang: Language) -> Vec<(i64, String)> {
     let form = state.forms.current("IN");
     match form.as_ref().and_then(|f| f.question("IA")).map(|q| &q.kind) {
