@@ -211,3 +211,52 @@ async fn a_refused_report_with_a_photo_is_fixed_and_sent_and_another_observers_s
     assert_eq!(stored[0].device_time, Some(1000), "the time it was first saved");
     phone.quit().await;
 }
+
+/// A seized phone should not name its observer: signing out drops the app's offline copy of
+/// its page (which holds the observer's name), and keeps the unsent reports.
+#[tokio::test]
+async fn signing_out_forgets_the_offline_page_and_keeps_the_outbox() {
+    let app = spawn_app().await;
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    observer_signs_in(&app, &phone).await;
+    let cached = "return caches.keys().then(function (names) { return names.filter(function (n) { return n.indexOf('pollwatch-app') === 0; }).length; })";
+    let mut copies = serde_json::Value::Null;
+    for _ in 0..100 {
+        copies = phone.execute(cached).await;
+        if copies.as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(copies, 1, "the app keeps a copy for offline use");
+    phone
+        .execute(
+            r#"indexedDB.open("pollwatch", 1).onsuccess = function (e) {
+              var tx = e.target.result.transaction("outbox", "readwrite");
+              tx.objectStore("outbox").put({ id: "unsent-0001", form: "OP", form_version: 1, station: "17/1", answers: {}, photos: {}, state: "queued", saved_at: 1 });
+              tx.oncomplete = function () { document.body.setAttribute("data-injected", "1"); };
+            };"#,
+        )
+        .await;
+    phone.wait_for("body[data-injected='1']", 5).await;
+    phone.go(&app.url("/")).await;
+    phone.click("form[action='/logout'] button").await;
+    phone.wait_for("a[href='/login']", 5).await;
+    for _ in 0..50 {
+        copies = phone.execute(cached).await;
+        if copies == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(copies, 0, "no copy of the observer's page is left");
+    let unsent = phone
+        .execute(
+            r#"return new Promise(function (done) { indexedDB.open("pollwatch", 1).onsuccess = function (e) {
+              e.target.result.transaction("outbox").objectStore("outbox").count().onsuccess = function (c) { done(c.target.result); };
+            }; })"#,
+        )
+        .await;
+    assert_eq!(unsent, 1, "the unsent report waits for its observer");
+    phone.quit().await;
+}

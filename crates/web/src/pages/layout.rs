@@ -44,6 +44,7 @@ pub fn frame(caller: &Caller, title: &str, body: Markup) -> Markup {
                     }
                 }
                 main { (body) }
+                @if caller.person.is_none() { script src="/static/signed-out.js" defer {} }
             }
         }
     }
