@@ -530,7 +530,7 @@ fn parse_person(row: &mut Row<'_>, known: &KnownReferences) -> Option<PersonReco
     let role = row.parse("role", |t| Role::parse(t).ok_or(Problem::UnknownRole));
     let organisation_id = row
         .optional("organisation", |code| {
-            known.organisations.get(&code.trim().to_uppercase()).copied().ok_or(Problem::UnknownOrganisation)
+            known.organisations.get(&crate::text::code_key(code)).copied().ok_or(Problem::UnknownOrganisation)
         })
         .ok()
         .flatten();

@@ -46,18 +46,19 @@ impl Role {
         }
     }
 
-    /// Accepts the stored name and the spellings people type in spreadsheets.
+    /// Accepts the stored name and the spellings people type in spreadsheets, in any case:
+    /// folded by Azerbaijani rules, so "MÜŞAHİDƏÇİ" and "KOORDİNATOR" (capital İ) are read,
+    /// and so is "COORDINATOR" (capital I).
     pub fn parse(text: &str) -> Option<Role> {
-        let normalized: String =
-            text.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect();
+        let normalized = crate::text::search_query(text).replace(' ', "_");
         let role = match normalized.as_str() {
             "coalition_admin" | "admin" => Role::CoalitionAdmin,
             "org_admin" | "organisation_admin" | "organization_admin" => Role::OrgAdmin,
             "coordinator" | "koordinator" | "координатор" => Role::Coordinator,
-            "observer" | "müşahidəçi" | "musahideci" | "наблюдатель" => Role::Observer,
+            "observer" | "musahideci" | "наблюдатель" => Role::Observer,
             "media_monitor" => Role::MediaMonitor,
             "analyst" | "analitik" | "аналитик" => Role::Analyst,
-            "partner" | "партнёр" | "партнер" => Role::Partner,
+            "partner" | "партнер" => Role::Partner,
             _ => return None,
         };
         Some(role)
@@ -88,5 +89,23 @@ mod tests {
         assert_eq!(Role::parse("Müşahidəçi"), Some(Role::Observer));
         assert_eq!(Role::parse("Org Admin"), Some(Role::OrgAdmin));
         assert_eq!(Role::parse("king"), None);
+    }
+
+    #[test]
+    fn role_names_are_read_in_any_case_and_language() {
+        for (typed, role) in [
+            ("MÜŞAHİDƏÇİ", Role::Observer),
+            ("Müşahidəçi", Role::Observer),
+            ("KOORDİNATOR", Role::Coordinator),
+            ("COORDINATOR", Role::Coordinator),
+            ("Coalition Admin", Role::CoalitionAdmin),
+            ("org-admin", Role::OrgAdmin),
+            ("НАБЛЮДАТЕЛЬ", Role::Observer),
+            ("Партнёр", Role::Partner),
+            (" analitik ", Role::Analyst),
+        ] {
+            assert_eq!(Role::parse(typed), Some(role), "{typed}");
+        }
+        assert_eq!(Role::parse("superuser"), None);
     }
 }

@@ -18,6 +18,17 @@ pub fn az_lowercase(text: &str) -> String {
     out.replace("ı\u{307}", "i")
 }
 
+/// A short Latin code (an organisation's "MISTM") as it is stored and looked up: upper case,
+/// with `İ`, `ı` and `i` all read as `I`, so a code typed on an Azerbaijani keyboard (caps
+/// lock gives "MİSTM") is still found.
+pub fn code_key(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| if matches!(c, 'İ' | 'ı' | 'i') { 'I' } else { c })
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 /// Upper-cases by Azerbaijani rules: `i`→`İ`, `ı`→`I`.
 pub fn az_uppercase(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -137,5 +148,12 @@ mod tests {
             assert!(key.contains(&search_query(query)), "{query} should match {key}");
         }
         assert_eq!(search_key("Rauf"), "rauf", "names without special letters have one variant");
+    }
+
+    #[test]
+    fn codes_typed_on_an_azerbaijani_keyboard_are_found() {
+        for typed in ["MİSTM", "mistm", "mıstm", " MISTM "] {
+            assert_eq!(code_key(typed), "MISTM", "{typed}");
+        }
     }
 }

@@ -33,7 +33,7 @@ pub async fn known_references(pool: &AnyPool) -> Result<KnownReferences> {
         }
     }
     for row in sqlx::query("SELECT id, code FROM organisations").fetch_all(pool).await? {
-        known.organisations.insert(row.try_get::<String, _>("code")?.to_uppercase(), row.try_get("id")?);
+        known.organisations.insert(domain::text::code_key(&row.try_get::<String, _>("code")?), row.try_get("id")?);
     }
     Ok(known)
 }

@@ -347,7 +347,7 @@ pub async fn organisations(pool: &AnyPool) -> Result<Vec<OrganisationRow>> {
 pub async fn insert_organisation(connection: &mut Connection, organisation: &Organisation) -> Result<i64> {
     let row =
         sqlx::query("INSERT INTO organisations (code, name_az, name_en, name_ru) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(organisation.code.to_uppercase())
+            .bind(domain::text::code_key(&organisation.code))
             .bind(organisation.name.az.clone())
             .bind(organisation.name.en.clone())
             .bind(organisation.name.ru.clone())

@@ -27,7 +27,7 @@ pub async fn add(
         Some(code) => Some(
             *known
                 .organisations
-                .get(&code.to_uppercase())
+                .get(&domain::text::code_key(code))
                 .ok_or_else(|| CommandError::Usage(format!("no organisation with code {code}")))?,
         ),
         None if role.belongs_to_organisation() => {
