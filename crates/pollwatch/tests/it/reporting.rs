@@ -246,7 +246,7 @@ async fn an_incident_category_names_its_election_code_article() {
     // The app gets the article with the form, to show it too.
     let forms: Value = app.get(&observer, "/api/v1/forms").await.json().await.unwrap();
     let incident = forms.as_array().unwrap().iter().find(|f| f["code"] == "IN").unwrap();
-    assert_eq!(incident["version"], 3);
+    assert_eq!(incident["version"], 4);
     let categories = incident["groups"][0]["questions"][0]["options"].as_array().unwrap();
     let article_of = |value: i64| categories.iter().find(|c| c["value"] == value).unwrap()["article"].clone();
     assert_eq!(article_of(13), "42.2.9");
