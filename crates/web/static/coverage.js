@@ -21,5 +21,12 @@
   events.addEventListener("change", function () {
     if (!pending) pending = setTimeout(refresh, 1000);
   });
-  events.onopen = function () { document.body.setAttribute("data-live", "1"); };
+  // Opened again (the server ends each stream after a while, or the network dropped): what
+  // changed meanwhile was not heard, so the figures are fetched once.
+  var opened = false;
+  events.onopen = function () {
+    if (opened && !pending) pending = setTimeout(refresh, 1000);
+    opened = true;
+    document.body.setAttribute("data-live", "1");
+  };
 })();
