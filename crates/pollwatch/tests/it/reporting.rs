@@ -433,11 +433,26 @@ async fn photos_are_checked_and_served_without_metadata_beyond_coordinators() {
         .unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
+    // A second photo of the same incident: asked for once there is a first.
+    let mut second = jpeg.clone();
+    second.extend(b"second");
+    let response =
+        observer.post(app.url("/api/v1/photos")).header("x-csrf-token", &csrf).body(second).send().await.unwrap();
+    let second_sha = response.json::<Value>().await.unwrap()["sha256"].as_str().unwrap().to_string();
     let report = json!({"id": "incident-photo-001", "form": "IN", "station": "17/1",
-        "answers": {"IA": 16, "IB": "12:00", "IC": "Kamera örtülüb", "ID": 2, "IE": sha256, "IF": false}});
-    assert_eq!(post(&app, &observer, "/api/v1/submissions", &report).await.0, StatusCode::CREATED);
+        "answers": {"IA": 16, "IB": "12:00", "IC": "Kamera örtülüb", "ID": 2, "IE": sha256, "IH": second_sha, "IF": false}});
+    let (status, stored) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(stored["answers"]["IH"], second_sha.as_str());
 
     let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let queue: Value = app.get(&coordinator, "/api/v1/incidents").await.json().await.unwrap();
+    let incident = queue["items"][0]["id"].as_i64().unwrap();
+    let page = app.get(&coordinator, &format!("/incidents/{incident}")).await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("/api/v1/photos/{sha256}")) && page.contains(&format!("/api/v1/photos/{second_sha}"))
+    );
+    assert_eq!(app.get(&coordinator, &format!("/api/v1/photos/{second_sha}")).await.status(), 200);
     let original = app.get(&coordinator, &format!("/api/v1/photos/{sha256}")).await;
     assert_eq!(original.status(), 200, "{:?}", original.headers());
     assert_eq!(original.headers()["x-metadata-removed"], "false");

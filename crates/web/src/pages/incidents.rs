@@ -111,7 +111,8 @@ pub async fn show(
             @if let Some(name) = &incident.assignee_name { " · " (t(lang, "incident-assignee")) ": " strong #incident-assignee { (name) } } }
             @if let Some(text) = answers.get("IC").and_then(|v| v.as_str()) { blockquote { (text) } }
             dl #incident-answers { @for (question, answer) in answered(&state, lang, &answers) { dt { (question) } dd { (answer) } } }
-            @if let Some(photo) = answers.get("IE").and_then(|v| v.as_str()) { p { a href={ "/api/v1/photos/" (photo) } { (t(lang, "incident-photo")) } } }
+            p #incident-photos { @for (n, photo) in ["IE", "IH", "II"].iter().filter_map(|code| answers.get(*code).and_then(|v| v.as_str())).enumerate() {
+                a href={ "/api/v1/photos/" (photo) } { (t(lang, "incident-photo")) " " (n + 1) } " " } }
             @if !next.is_empty() || !assignees.is_empty() {
                 h2 { (t(lang, "incident-change")) }
                 form method="post" action={ "/incidents/" (incident.id) } .form-grid {
@@ -192,7 +193,7 @@ fn answered(state: &AppState, lang: Language, answers: &serde_json::Value) -> Ve
         chosen.map_or_else(|| value.to_string(), |o| o.label.get(lang).to_string())
     };
     form.questions()
-        .filter(|q| !matches!(q.code.as_str(), "IA" | "IC" | "IE"))
+        .filter(|q| q.code != "IA" && q.code != "IC" && !matches!(q.kind, QuestionKind::Photo))
         .filter_map(|q| {
             let value = answers.get(&q.code)?;
             let shown = match (&q.kind, value) {
