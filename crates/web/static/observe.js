@@ -235,8 +235,12 @@
     var node = el("form", { id: "report-form", "data-form": form.code, novalidate: "novalidate", "class": "stack" });
     node.appendChild(el("h2", { text: label(form.title) }));
     if (form.description) node.appendChild(el("p", { "class": "muted", text: label(form.description) }));
-    var stationSelect = el("select", { name: "__station", id: "station" }, stations.map(function (s) { return el("option", { value: s, text: s }); }));
-    node.appendChild(el("div", {}, [el("label", { "for": "station", text: text.station }), stationSelect]));
+    // Several stations: none is chosen for the observer, who must say which one it is.
+    var stationChoices = (stations.length > 1 ? [el("option", { value: "", text: "—" })] : []).concat(
+      stations.map(function (s) { return el("option", { value: s, text: s }); }));
+    var stationSelect = el("select", { name: "__station", id: "station" }, stationChoices);
+    var stationProblem = el("div", { "class": "problem", id: "station-problem", role: "alert" });
+    node.appendChild(el("div", {}, [el("label", { "for": "station", text: text.station }), stationSelect, stationProblem]));
     form.groups.forEach(function (g) {
       var fieldset = el("fieldset", {}, [el("legend", { text: label(g.title) })]);
       g.questions.forEach(function (q) {
@@ -263,7 +267,9 @@
       // A second tap (or Enter) while the first is being saved would make a second report.
       if (saving) return;
       var result = check(node, form, true);
-      if (result.problems.length) { node.querySelector(".problem:not(:empty)").scrollIntoView(); return; }
+      // A report being fixed whose station is no longer the observer's has none chosen.
+      stationProblem.textContent = stationSelect.value ? "" : text.required;
+      if (result.problems.length || !stationSelect.value) { node.querySelector(".problem:not(:empty)").scrollIntoView(); return; }
       // The server keeps the content an id was first sent with: a report it refused as a
       // different one under a used id (409) goes again under a new id.
       var reused = previous && !(previous.problem && previous.problem.error === "conflict");
@@ -308,7 +314,15 @@
 
   // ---------- sending ----------
   var flushing = false;
+  // One sender per phone, even with the app open in two tabs (or installed and in a tab):
+  // otherwise both would send, and upload each photo, twice.
   function flush() {
+    if (navigator.locks && navigator.locks.request) {
+      return navigator.locks.request("pollwatch-outbox", { ifAvailable: true }, function (lock) { return lock ? flushHere() : null; });
+    }
+    return flushHere();
+  }
+  function flushHere() {
     if (flushing) return Promise.resolve();
     flushing = true;
     return allReports().then(function (reports) {
@@ -430,6 +444,8 @@
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
   window.addEventListener("online", function () { showConnection(); flush(); });
   window.addEventListener("offline", showConnection);
+  // Timers sleep while a phone's browser is in the background: send as soon as it is back.
+  document.addEventListener("visibilitychange", function () { if (!document.hidden && navigator.onLine) flush(); });
   setInterval(function () { if (navigator.onLine) flush(); }, 5000);
   showConnection();
   loadForms().then(function (list) {

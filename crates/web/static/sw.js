@@ -1,12 +1,22 @@
 // pollwatch service worker: keeps the observer app openable without a network.
 // Pages and form definitions: network first, the last good copy when offline.
 // Reports are never cached here: the app's IndexedDB outbox holds them until acknowledged.
-const CACHE = "pollwatch-app-v2";
+const CACHE = "pollwatch-app-v3";
 const SHELL = ["/observe", "/static/observe.js", "/static/app.css", "/api/v1/forms", "/manifest.webmanifest"];
 
+// Each part on its own: on a flaky link one that fails must not leave the others uncached
+// (the fetch handler below fills the gaps on the next load that reaches the server).
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).catch(() => {}).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches.open(CACHE)
+      .then((cache) => Promise.all(SHELL.map((path) => cache.add(path).catch(() => {}))))
+      .then(() => self.skipWaiting())
+  );
 });
+
+// A link that is up but passes nothing must not keep the app from opening: after this long
+// the last good copy is shown, and the network's answer still refreshes it when it comes.
+const PATIENCE_MS = 4000;
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
@@ -19,15 +29,22 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || !SHELL.includes(url.pathname)) return;
+  let stored = Promise.resolve();
+  const network = fetch(request).then((response) => {
+    if (response.ok) {
+      const copy = response.clone();
+      stored = caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
+    }
+    return response;
+  });
+  // The worker stays alive until the network has answered and its copy is kept, even when
+  // the page was already given the old copy.
+  event.waitUntil(network.then(() => stored, () => {}));
+  const cached = () => caches.match(url.pathname);
+  const slow = new Promise((resolve) => setTimeout(resolve, PATIENCE_MS)).then(cached);
   event.respondWith(
-    fetch(request)
-      .then((response) => {
-        if (response.ok) {
-          const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
-        }
-        return response;
-      })
-      .catch(() => caches.match(url.pathname).then((cached) => cached || Response.error()))
+    Promise.race([network.catch(() => cached()), slow.then((copy) => copy || network)])
+      .then((response) => response || network)
+      .catch(() => cached().then((copy) => copy || Response.error()))
   );
 });
