@@ -173,15 +173,17 @@ mod tests {
         assert!(stripped.ends_with(&[0xFF, 0xDA, 0x00, 0x02, 0x11, 0x22, 0x33, 0xFF, 0xD9]));
     }
 
+    /// A PNG chunk: length, kind, data and a (here unchecked) CRC.
+    fn chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend(kind);
+        c.extend(data);
+        c.extend([0, 0, 0, 0]);
+        c
+    }
+
     #[test]
     fn png_text_chunks_are_removed() {
-        let chunk = |kind: &[u8], data: &[u8]| {
-            let mut c = (data.len() as u32).to_be_bytes().to_vec();
-            c.extend(kind);
-            c.extend(data);
-            c.extend([0, 0, 0, 0]);
-            c
-        };
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
         png.extend(chunk(b"IHDR", &[0; 13]));
         png.extend(chunk(b"tEXt", b"Author\0Observer 17"));
@@ -216,13 +218,6 @@ mod tests {
 
     #[test]
     fn png_chunks_of_unknown_kinds_and_anything_after_the_end_are_removed() {
-        let chunk = |kind: &[u8], data: &[u8]| {
-            let mut c = (data.len() as u32).to_be_bytes().to_vec();
-            c.extend(kind);
-            c.extend(data);
-            c.extend([0, 0, 0, 0]);
-            c
-        };
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
         png.extend(chunk(b"IHDR", &[0; 13]));
         png.extend(chunk(b"prVt", b"device 17 GPS"));
