@@ -389,9 +389,17 @@ fn compared(new: &NewSubmission) -> bool {
 
 /// Compares new answers with other observers' reports of the same form and station, newest
 /// first: only each observer's latest counts. Returns (their submission, question) pairs
-/// answered differently.
+/// answered differently. Only facts two observers can agree on are compared — yes/no,
+/// numbers, choices. Words (remarks), times (when each arrived, minutes apart) and photos
+/// differ between any two observers, and would flood the coordinator with disagreements
+/// that are none.
 fn disagreements(mine: &Answers, theirs: impl IntoIterator<Item = (i64, i64, String)>) -> Vec<(i64, String)> {
-    let mine: serde_json::Value = serde_json::to_value(&mine.0).unwrap_or_default();
+    let comparable: BTreeMap<&String, &Answer> = mine
+        .0
+        .iter()
+        .filter(|(_, answer)| !matches!(answer, Answer::Text(_) | Answer::Time(_) | Answer::Photo(_)))
+        .collect();
+    let mine: serde_json::Value = serde_json::to_value(&comparable).unwrap_or_default();
     let Some(mine) = mine.as_object() else { return Vec::new() };
     let mut seen_observers = Vec::new();
     let mut found = Vec::new();
@@ -414,6 +422,20 @@ fn disagreements(mine: &Answers, theirs: impl IntoIterator<Item = (i64, i64, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_facts_are_compared_not_words_times_or_photos() {
+        let answer =
+            |pairs: &[(&str, Answer)]| Answers(pairs.iter().map(|(c, a)| (c.to_string(), a.clone())).collect());
+        let mine = answer(&[
+            ("OA", Answer::Time("07:02".into())),
+            ("OH", Answer::YesNo(false)),
+            ("OE", Answer::Integer(1500)),
+            ("OZ", Answer::Text("hər şey qaydasındadır".into())),
+        ]);
+        let theirs = r#"{"OA": "07:19", "OH": true, "OE": 1500, "OZ": "problem yoxdur"}"#;
+        assert_eq!(disagreements(&mine, [(716, 9, theirs.to_string())]), vec![(716, "OH".to_string())]);
+    }
 
     #[test]
     fn a_chain_entry_commits_to_the_same_text_as_before() {
