@@ -337,13 +337,24 @@ async fn two_observers_who_disagree_are_flagged_and_a_coordinator_resolves_it() 
     post(&app, &first, "/api/v1/submissions", &opening("disagree-first-01", "17/1")).await;
     let mut other = opening("disagree-second-1", "17/1");
     other["answers"]["OF"] = json!(false);
+    // Each arrived at their own time: not a disagreement about the station.
+    other["answers"]["OA"] = json!("07:25");
     let (status, _) = post(&app, &second, "/api/v1/submissions", &other).await;
     assert_eq!(status, StatusCode::CREATED);
 
     let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
     let open: Value = app.get(&coordinator, "/api/v1/conflicts").await.json().await.unwrap();
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
     let conflict = &open[0];
     assert_eq!(conflict["question_code"], "OF");
+    // The page asks it as the form does, and says the answers in words.
+    let page = app.get(&coordinator, "/conflicts").await.text().await.unwrap();
+    assert!(
+        page.contains("OF. Seçki qutuları")
+            && page.contains("<strong>bəli</strong>")
+            && page.contains("<strong>xeyr</strong>"),
+        "{page}"
+    );
     assert_eq!((conflict["answer_a"].clone(), conflict["answer_b"].clone()), (json!(true), json!(false)));
     let id = conflict["id"].as_i64().unwrap();
     let (status, _) =

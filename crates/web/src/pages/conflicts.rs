@@ -12,6 +12,7 @@ use crate::auth::{Caller, CsrfForm};
 use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
+use crate::pages::answers::labelled;
 use crate::pages::layout::{csrf_field, page};
 use crate::state::AppState;
 
@@ -27,16 +28,19 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Re
             p { (t(lang, "conflicts-help")) }
             div.table-wrap { table #conflicts {
                 thead { tr { th { "№" } th { (t(lang, "conflict-question")) } th { (t(lang, "conflict-answers")) } th { } } }
-                tbody { @for c in &open { tr {
+                tbody { @for c in &open {
+                    @let (question, a) = labelled(&state, lang, &c.form_code, &c.question_code, &c.answer_a);
+                    @let b = labelled(&state, lang, &c.form_code, &c.question_code, &c.answer_b).1;
+                    tr {
                     td { (c.station) }
-                    td { code { (c.form_code) " " (c.question_code) } }
-                    td { (c.observer_a.as_deref().unwrap_or("?")) ": " strong { (c.answer_a.to_string()) } br;
-                         (c.observer_b.as_deref().unwrap_or("?")) ": " strong { (c.answer_b.to_string()) } }
-                    td { @for (side, value) in [("a", &c.answer_a), ("b", &c.answer_b)] {
+                    td { code { (c.form_code) } " " (question) }
+                    td { (c.observer_a.as_deref().unwrap_or("?")) ": " strong { (a) } br;
+                         (c.observer_b.as_deref().unwrap_or("?")) ": " strong { (b) } }
+                    td { @for (side, value) in [("a", &a), ("b", &b)] {
                         form method="post" action={ "/conflicts/" (c.id) } style="display:inline" {
                             (csrf_field(&caller))
                             input type="hidden" name="side" value=(side);
-                            button.secondary type="submit" { (t(lang, "conflict-keep")) " " (value.to_string()) }
+                            button.secondary type="submit" { (t(lang, "conflict-keep")) " " (value) }
                         }
                     } }
                 } } }

@@ -17,6 +17,7 @@ use crate::auth::{Caller, CsrfForm};
 use crate::checked::Checked;
 use crate::error::AppResult;
 use crate::i18n::{t, t_args};
+use crate::pages::answers::shown;
 use crate::pages::layout::{csrf_field, page, pager};
 use crate::state::AppState;
 
@@ -184,29 +185,12 @@ fn with_article(lang: Language, choice: &domain::forms::Choice) -> String {
 /// The incident categories as the incident form numbers them.
 /// The observer's other answers (when it happened, whether it was raised with the chair, how
 /// severe…) as the form asks them, in the reader's language. The kind, the description and the
-/// photo are shown on their own.
+/// photos are shown on their own.
 fn answered(state: &AppState, lang: Language, answers: &serde_json::Value) -> Vec<(String, String)> {
-    use domain::forms::QuestionKind;
     let Some(form) = state.forms.current("IN") else { return Vec::new() };
-    let label = |options: &[domain::forms::Choice], value: &serde_json::Value| {
-        let chosen = value.as_u64().and_then(|v| options.iter().find(|o| u64::from(o.value) == v));
-        chosen.map_or_else(|| value.to_string(), |o| o.label.get(lang).to_string())
-    };
     form.questions()
-        .filter(|q| q.code != "IA" && q.code != "IC" && !matches!(q.kind, QuestionKind::Photo))
-        .filter_map(|q| {
-            let value = answers.get(&q.code)?;
-            let shown = match (&q.kind, value) {
-                (QuestionKind::YesNo, serde_json::Value::Bool(yes)) => t(lang, if *yes { "yes" } else { "no" }),
-                (QuestionKind::SingleChoice { options }, _) => label(options, value),
-                (QuestionKind::MultipleChoice { options }, serde_json::Value::Array(values)) => {
-                    values.iter().map(|v| label(options, v)).collect::<Vec<_>>().join(", ")
-                }
-                (_, serde_json::Value::String(text)) => text.clone(),
-                (_, other) => other.to_string(),
-            };
-            Some((q.label.get(lang).to_string(), shown))
-        })
+        .filter(|q| q.code != "IA" && q.code != "IC" && !matches!(q.kind, domain::forms::QuestionKind::Photo))
+        .filter_map(|q| Some((q.label.get(lang).to_string(), shown(q, answers.get(&q.code)?, lang))))
         .collect()
 }
 

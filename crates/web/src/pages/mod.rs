@@ -1,6 +1,7 @@
 //! The HTML pages. Each module is one area of the site; `routes` lists them all.
 
 pub mod account;
+pub mod answers;
 pub mod audit;
 pub mod conflicts;
 pub mod coverage;
