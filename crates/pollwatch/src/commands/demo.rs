@@ -104,13 +104,7 @@ async fn play_morning(
     for chunk in reports.chunks(64) {
         for report in chunk {
             if !actors.contains_key(&report.username) {
-                let person = people::by_username(store.reads(), &report.username)
-                    .await?
-                    .ok_or_else(|| CommandError::Usage(format!("demo observer {} missing", report.username)))?;
-                let actor = people::actor(store.reads(), person.id)
-                    .await?
-                    .ok_or_else(|| CommandError::Usage(format!("demo observer {} missing", report.username)))?;
-                actors.insert(report.username.clone(), actor);
+                actors.insert(report.username.clone(), actor_of(store, &report.username).await?);
             }
             let actor = actors[&report.username].clone();
             let state = state.clone();
@@ -133,6 +127,13 @@ async fn play_morning(
     }
     let incident_moves = work_the_queue(store).await?;
     Ok(Played { reports: reports.len(), incident_moves })
+}
+
+/// What a demo account may do, as its requests would carry it.
+async fn actor_of(store: &Store, username: &str) -> Result<domain::access::Actor, CommandError> {
+    let missing = || CommandError::Usage(format!("demo account {username} missing"));
+    let person = people::by_username(store.reads(), username).await?.ok_or_else(missing)?;
+    people::actor(store.reads(), person.id).await?.ok_or_else(missing)
 }
 
 /// The showcase coordinator has triaged the first incidents of the morning, verified one and
