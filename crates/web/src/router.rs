@@ -23,6 +23,7 @@ use crate::{api, pages};
 const STYLESHEET: &str = include_str!("../static/app.css");
 const COVERAGE_SCRIPT: &str = include_str!("../static/coverage.js");
 const OBSERVER_SCRIPT: &str = include_str!("../static/observe.js");
+const OUTBOX_SCRIPT: &str = include_str!("../static/outbox.js");
 const SERVICE_WORKER: &str = include_str!("../static/sw.js");
 const SIGNED_OUT_SCRIPT: &str = include_str!("../static/signed-out.js");
 const MANIFEST: &str = include_str!("../static/manifest.webmanifest");
@@ -59,6 +60,7 @@ fn routes(state: AppState) -> Router {
         .route("/static/app.css", get(stylesheet))
         .route("/static/coverage.js", get(|| async { javascript(COVERAGE_SCRIPT) }))
         .route("/static/observe.js", get(|| async { javascript(OBSERVER_SCRIPT) }))
+        .route("/static/outbox.js", get(|| async { javascript(OUTBOX_SCRIPT) }))
         .route("/sw.js", get(|| async { javascript(SERVICE_WORKER) }))
         .route("/static/signed-out.js", get(|| async { javascript(SIGNED_OUT_SCRIPT) }))
         .route(

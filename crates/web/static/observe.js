@@ -16,43 +16,13 @@
   var statusBox = document.getElementById("connection");
   var forms = [];
 
-  // ---------- storage: the outbox ----------
-  // Opened again after any failure: a browser may close the connection under us (iOS does).
-  var dbPromise = null;
-  function database() {
-    if (!dbPromise) {
-      dbPromise = new Promise(function (resolve, reject) {
-        var open = indexedDB.open("pollwatch", 1);
-        open.onupgradeneeded = function () { open.result.createObjectStore("outbox", { keyPath: "id" }); };
-        open.onsuccess = function () {
-          open.result.onclose = function () { dbPromise = null; };
-          open.result.onversionchange = function () { open.result.close(); dbPromise = null; };
-          resolve(open.result);
-        };
-        open.onerror = function () { reject(open.error); };
-      });
-    }
-    return dbPromise;
-  }
-  function store(mode, work) {
-    return database().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction("outbox", mode);
-        var result = work(tx.objectStore("outbox"));
-        tx.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
-        tx.onerror = function () { reject(tx.error); };
-        // A full disk aborts the transaction rather than failing a request in it.
-        tx.onabort = function () { reject(tx.error || new Error("aborted")); };
-      });
-    }).catch(function (error) { dbPromise = null; throw error; });
-  }
-  function allReports() { return store("readonly", function (s) { return s.getAll(); }); }
-  function putReport(r) { return store("readwrite", function (s) { s.put(r); }); }
-  function deleteReport(id) { return store("readwrite", function (s) { s.delete(id); }); }
-  // The outbox belongs to whoever saved each report: on a phone two observers share, one's
-  // reports are never sent under the other's session (nor shown to them).
+  // ---------- the outbox (outbox.js, shared with the service worker) ----------
+  var outbox = window.PollwatchOutbox;
+  function allReports() { return outbox.all(); }
+  function putReport(r) { return outbox.put(r); }
+  function deleteReport(id) { return outbox.remove(id); }
   var me = page.getAttribute("data-user");
-  function mine(r) { return r.user === undefined || String(r.user) === me; }
+  function mine(r) { return outbox.belongsTo(r, me); }
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -286,6 +256,7 @@
         formBox.appendChild(el("div", { "class": "notice ok", id: "saved", text: text.saved }));
         renderOutbox();
         flush();
+        sendInBackground();
       }, function () {
         saving = false; saveButton.disabled = false;
         var failed = node.querySelector("#storage-failed") || node.appendChild(el("div", { "class": "notice error", id: "storage-failed", role: "alert" }));
@@ -313,90 +284,17 @@
   }
 
   // ---------- sending ----------
-  var flushing = false;
-  // One sender per phone, even with the app open in two tabs (or installed and in a tab):
-  // otherwise both would send, and upload each photo, twice.
   function flush() {
-    if (navigator.locks && navigator.locks.request) {
-      return navigator.locks.request("pollwatch-outbox", { ifAvailable: true }, function (lock) { return lock ? flushHere() : null; });
-    }
-    return flushHere();
+    return outbox.sendQueued(csrf, me).then(function (outcome) {
+      if (outcome.signInAgain) statusBox.textContent = text.signInAgain;
+    }).catch(function () {}).then(renderOutbox);
   }
-  function flushHere() {
-    if (flushing) return Promise.resolve();
-    flushing = true;
-    return allReports().then(function (reports) {
-      var queued = reports.filter(function (r) { return r.state === "queued" && mine(r); }).sort(function (a, b) { return a.saved_at - b.saved_at; });
-      // Each on its own: one that cannot go now must not hold back the others.
-      return queued.reduce(function (chain, r) { return chain.then(function () { return send(r).catch(function () {}); }); }, Promise.resolve());
-    }).catch(function () {}).then(function () { flushing = false; renderOutbox(); });
-  }
-
-  function uploadPhotos(report) {
-    var codes = Object.keys(report.photos || {});
-    return codes.reduce(function (chain, code) {
-      return chain.then(function () {
-        return fetch("/api/v1/photos", { method: "POST", credentials: "same-origin", headers: { "x-csrf-token": csrf }, body: report.photos[code] })
-          .then(function (r) {
-            // Refused for good (not a JPEG or PNG, too large): the observer must choose another.
-            if (r.status === 401) return signInAgain();
-            if (r.status === 403) {
-              return r.json().catch(function () { return {}; }).then(function (problem) {
-                if (problem.error === "csrf") return signInAgain();
-                throw new Error("photo 403");
-              });
-            }
-            if (r.status === 413 || r.status === 415 || r.status === 422) {
-              return r.json().catch(function () { return {}; }).then(function (problem) {
-                var refused = new Error("photo refused");
-                refused.problem = { message: text.photoRefused + (problem.message ? " (" + problem.message + ")" : "") };
-                throw refused;
-              });
-            }
-            if (!r.ok) throw new Error("photo " + r.status);
-            return r.json();
-          })
-          .then(function (body) { report.answers[code] = body.sha256; delete report.photos[code]; return putReport(report); });
-      });
-    }, Promise.resolve());
-  }
-
-  function send(report) {
-    return uploadPhotos(report).then(function () {
-      var body = { id: report.id, form: report.form, form_version: report.form_version, station: report.station, answers: report.answers, device_time: report.device_time };
-      return fetch("/api/v1/submissions", {
-        method: "POST", credentials: "same-origin",
-        headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify(body)
-      });
-    }, function (error) {
-      if (!error.problem) throw error;
-      report.state = "rejected"; report.problem = error.problem;
-      return putReport(report).then(function () { return null; });
-    }).then(function (response) {
-      if (response === null) return;
-      if (response.status === 201 || response.status === 200) {
-        return response.json().then(function (stored) {
-          report.state = "sent"; report.server_id = stored.id; report.server_time = stored.server_time_baku;
-          return putReport(report);
-        });
-      }
-      if (response.status === 401) return signInAgain();
-      if ([400, 403, 409, 413, 415, 422].indexOf(response.status) >= 0) {
-        return response.json().then(function (problem) {
-          // An expired session's form token: the report waits, unchanged, for the next sign-in.
-          if (problem.error === "csrf") return signInAgain();
-          // Refused as it stands (answers to fix, a station not the observer's): kept, with
-          // the reason, never sent again as it is.
-          report.state = "rejected"; report.problem = problem; return putReport(report);
-        });
-      }
-      throw new Error("server " + response.status);
-    });
-  }
-
-  function signInAgain() {
-    statusBox.textContent = text.signInAgain;
-    throw new Error("not signed in");
+  // With the app closed, the service worker sends when the browser has a connection again.
+  function sendInBackground() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then(function (registration) {
+      return registration.sync && registration.sync.register("pollwatch-outbox");
+    }).catch(function () {});
   }
 
   function renderOutbox() {
@@ -418,8 +316,10 @@
         if (r.state === "rejected" && form) {
           var fix = el("button", { type: "button", "class": "secondary", text: text.fix });
           fix.addEventListener("click", function () { openForm(form, r); });
-          var details = (r.problem && r.problem.fields || []).map(function (f) { return f.question + ": " + f.message; }).join("; ");
-          line.appendChild(el("div", { "class": "problem", text: details || (r.problem && r.problem.message) || "" }));
+          var problem = r.problem || {};
+          var details = (problem.fields || []).map(function (f) { return f.question + ": " + f.message; }).join("; ");
+          if (problem.photoRefused) details = text.photoRefused + (problem.message ? " (" + problem.message + ")" : "");
+          line.appendChild(el("div", { "class": "problem", text: details || problem.message || "" }));
           line.appendChild(fix);
         }
         outboxBox.appendChild(line);
@@ -439,7 +339,12 @@
       .then(function (list) { localStorage.setItem("pollwatch-forms", JSON.stringify(list)); return list; })
       .catch(function () { return JSON.parse(localStorage.getItem("pollwatch-forms") || "[]"); });
   }
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
+    navigator.serviceWorker.addEventListener("message", function (event) { if (event.data === "pollwatch-outbox") renderOutbox(); });
+  }
+  // The worker sends in the background as the observer signed in here, with this form token.
+  outbox.rememberSession(csrf, me).catch(function () {});
   // Without it a browser short of space may clear the site's storage, the outbox with it.
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
   window.addEventListener("online", function () { showConnection(); flush(); });

@@ -1,8 +1,11 @@
 // pollwatch service worker: keeps the observer app openable without a network.
 // Pages and form definitions: network first, the last good copy when offline.
 // Reports are never cached here: the app's IndexedDB outbox holds them until acknowledged.
-const CACHE = "pollwatch-app-v3";
-const SHELL = ["/observe", "/static/observe.js", "/static/app.css", "/api/v1/forms", "/manifest.webmanifest"];
+const CACHE = "pollwatch-app-v4";
+const SHELL = ["/observe", "/static/outbox.js", "/static/observe.js", "/static/app.css", "/api/v1/forms", "/manifest.webmanifest"];
+
+// The outbox and how reports are sent: the same code as the app's.
+importScripts("/static/outbox.js");
 
 // Each part on its own: on a flaky link one that fails must not leave the others uncached
 // (the fetch handler below fills the gaps on the next load that reaches the server).
@@ -46,5 +49,24 @@ self.addEventListener("fetch", (event) => {
     Promise.race([network.catch(() => cached()), slow.then((copy) => copy || network)])
       .then((response) => response || network)
       .catch(() => cached().then((copy) => copy || Response.error()))
+  );
+});
+
+// With the app closed, the browser wakes the worker once it has a connection again (and
+// retries later while sending fails): the reports go as the observer last signed in on this
+// phone, and not at all once they have signed out.
+self.addEventListener("sync", (event) => {
+  if (event.tag.indexOf("pollwatch-outbox") !== 0) return;
+  event.waitUntil(
+    self.PollwatchOutbox.session().then((session) => {
+      if (!session) return null;
+      return self.PollwatchOutbox.sendQueued(session.csrf, session.user).then((outcome) =>
+        self.clients.matchAll().then((pages) => {
+          pages.forEach((page) => page.postMessage("pollwatch-outbox"));
+          // Thrown, the browser tries again later; a session that has ended waits for a sign-in.
+          if (outcome.failed > 0 && !outcome.signInAgain) throw new Error("not all reports were sent");
+        })
+      );
+    })
   );
 });

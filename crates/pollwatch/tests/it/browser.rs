@@ -123,7 +123,7 @@ async fn reports_the_server_refuses_are_sent_back_to_the_observer_and_hold_back_
     // checklist.
     phone
         .execute(
-            r#"var open = indexedDB.open("pollwatch", 1);
+            r#"var open = indexedDB.open("pollwatch");
             open.onsuccess = function () {
               var tx = open.result.transaction("outbox", "readwrite"), outbox = tx.objectStore("outbox");
               outbox.put({ id: "refused-photo-0001", form: "IN", form_version: 2, station: "17/1",
@@ -174,7 +174,7 @@ async fn a_refused_report_with_a_photo_is_fixed_and_sent_and_another_observers_s
             fetch("/api/v1/photos", { method: "POST", credentials: "same-origin", headers: { "x-csrf-token": csrf }, body: new Blob([jpeg], { type: "image/jpeg" }) })
               .then(function (r) { return r.json(); })
               .then(function (photo) {
-                var open = indexedDB.open("pollwatch", 1);
+                var open = indexedDB.open("pollwatch");
                 open.onsuccess = function () {
                   var tx = open.result.transaction("outbox", "readwrite"), outbox = tx.objectStore("outbox");
                   // Refused for its description, after its photo went up.
@@ -231,7 +231,7 @@ async fn signing_out_forgets_the_offline_page_and_keeps_the_outbox() {
     assert_eq!(copies, 1, "the app keeps a copy for offline use");
     phone
         .execute(
-            r#"indexedDB.open("pollwatch", 1).onsuccess = function (e) {
+            r#"indexedDB.open("pollwatch").onsuccess = function (e) {
               var tx = e.target.result.transaction("outbox", "readwrite");
               tx.objectStore("outbox").put({ id: "unsent-0001", form: "OP", form_version: 1, station: "17/1", answers: {}, photos: {}, state: "queued", saved_at: 1 });
               tx.oncomplete = function () { document.body.setAttribute("data-injected", "1"); };
@@ -252,11 +252,67 @@ async fn signing_out_forgets_the_offline_page_and_keeps_the_outbox() {
     assert_eq!(copies, 0, "no copy of the observer's page is left");
     let unsent = phone
         .execute(
-            r#"return new Promise(function (done) { indexedDB.open("pollwatch", 1).onsuccess = function (e) {
+            r#"return new Promise(function (done) { indexedDB.open("pollwatch").onsuccess = function (e) {
               e.target.result.transaction("outbox").objectStore("outbox").count().onsuccess = function (c) { done(c.target.result); };
             }; })"#,
         )
         .await;
     assert_eq!(unsent, 1, "the unsent report waits for its observer");
+    phone.quit().await;
+}
+
+/// Sent with the app closed: a report saved while the server was unreachable goes out from
+/// the service worker once the browser asks it to (Background Sync), with no observer page
+/// open — and arrives once.
+#[tokio::test]
+async fn the_service_worker_sends_the_outbox_with_the_app_closed() {
+    let mut app = spawn_app().await;
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    observer_signs_in(&app, &phone).await;
+    phone.go(&app.url("/observe")).await;
+    phone.wait_for("#observe[data-ready='1']", 10).await;
+    for _ in 0..100 {
+        if phone.execute("return !!navigator.serviceWorker.controller").await == serde_json::Value::Bool(true) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+    phone.click("button[data-form='OP']").await;
+    phone.wait_for("#report-form", 5).await;
+    phone.execute("document.getElementById('q-OA').value = '07:04'; document.getElementById('q-OA').dispatchEvent(new Event('input', {bubbles: true}));").await;
+    for (code, answer) in
+        [("OB", "yes"), ("OC", "yes"), ("OF", "yes"), ("OG", "yes"), ("OH", "yes"), ("OI", "no"), ("OK", "yes")]
+    {
+        phone.click(&format!("input[name='{code}'][value='{answer}']")).await;
+    }
+    phone.click("#report-form button[type=submit]").await;
+    phone.wait_for("#queued-count[data-count='1']", 10).await;
+
+    // The app is closed: the phone shows an ordinary page of the site, and the server is back.
+    app.restart().await;
+    phone.go(&app.url("/candidates")).await;
+    assert_eq!(phone.execute("return !!window.PollwatchOutbox").await, false, "no app code on this page");
+    // What the browser does when its connection returns.
+    phone
+        .execute(
+            "navigator.serviceWorker.ready.then(function (r) { return r.sync.register('pollwatch-outbox-online'); });",
+        )
+        .await;
+    let observer = app.user_id("observer").await;
+    let mut stored = Vec::new();
+    for _ in 0..100 {
+        stored = storage::submissions::of_observer(&app.store, observer, 5).await.unwrap();
+        if !stored.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored.len(), 1, "sent by the service worker");
+    // Back in the app, it is listed as sent and is not sent again.
+    phone.go(&app.url("/observe")).await;
+    phone.wait_for("li.report[data-state='sent']", 10).await;
+    phone.wait_for("#queued-count[data-count='0']", 5).await;
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1, "exactly once");
     phone.quit().await;
 }

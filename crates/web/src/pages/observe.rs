@@ -85,6 +85,7 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
                     ul #outbox {}
                 }
                 script #observe-text type="application/json" { (PreEscaped(text_json)) }
+                script src="/static/outbox.js" defer {}
                 script src="/static/observe.js" defer {}
             }
         }
