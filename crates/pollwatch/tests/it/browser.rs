@@ -212,6 +212,11 @@ async fn a_refused_report_with_a_photo_is_fixed_and_sent_and_another_observers_s
     phone.quit().await;
 }
 
+/// How many sessions the service worker could send with (0 or 1).
+const SESSIONS_KEPT: &str = r#"return new Promise(function (done) { indexedDB.open("pollwatch").onsuccess = function (e) {
+  e.target.result.transaction("session").objectStore("session").count().onsuccess = function (c) { done(c.target.result); };
+}; })"#;
+
 /// A seized phone should not name its observer: signing out drops the app's offline copy of
 /// its page (which holds the observer's name), and keeps the unsent reports.
 #[tokio::test]
@@ -239,6 +244,7 @@ async fn signing_out_forgets_the_offline_page_and_keeps_the_outbox() {
         )
         .await;
     phone.wait_for("body[data-injected='1']", 5).await;
+    assert_eq!(phone.execute(SESSIONS_KEPT).await, 1, "the app keeps its session for the service worker");
     phone.go(&app.url("/")).await;
     phone.click("form[action='/logout'] button").await;
     phone.wait_for("a[href='/login']", 5).await;
@@ -258,6 +264,9 @@ async fn signing_out_forgets_the_offline_page_and_keeps_the_outbox() {
         )
         .await;
     assert_eq!(unsent, 1, "the unsent report waits for its observer");
+    // … but not for the service worker: the session it would send with is forgotten.
+    let sessions = phone.execute(SESSIONS_KEPT).await;
+    assert_eq!(sessions, 0, "nothing is sent in the background until the next sign-in");
     phone.quit().await;
 }
 
