@@ -13,6 +13,30 @@ async fn observer_signs_in(app: &crate::helpers::TestApp, phone: &Browser) {
     phone.wait_for("#observe[data-ready='1']", 10).await;
 }
 
+/// The app loaded again, so that the service worker controls the page and has its copy.
+async fn app_under_service_worker(app: &crate::helpers::TestApp, phone: &Browser) {
+    phone.go(&app.url("/observe")).await;
+    phone.wait_for("#observe[data-ready='1']", 10).await;
+    for _ in 0..100 {
+        if phone.execute("return !!navigator.serviceWorker.controller").await == serde_json::Value::Bool(true) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Opens the opening checklist and answers it, all in order, without saving it.
+async fn fill_in_the_opening(phone: &Browser) {
+    phone.click("button[data-form='OP']").await;
+    phone.wait_for("#report-form", 5).await;
+    phone.execute("document.getElementById('q-OA').value = '07:04'; document.getElementById('q-OA').dispatchEvent(new Event('input', {bubbles: true}));").await;
+    for (code, answer) in
+        [("OB", "yes"), ("OC", "yes"), ("OF", "yes"), ("OG", "yes"), ("OH", "yes"), ("OI", "no"), ("OK", "yes")]
+    {
+        phone.click(&format!("input[name='{code}'][value='{answer}']")).await;
+    }
+}
+
 #[tokio::test]
 async fn a_coordinator_signs_in_on_a_phone_and_finds_an_observer() {
     let app = spawn_app().await;
@@ -51,25 +75,10 @@ async fn an_offline_report_survives_a_browser_restart_and_arrives_once() {
     let mut app = spawn_app().await;
     let Some(phone) = Browser::start(390, 844).await else { return };
     observer_signs_in(&app, &phone).await;
-    // A second load, so that the service worker controls the page and has its copy.
-    phone.go(&app.url("/observe")).await;
-    phone.wait_for("#observe[data-ready='1']", 10).await;
-    for _ in 0..100 {
-        if phone.execute("return !!navigator.serviceWorker.controller").await == serde_json::Value::Bool(true) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    app_under_service_worker(&app, &phone).await;
 
     app.stop().await;
-    phone.click("button[data-form='OP']").await;
-    phone.wait_for("#report-form", 5).await;
-    phone.execute("document.getElementById('q-OA').value = '07:04'; document.getElementById('q-OA').dispatchEvent(new Event('input', {bubbles: true}));").await;
-    for (code, answer) in
-        [("OB", "yes"), ("OC", "yes"), ("OF", "yes"), ("OG", "yes"), ("OH", "yes"), ("OI", "no"), ("OK", "yes")]
-    {
-        phone.click(&format!("input[name='{code}'][value='{answer}']")).await;
-    }
+    fill_in_the_opening(&phone).await;
     // Skip logic: the "who were they" question stays hidden when nobody unauthorised was there.
     assert_eq!(
         phone.execute("return document.querySelector(\"[data-question='OJ']\").hidden").await,
@@ -278,23 +287,9 @@ async fn the_service_worker_sends_the_outbox_with_the_app_closed() {
     let mut app = spawn_app().await;
     let Some(phone) = Browser::start(390, 844).await else { return };
     observer_signs_in(&app, &phone).await;
-    phone.go(&app.url("/observe")).await;
-    phone.wait_for("#observe[data-ready='1']", 10).await;
-    for _ in 0..100 {
-        if phone.execute("return !!navigator.serviceWorker.controller").await == serde_json::Value::Bool(true) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    app_under_service_worker(&app, &phone).await;
     app.stop().await;
-    phone.click("button[data-form='OP']").await;
-    phone.wait_for("#report-form", 5).await;
-    phone.execute("document.getElementById('q-OA').value = '07:04'; document.getElementById('q-OA').dispatchEvent(new Event('input', {bubbles: true}));").await;
-    for (code, answer) in
-        [("OB", "yes"), ("OC", "yes"), ("OF", "yes"), ("OG", "yes"), ("OH", "yes"), ("OI", "no"), ("OK", "yes")]
-    {
-        phone.click(&format!("input[name='{code}'][value='{answer}']")).await;
-    }
+    fill_in_the_opening(&phone).await;
     phone.click("#report-form button[type=submit]").await;
     phone.wait_for("#queued-count[data-count='1']", 10).await;
 
