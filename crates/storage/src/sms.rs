@@ -204,14 +204,19 @@ pub struct SmsFilter {
 /// observers deployed there, and unverified ones giving the code of an observer deployed there.
 /// Messages from unknown numbers giving no known code are for the whole-coalition view only.
 fn within(conditions: &mut Conditions, numbers: &[i64]) {
-    let marks = vec!["?"; numbers.len()].join(", ");
-    let deployed = format!(
-        "SELECT d.user_id FROM deployments d JOIN stations s ON s.id = d.station_id WHERE s.constituency_no IN ({marks})"
-    );
+    let deployed = deployed_in(numbers);
     conditions.add(
         &format!("(m.observer_id IN ({deployed}) OR m.claimed_observer_id IN ({deployed}))"),
         numbers.iter().chain(numbers).map(|n| Bind::Int(*n)),
     );
+}
+
+/// The people deployed in these constituencies, as a subquery with one `?` per number.
+fn deployed_in(numbers: &[i64]) -> String {
+    let marks = vec!["?"; numbers.len()].join(", ");
+    format!(
+        "SELECT d.user_id FROM deployments d JOIN stations s ON s.id = d.station_id WHERE s.constituency_no IN ({marks})"
+    )
 }
 
 /// Whether message `id` is in `area` (see `within`).
@@ -240,10 +245,21 @@ pub async fn list(pool: &AnyPool, area: &Area, filter: &SmsFilter) -> Result<Pag
     }
     if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = like_pattern(text);
-        conditions.add(
-            "(m.phone LIKE ? ESCAPE '\\' OR m.body LIKE ? ESCAPE '\\')",
-            [Bind::Text(pattern.clone()), Bind::Text(pattern)],
-        );
+        match area {
+            // A number is searched only where it is shown in full: an observer's outside the
+            // reader's constituencies is not, and searching it digit by digit would tell it.
+            Area::Constituencies(numbers) => conditions.add(
+                &format!(
+                    "(m.body LIKE ? ESCAPE '\\' OR (m.phone LIKE ? ESCAPE '\\' AND (m.observer_id IS NULL OR m.observer_id IN ({}))))",
+                    deployed_in(numbers)
+                ),
+                [Bind::Text(pattern.clone()), Bind::Text(pattern)].into_iter().chain(numbers.iter().map(|n| Bind::Int(*n))),
+            ),
+            Area::All => conditions.add(
+                "(m.phone LIKE ? ESCAPE '\\' OR m.body LIKE ? ESCAPE '\\')",
+                [Bind::Text(pattern.clone()), Bind::Text(pattern)],
+            ),
+        }
     }
     if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         conditions.add("m.status = ?", [Bind::Text(status.into())]);

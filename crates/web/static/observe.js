@@ -162,6 +162,7 @@
       } else if (q.type === "photo") {
         if (named[0] && named[0].files && named[0].files[0]) photos[q.code] = named[0].files[0];
         else if (formNode.keptPhotos && formNode.keptPhotos[q.code]) answers[q.code] = formNode.keptPhotos[q.code];
+        else if (formNode.keptFiles && formNode.keptFiles[q.code]) photos[q.code] = formNode.keptFiles[q.code];
       } else if (named[0] && named[0].value !== "") {
         var v = named[0].value;
         answers[q.code] = (q.type === "integer" || q.type === "single_choice") ? parseInt(v, 10) : (q.type === "decimal" ? parseFloat(v) : v);
@@ -280,6 +281,16 @@
         else input.value = v;
       });
     });
+    // Photos chosen but not sent yet (one before them was refused) stay chosen; the refused
+    // one must be chosen again.
+    node.keptFiles = {};
+    var refused = report.problem && report.problem.question;
+    Object.keys(report.photos || {}).forEach(function (code) {
+      var input = node.querySelector('[name="' + code + '"]');
+      if (code === refused || !input) return;
+      node.keptFiles[code] = report.photos[code];
+      input.parentNode.insertBefore(el("div", { "class": "muted kept-photo", text: text.photoKept }), input);
+    });
     var station = node.querySelector("#station"); if (station) station.value = report.station;
   }
 
@@ -287,6 +298,8 @@
   function flush() {
     return outbox.sendQueued(csrf, me).then(function (outcome) {
       if (outcome.signInAgain) statusBox.textContent = text.signInAgain;
+      // Left unsent: the worker takes over should the app be closed now.
+      if (outcome.failed > 0) sendInBackground();
     }).catch(function () {}).then(renderOutbox);
   }
   // With the app closed, the service worker sends when the browser has a connection again.
@@ -344,7 +357,7 @@
     navigator.serviceWorker.addEventListener("message", function (event) { if (event.data === "pollwatch-outbox") renderOutbox(); });
   }
   // The worker sends in the background as the observer signed in here, with this form token.
-  outbox.rememberSession(csrf, me).catch(function () {});
+  var ready = outbox.rememberSession(csrf, me).then(function () { return outbox.claimUnnamed(me); }).catch(function () {});
   // Without it a browser short of space may clear the site's storage, the outbox with it.
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
   window.addEventListener("online", function () { showConnection(); flush(); });
@@ -353,7 +366,8 @@
   document.addEventListener("visibilitychange", function () { if (!document.hidden && navigator.onLine) flush(); });
   setInterval(function () { if (navigator.onLine) flush(); }, 5000);
   showConnection();
-  loadForms().then(function (list) {
+  Promise.all([loadForms(), ready]).then(function (loaded) {
+    var list = loaded[0];
     forms = list;
     showForms();
     renderOutbox();

@@ -25,6 +25,9 @@
           resolve(open.result);
         };
         open.onerror = function () { reject(open.error); };
+        // A page of an older version still holds the database open: saving fails (and says
+        // so) rather than waiting for ever.
+        open.onblocked = function () { dbPromise = null; reject(new Error("the outbox is open in an older page")); };
       });
     }
     return dbPromise;
@@ -34,7 +37,7 @@
       return new Promise(function (resolve, reject) {
         var tx = db.transaction(name, mode);
         var result = work(tx.objectStore(name));
-        tx.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
+        tx.oncomplete = function () { resolve(result instanceof IDBRequest ? result.result : result); };
         tx.onerror = function () { reject(tx.error); };
         // A full disk aborts the transaction rather than failing a request in it.
         tx.onabort = function () { reject(tx.error || new Error("aborted")); };
@@ -53,7 +56,15 @@
     },
     // The outbox belongs to whoever saved each report: on a phone two observers share, one's
     // reports are never sent under the other's session (nor shown to them).
-    belongsTo: function (report, user) { return report.user === undefined || String(report.user) === String(user); },
+    belongsTo: function (report, user) { return report.user !== undefined && String(report.user) === String(user); },
+    // Reports saved before reports named their observer go to the first to sign in after the
+    // update: on all but a shared phone, the one who saved them.
+    claimUnnamed: function (user) {
+      return outbox.all().then(function (reports) {
+        var unnamed = reports.filter(function (r) { return r.user === undefined; });
+        return unnamed.reduce(function (chain, r) { r.user = String(user); return chain.then(function () { return outbox.put(r); }); }, Promise.resolve());
+      });
+    },
     sendQueued: sendQueued
   };
 
@@ -63,11 +74,13 @@
   // (the reports wait for the next sign-in), and how many could not be sent (no network).
   // One sender per phone, even with the app open in two tabs and the worker at work:
   // otherwise each would send, and upload every photo, again.
-  function sendQueued(csrf, user) {
+  // `wait`: the service worker waits for a page's round to end and then looks again, since
+  // a sync that finds nothing to do is not repeated; a page skips a round, its timer retries.
+  function sendQueued(csrf, user, wait) {
     var locks = global.navigator && global.navigator.locks;
     if (locks && locks.request) {
-      return locks.request("pollwatch-outbox", { ifAvailable: true }, function (lock) {
-        return lock ? sendAll(csrf, user) : { signInAgain: false, failed: 0 };
+      return locks.request("pollwatch-outbox", wait ? {} : { ifAvailable: true }, function (lock) {
+        return lock ? sendAll(csrf, user) : { signInAgain: false, failed: 0, busy: true };
       });
     }
     return sendAll(csrf, user);
@@ -111,12 +124,12 @@
         return fetch("/api/v1/photos", { method: "POST", credentials: "same-origin", headers: { "x-csrf-token": csrf }, body: report.photos[code] })
           .then(function (r) {
             if (r.status === 401) return signInAgain();
-            if (r.status === 403) return refusal(r).then(function () { throw new Error("photo 403"); });
-            // Refused for good (not a JPEG or PNG, too large): the observer must choose another.
-            if (r.status === 413 || r.status === 415 || r.status === 422) {
+            // Refused for good (not a JPEG or PNG, too large, not allowed): the report waits for
+            // the observer, who must choose another photo; the others they chose are kept.
+            if (r.status === 403 || r.status === 413 || r.status === 415 || r.status === 422) {
               return refusal(r).then(function (problem) {
                 var refused = new Error("photo refused");
-                refused.problem = { photoRefused: true, message: problem.message || "" };
+                refused.problem = r.status === 403 ? problem : { photoRefused: true, question: code, message: problem.message || "" };
                 throw refused;
               });
             }

@@ -1,7 +1,8 @@
 // pollwatch service worker: keeps the observer app openable without a network.
 // Pages and form definitions: network first, the last good copy when offline.
 // Reports are never cached here: the app's IndexedDB outbox holds them until acknowledged.
-const CACHE = "pollwatch-app-v4";
+// Renamed with any change to a file in SHELL, so that a new page never runs beside old code.
+const CACHE = "pollwatch-app-v5";
 const SHELL = ["/observe", "/static/outbox.js", "/static/observe.js", "/static/app.css", "/api/v1/forms", "/manifest.webmanifest"];
 
 // The outbox and how reports are sent: the same code as the app's.
@@ -44,10 +45,12 @@ self.addEventListener("fetch", (event) => {
   // the page was already given the old copy.
   event.waitUntil(network.then(() => stored, () => {}));
   const cached = () => caches.match(url.pathname);
+  // A server that is down behind a proxy answers 502/503: the app must still open.
+  const usable = network.then((response) => (response.status >= 500 ? cached().then((copy) => copy || response) : response));
   const slow = new Promise((resolve) => setTimeout(resolve, PATIENCE_MS)).then(cached);
   event.respondWith(
-    Promise.race([network.catch(() => cached()), slow.then((copy) => copy || network)])
-      .then((response) => response || network)
+    Promise.race([usable.catch(() => cached()), slow.then((copy) => copy || usable)])
+      .then((response) => response || usable)
       .catch(() => cached().then((copy) => copy || Response.error()))
   );
 });
@@ -60,7 +63,7 @@ self.addEventListener("sync", (event) => {
   event.waitUntil(
     self.PollwatchOutbox.session().then((session) => {
       if (!session) return null;
-      return self.PollwatchOutbox.sendQueued(session.csrf, session.user).then((outcome) =>
+      return self.PollwatchOutbox.sendQueued(session.csrf, session.user, true).then((outcome) =>
         self.clients.matchAll().then((pages) => {
           pages.forEach((page) => page.postMessage("pollwatch-outbox"));
           // Thrown, the browser tries again later; a session that has ended waits for a sign-in.

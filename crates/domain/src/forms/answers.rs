@@ -308,12 +308,25 @@ pub fn validate_partially<'a>(
     // Built at once from pairs mostly in order already (forms and maps give them so): a tenth
     // of the cost of inserting them one by one.
     let mut answers = Answers(valid.into_iter().collect());
-    // Skip logic: a question is shown only when its condition definitely holds.
+    // Skip logic: a question is shown only when its condition definitely holds, and a hidden
+    // question's answer counts for nothing, so conditions are read again until no more
+    // questions hide (a third photo is asked only after a second, itself only after a first).
     let parsed = form.parsed();
-    let hidden: Vec<&str> =
-        parsed.show_if.iter().filter(|(_, shown)| !shown.holds(&answers)).map(|(code, _)| code.as_str()).collect();
-    for code in &hidden {
-        answers.0.remove(*code);
+    let mut hidden: Vec<&str> = Vec::new();
+    loop {
+        let newly: Vec<&str> = parsed
+            .show_if
+            .iter()
+            .filter(|(code, shown)| !hidden.contains(&code.as_str()) && !shown.holds(&answers))
+            .map(|(code, _)| code.as_str())
+            .collect();
+        if newly.is_empty() {
+            break;
+        }
+        for code in &newly {
+            answers.0.remove(*code);
+        }
+        hidden.extend(newly);
     }
     // The codes answered, as numbers in order (the map is sorted, and so are the numbers):
     // whether a question is answered is then a search among integers.

@@ -126,6 +126,22 @@ mod tests {
     }
 
     #[test]
+    fn a_question_hidden_by_a_hidden_question_is_hidden_too() {
+        let incident = form("IN");
+        let base = json!({"IA": 16, "IB": "12:00", "IC": "Kamera örtülüb", "ID": 2, "IF": false});
+        // A third photo without a first: the second is not asked, so neither is the third.
+        let mut skipped = base.clone();
+        skipped["IH"] = json!("a".repeat(64));
+        skipped["II"] = json!("b".repeat(64));
+        let kept = validate(&incident, &answers(skipped)).unwrap();
+        assert!(kept.get("IH").is_none() && kept.get("II").is_none());
+        let mut in_order = base;
+        in_order["IE"] = json!("c".repeat(64));
+        in_order["IH"] = json!("a".repeat(64));
+        assert!(validate(&incident, &answers(in_order)).unwrap().get("IH").is_some());
+    }
+
+    #[test]
     fn a_protocol_that_adds_up_has_nothing_to_explain() {
         let protocol = form("PR");
         let figures = json!({"PA": 1500, "PB": 1200, "PC": 900, "PD": 40, "PE": 260, "PF": 40, "PG": 900, "PH": 20, "PI": 920,

@@ -95,6 +95,32 @@ async fn an_incident_by_sms_takes_its_description_from_the_comment() {
 }
 
 #[tokio::test]
+async fn a_comment_fills_only_remarks_always_asked_and_only_as_far_as_they_go() {
+    let app = spawn_app().await;
+    let (phone, code) = observer(&app).await;
+    let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
+    // A protocol whose figures do not add up: a comment is not the explanation the form asks
+    // for (PX), so the message is kept with its problems, not passed as explained.
+    let protocol = format!(
+        "PR {code} PA1500 PB1200 PC900 PD40 PE250 PF40 PG900 PH20 PI920 C1 700 C2 50 C3 40 C4 30 C5 40 C6 30 C7 30 # şəkil sonra"
+    );
+    let (_, answer) = send(&app, &phone, &protocol).await;
+    assert!(answer["reply"].as_str().unwrap().contains("PX"), "{answer}");
+    let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
+    assert!(log.items.iter().any(|m| m.direction == "in" && m.status == "partial"), "kept with its problems");
+    let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 5).await.unwrap();
+    let answers: Value = serde_json::from_str(&stored[0].answers).unwrap();
+    assert!(answers.get("PX").is_none(), "{answers}");
+    // A description longer than the question takes is cut to its length, not lost.
+    let long = "ə".repeat(2100);
+    let (_, answer) = send(&app, &phone, &format!("IN {code} IA8 IB0910 ID2 IF2 # {long}")).await;
+    assert!(answer["reply"].as_str().unwrap().starts_with("Qəbul edildi: IN 17/1"), "{answer}");
+    let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 5).await.unwrap();
+    let answers: Value = serde_json::from_str(&stored[0].answers).unwrap();
+    assert_eq!(answers["IC"].as_str().unwrap().chars().count(), 2000);
+}
+
+#[tokio::test]
 async fn unknown_numbers_learn_nothing_and_bad_signatures_store_nothing() {
     let app = spawn_app().await;
     let (_, code) = observer(&app).await;
@@ -163,6 +189,11 @@ async fn an_observer_elsewhere_giving_a_code_of_ours_is_not_named_to_our_coordin
     assert!(page.contains("sender-elsewhere"), "the message is listed for the code it gave");
     assert!(!page.contains(&name) && !page.contains(&phone), "but whose number it is stays theirs");
     assert!(page.contains(&phone[..4]) && page.contains(&phone[phone.len() - 2..]));
+    // Nor can it be found by searching for it, digit by digit or whole.
+    for probe in [&phone[..7], phone.as_str()] {
+        let found = app.get(&coordinator, &format!("/sms?q={}", probe.replace('+', "%2B"))).await.text().await.unwrap();
+        assert!(!found.contains("sender-elsewhere"), "a search for {probe} gives it away");
+    }
     let admin = app.login("admin", DEMO_PASSWORD).await;
     let page = app.get(&admin, "/sms").await.text().await.unwrap();
     assert!(page.contains(&name) && page.contains(&phone), "the coalition's view names them");

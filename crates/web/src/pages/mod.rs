@@ -89,16 +89,18 @@ pub async fn forget_identities(
     request: Request,
     next: Next,
 ) -> Response {
-    let signed_in = request
-        .headers()
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .any(|cookies| cookies.split(';').any(|c| c.trim_start().starts_with(crate::auth::caller::SESSION_COOKIE)));
-    let changes = signed_in && (request.method() != Method::GET || request.uri().path() == "/language");
+    let may_change = request.method() != Method::GET || request.uri().path() == "/language";
+    // Who asks, as the handler will see them (the extractor keeps it in the request): a
+    // cookie that merely looks like a session's must not count.
+    let (mut parts, body) = request.into_parts();
+    let signed_in = may_change
+        && <crate::auth::Caller as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &state)
+            .await
+            .is_ok_and(|caller| caller.actor.is_some());
+    let request = Request::from_parts(parts, body);
     let response = next.run(request).await;
     let accepted = response.status().is_success() || response.status().is_redirection();
-    if changes && accepted {
+    if signed_in && accepted {
         state.identities.clear();
         state.stations.clear();
         state.senders.clear();

@@ -234,13 +234,23 @@ async fn evaluate(
     };
 
     // The comment goes into the form's free-text remarks, if it has them, before the answers
-    // are checked: an incident's description is its comment, and is not missing.
+    // are checked: an incident's description is its comment, and is not missing. Only a
+    // question always asked takes it: a conditional one (the protocol's explanation of figures
+    // that do not add up) must not be answered by whatever the comment says. Cut to the
+    // question's length; the whole message stays in the SMS log.
     let mut sent = parsed.answers.clone();
     if let Some(comment) = &parsed.comment
-        && let Some(remarks) =
-            form.questions().filter(|q| matches!(q.kind, domain::forms::QuestionKind::Text { .. })).last()
+        && let Some((remarks, longest)) = form
+            .questions()
+            .filter(|q| q.show_if.is_none())
+            .filter_map(|q| match q.kind {
+                domain::forms::QuestionKind::Text { max_length } => Some((q, max_length)),
+                _ => None,
+            })
+            .last()
     {
-        sent.entry(remarks.code.clone()).or_insert_with(|| serde_json::Value::String(comment.clone()));
+        let kept: String = comment.chars().take(longest).collect();
+        sent.entry(remarks.code.clone()).or_insert_with(|| serde_json::Value::String(kept));
     }
     let (answers, answer_problems) = domain::forms::validate_partially(&form, &sent);
     let kept: serde_json::Map<String, serde_json::Value> =
