@@ -312,20 +312,21 @@ pub fn validate_partially<'a>(
     // question's answer counts for nothing, so conditions are read again until no more
     // questions hide (a third photo is asked only after a second, itself only after a first).
     let parsed = form.parsed();
-    let mut hidden: Vec<&str> = Vec::new();
-    loop {
+    // Whether taking these answers away took any: only then can a condition read otherwise.
+    let take = |answers: &mut Answers, codes: &[&str]| {
+        codes.iter().fold(false, |taken, code| answers.0.remove(*code).is_some() | taken)
+    };
+    let mut hidden: Vec<&str> =
+        parsed.show_if.iter().filter(|(_, shown)| !shown.holds(&answers)).map(|(code, _)| code.as_str()).collect();
+    let mut taken = take(&mut answers, &hidden);
+    while taken {
         let newly: Vec<&str> = parsed
             .show_if
             .iter()
             .filter(|(code, shown)| !hidden.contains(&code.as_str()) && !shown.holds(&answers))
             .map(|(code, _)| code.as_str())
             .collect();
-        if newly.is_empty() {
-            break;
-        }
-        for code in &newly {
-            answers.0.remove(*code);
-        }
+        taken = take(&mut answers, &newly);
         hidden.extend(newly);
     }
     // The codes answered, as numbers in order (the map is sorted, and so are the numbers):
