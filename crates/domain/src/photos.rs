@@ -118,10 +118,11 @@ fn scan_end(bytes: &[u8], from: usize) -> usize {
     bytes.len()
 }
 
-/// The chunks a PNG needs to be drawn as taken; everything else — text, EXIF, times, and
+/// The chunks a PNG needs to be drawn; everything else — text, EXIF, times, a colour
+/// profile (whose name can say which device made it, as JPEG's APP2 is dropped too), and
 /// chunks of any kind we do not know, which could carry anything — is dropped.
-const PNG_CHUNKS_KEPT: [&[u8; 4]; 12] =
-    [b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"bKGD", b"pHYs"];
+const PNG_CHUNKS_KEPT: [&[u8; 4]; 11] =
+    [b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"bKGD", b"pHYs"];
 
 fn strip_png(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     let mut out = bytes[..8].to_vec();
@@ -221,9 +222,10 @@ mod tests {
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
         png.extend(chunk(b"IHDR", &[0; 13]));
         png.extend(chunk(b"prVt", b"device 17 GPS"));
+        png.extend(chunk(b"iCCP", b"GPS-phone profile\0\0"));
         png.extend(chunk(b"IDAT", &[1, 2, 3]));
         png.extend(chunk(b"IEND", &[]));
-        let drawn = png.len() - (12 + 13);
+        let drawn = png.len() - (12 + 13) - (12 + 19);
         png.extend(b"GPS after the end");
         let stripped = strip_metadata(&png).unwrap();
         assert!(!String::from_utf8_lossy(&stripped).contains("GPS"));
