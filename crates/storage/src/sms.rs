@@ -288,16 +288,9 @@ async fn deployed_among(pool: &AnyPool, numbers: &[i64], people: &[i64]) -> Resu
         return Ok(std::collections::BTreeSet::new());
     }
     let mut conditions = Conditions::default();
-    conditions.add(
-        &format!("s.constituency_no IN ({})", vec!["?"; numbers.len()].join(", ")),
-        numbers.iter().map(|n| Bind::Int(*n)),
-    );
-    conditions
-        .add(&format!("d.user_id IN ({})", vec!["?"; people.len()].join(", ")), people.iter().map(|p| Bind::Int(*p)));
-    let sql = format!(
-        "SELECT DISTINCT d.user_id FROM deployments d JOIN stations s ON s.id = d.station_id {}",
-        conditions.where_sql()
-    );
+    conditions.add(&format!("u.id IN ({})", deployed_in(numbers)), numbers.iter().map(|n| Bind::Int(*n)));
+    conditions.add(&format!("u.id IN ({})", vec!["?"; people.len()].join(", ")), people.iter().map(|p| Bind::Int(*p)));
+    let sql = format!("SELECT u.id AS user_id FROM users u {}", conditions.where_sql());
     let rows = conditions.query(sql).fetch_all(pool).await?;
     rows.iter().map(|r| Ok(r.try_get::<i64, _>("user_id")?)).collect()
 }

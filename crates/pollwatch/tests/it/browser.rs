@@ -25,6 +25,17 @@ async fn app_under_service_worker(app: &crate::helpers::TestApp, phone: &Browser
     }
 }
 
+/// The observer's phone with the app under its service worker, the server stopped, and the
+/// opening checklist answered, not yet saved; `None` without a browser.
+async fn opening_filled_in_offline(app: &mut crate::helpers::TestApp) -> Option<Browser> {
+    let phone = Browser::start(390, 844).await?;
+    observer_signs_in(app, &phone).await;
+    app_under_service_worker(app, &phone).await;
+    app.stop().await;
+    fill_in_the_opening(&phone).await;
+    Some(phone)
+}
+
 /// Opens the opening checklist and answers it, all in order, without saving it.
 async fn fill_in_the_opening(phone: &Browser) {
     phone.click("button[data-form='OP']").await;
@@ -73,12 +84,7 @@ async fn a_coordinator_signs_in_on_a_phone_and_finds_an_observer() {
 #[tokio::test]
 async fn an_offline_report_survives_a_browser_restart_and_arrives_once() {
     let mut app = spawn_app().await;
-    let Some(phone) = Browser::start(390, 844).await else { return };
-    observer_signs_in(&app, &phone).await;
-    app_under_service_worker(&app, &phone).await;
-
-    app.stop().await;
-    fill_in_the_opening(&phone).await;
+    let Some(phone) = opening_filled_in_offline(&mut app).await else { return };
     // Skip logic: the "who were they" question stays hidden when nobody unauthorised was there.
     assert_eq!(
         phone.execute("return document.querySelector(\"[data-question='OJ']\").hidden").await,
@@ -285,11 +291,7 @@ async fn signing_out_forgets_the_offline_page_and_keeps_the_outbox() {
 #[tokio::test]
 async fn the_service_worker_sends_the_outbox_with_the_app_closed() {
     let mut app = spawn_app().await;
-    let Some(phone) = Browser::start(390, 844).await else { return };
-    observer_signs_in(&app, &phone).await;
-    app_under_service_worker(&app, &phone).await;
-    app.stop().await;
-    fill_in_the_opening(&phone).await;
+    let Some(phone) = opening_filled_in_offline(&mut app).await else { return };
     phone.click("#report-form button[type=submit]").await;
     phone.wait_for("#queued-count[data-count='1']", 10).await;
 

@@ -33,13 +33,9 @@ fn category_name(state: &AppState, lang: Language, category: i64) -> String {
 /// "High", not 3: the incident form's words for its severity.
 fn severity_name(state: &AppState, lang: Language, severity: i64) -> String {
     let form = state.forms.current("IN");
-    match form.as_ref().and_then(|f| f.question("ID")).map(|q| &q.kind) {
-        Some(domain::forms::QuestionKind::SingleChoice { options }) => options
-            .iter()
-            .find(|o| i64::from(o.value) == severity)
-            .map_or_else(|| severity.to_string(), |o| o.label.get(lang).to_string()),
-        _ => severity.to_string(),
-    }
+    form.as_ref()
+        .and_then(|f| f.question("ID"))
+        .map_or_else(|| severity.to_string(), |q| shown(q, &severity.into(), lang))
 }
 
 fn status_name(lang: Language, status: &str) -> String {
