@@ -69,7 +69,7 @@ async fn a_coordinator_signs_in_on_a_phone_and_finds_an_observer() {
     let table = browser.wait_for_text("table", &observer.full_name).await;
     assert!(table.lines().count() <= 4, "only the matching people are listed: {table}");
 
-    browser.click("a[lang=en]").await;
+    browser.click(".languages [lang=en]").await;
     browser.wait_for_text("h1", "People").await;
     if let Ok(dir) = std::env::var("POLLWATCH_SCREENSHOTS") {
         browser.screenshot(&std::path::Path::new(&dir).join("people-phone.png")).await;

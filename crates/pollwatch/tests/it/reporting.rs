@@ -284,6 +284,10 @@ async fn incidents_move_through_the_workflow_with_history() {
         body["message"].as_str().unwrap().starts_with("Sorğunun sahələri gözlənildiyi kimi deyil: status"),
         "{body}"
     );
+    let (status, body) =
+        post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &json!({"status": "referred"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["message"], "Hadisənin hansı komissiyaya göndərildiyini yazın.");
     for (status_name, extra) in [
         ("triaged", json!({})),
         ("verified", json!({"note": "Confirmed by a second observer"})),
@@ -554,6 +558,8 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
     let refused =
         app.post_form(&coordinator, &format!("/incidents/{id}"), &[("status", ""), ("assignee", &outsider)]).await;
     assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("yalnız həmin dairənin koordinatorları"), "said in the coordinator's language: {page}");
     // Nor through the API, where the answer would name whoever was given it: an observer of
     // its own constituency here, who is no coordinator.
     let stranger = storage::people::by_id(app.store.reads(), app.user_id("observer").await).await.unwrap().unwrap();

@@ -130,8 +130,16 @@ async fn the_observers_app_switches_language_and_comes_back_to_the_app() {
     let observer = app.login("observer", DEMO_PASSWORD).await;
     let page = app.get(&observer, "/observe").await.text().await.unwrap();
     assert!(page.contains("<h1>Hesabatlar</h1>"));
-    assert!(page.contains("href=\"/language?to=ru\"") && page.contains("href=\"/language?to=en\""));
-    let switch = observer.get(app.url("/language?to=ru")).header("Referer", app.url("/observe")).send().await.unwrap();
+    assert!(page.contains(r#"<form class="languages" method="post" action="/language">"#), "{page}");
+    assert!(page.contains(r#"name="to" value="ru""#) && page.contains(r#"name="to" value="en""#));
+    let csrf = app.csrf(&observer).await;
+    let switch = observer
+        .post(app.url("/language"))
+        .header("Referer", app.url("/observe"))
+        .form(&[("to", "ru"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(switch.headers()["location"], "/observe");
     let page = app.get(&observer, "/observe").await.text().await.unwrap();
     assert!(page.contains("lang=\"ru\"") && page.contains("<h1>Отчёты</h1>"), "{page}");
@@ -220,4 +228,63 @@ async fn signing_in_goes_back_only_to_a_path_of_this_site() {
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next:?}");
         assert_eq!(response.headers()["location"], expected, "{next:?}");
     }
+}
+
+#[tokio::test]
+async fn a_link_switches_only_the_pages_language_and_the_signed_in_switcher_keeps_it() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let id = app.user_id("observer").await;
+    let kept = || async { storage::people::by_id(app.store.reads(), id).await.unwrap().unwrap().language };
+    let before = kept().await;
+    assert_ne!(before, "ru");
+    // A link, which a page anywhere could have the browser follow: the cookie, nothing stored.
+    let link = observer.get(app.url("/language?to=ru")).send().await.unwrap();
+    assert_eq!(link.status(), StatusCode::SEE_OTHER);
+    assert!(app.get(&observer, "/observe").await.text().await.unwrap().contains("<h1>Отчёты</h1>"));
+    assert_eq!(kept().await, before);
+    // The switcher's form without its token is refused; with it the choice is kept, for the
+    // API and SMS replies on any device.
+    let forged = observer.post(app.url("/language")).form(&[("to", "ru")]).send().await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(kept().await, before);
+    assert_eq!(app.post_form(&observer, "/language", &[("to", "ru")]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(kept().await, "ru");
+    // Signed out there is no one to keep it for.
+    let anonymous = browser();
+    assert_eq!(anonymous.post(app.url("/language")).form(&[("to", "en")]).send().await.unwrap().status(), 403);
+}
+
+#[tokio::test]
+async fn remembered_identities_are_forgotten_only_after_a_signed_in_persons_accepted_change() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let id = app.user_id("observer").await;
+    let coordinator = app.user_id("coordinator").await;
+    assert_eq!(app.get(&observer, "/api/v1/me").await.status(), 200);
+    // Deactivated behind the server's back (as the command line does): the server still
+    // remembers the session, for up to half a minute.
+    app.store.write(move |c| Box::pin(async move { storage::people::set_active(c, id, false).await })).await.unwrap();
+    assert_eq!(app.get(&observer, "/api/v1/me").await.status(), 200);
+    // Requests anyone can make must not empty the caches the election-day API leans on: a
+    // failed sign-in, an anonymous form, a made-up session cookie, a language switched.
+    assert_eq!(app.try_login(&browser(), "admin", "not the password").await.status(), 401);
+    let stranger = browser();
+    assert_eq!(stranger.post(app.url("/logout")).form(&[("csrf", "x")]).send().await.unwrap().status(), 403);
+    let forged = stranger
+        .post(app.url("/people/1/active"))
+        .header("Cookie", "pw_session=made-up")
+        .form(&[("active", "1"), ("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(forged.status().is_client_error(), "{}", forged.status());
+    assert_eq!(app.post_form(&admin, "/language", &[("to", "en")]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&observer, "/api/v1/me").await.status(), 200, "still remembered");
+    // A signed-in person's accepted change (here one that changes nothing): everyone is
+    // looked up afresh, and the deactivated observer is out.
+    let accepted = app.post_form(&admin, &format!("/people/{coordinator}/active"), &[("active", "1")]).await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&observer, "/api/v1/me").await.status(), 401);
 }

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use domain::access::Actor;
 use domain::incidents::IncidentStatus;
+use domain::language::Language;
 use domain::roles::Role;
 use storage::coverage::{self, Area, ConstituencyCoverage, MissingStation, StationStatus, TurnoutPoint};
 use storage::incidents::{self, IncidentChange, IncidentEvent, IncidentFilter, IncidentRow};
@@ -21,6 +22,7 @@ use crate::api::json_body::JsonBody;
 use crate::auth::Caller;
 use crate::checked::Checked;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::i18n::t;
 use crate::state::AppState;
 
 /// Where a caller may look at election-day aggregates: everywhere (admins, analysts) or
@@ -254,7 +256,7 @@ pub struct IncidentChangeRequest {
 }
 
 /// Checks a requested change against the workflow rules and the caller's reach.
-pub fn incident_change(request: IncidentChangeRequest) -> Result<IncidentChange, AppError> {
+pub fn incident_change(request: IncidentChangeRequest, lang: Language) -> Result<IncidentChange, AppError> {
     let to_status = match request.status.as_deref().filter(|s| !s.is_empty()) {
         Some(text) => {
             Some(IncidentStatus::parse(text).ok_or_else(|| AppError::BadRequest(format!("unknown status {text}")))?)
@@ -263,7 +265,7 @@ pub fn incident_change(request: IncidentChangeRequest) -> Result<IncidentChange,
     };
     if to_status == Some(IncidentStatus::Referred) && request.referred_to.as_deref().is_none_or(|r| r.trim().is_empty())
     {
-        return Err(AppError::BadRequest("say which commission it was referred to".into()));
+        return Err(AppError::BadRequest(t(lang, "incident-referred-to-missing")));
     }
     Ok(IncidentChange {
         to_status,
@@ -285,7 +287,7 @@ pub async fn change_incident(
 ) -> AppResult<Json<IncidentView>> {
     let actor = caller.actor()?.clone();
     let incident = visible_incident(&state, &actor, id).await?;
-    apply_incident_change(&state, &caller, &incident, incident_change(request)?).await?;
+    apply_incident_change(&state, &caller, &incident, incident_change(request, caller.language)?).await?;
     let incident = visible_incident(&state, &actor, id).await?;
     let history = incidents::history(state.store.reads(), id).await?;
     Ok(Json(IncidentView { next: next_statuses(&incident), incident, history }))
@@ -326,7 +328,7 @@ pub async fn apply_incident_change(
     if let Some(Some(assignee)) = change.assignee_id {
         let actor = caller.actor()?;
         if !assignable(state, actor, incident.constituency_no).await?.iter().any(|(id, _)| *id == assignee) {
-            return Err(AppError::BadRequest("this person cannot take this incident".into()));
+            return Err(AppError::BadRequest(t(caller.language, "incident-assignee-refused")));
         }
     }
     let author = caller.author();

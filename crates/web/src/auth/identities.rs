@@ -73,6 +73,14 @@ impl Identities {
         entries.insert(key, (Instant::now(), identity));
     }
 
+    /// Forgets one person's sessions and tokens: their own preferences changed, nobody's rights.
+    pub fn forget_person(&self, user_id: i64) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (_, identity)| identity.actor.user_id != user_id);
+    }
+
     /// Forgets everyone: called after any change to who may do what.
     pub fn clear(&self) {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();

@@ -64,7 +64,7 @@ pub async fn resolve_form(
     let value = match form.side.as_str() {
         "a" => conflict.answer_a,
         "b" => conflict.answer_b,
-        _ => return Err(AppError::BadRequest("choose one of the two answers".into())),
+        _ => return Err(AppError::BadRequest(t(caller.language, "conflict-choose-side"))),
     };
     resolve(&state, &caller, id, value).await?;
     Ok(Redirect::to("/conflicts").into_response())

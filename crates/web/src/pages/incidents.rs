@@ -163,7 +163,7 @@ pub async fn change(
         referred_to: Some(form.referred_to).filter(|r| !r.trim().is_empty()),
         note: form.note,
     };
-    apply_incident_change(&state, &caller, &incident, incident_change(request)?).await?;
+    apply_incident_change(&state, &caller, &incident, incident_change(request, caller.language)?).await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
 }
 

@@ -31,7 +31,7 @@ pub fn frame(caller: &Caller, title: &str, body: Markup) -> Markup {
                     a.brand href="/" { "pollwatch" }
                     nav { (navigation(caller)) }
                     div.who {
-                        span.languages { (language_links(lang)) }
+                        (language_switcher(caller))
                         @if let Some(person) = &caller.person {
                             span { (person.full_name) }
                             form method="post" action="/logout" {
@@ -75,14 +75,39 @@ fn navigation(caller: &Caller) -> Markup {
     }
 }
 
-/// Links to switch the interface language (the page comes back in it).
-pub(crate) fn language_links(current: Language) -> Markup {
+/// Switches the interface language (the page comes back in it): a signed-in person's choice is
+/// kept for them, so it takes their form token; anyone else's is a link setting a cookie.
+pub(crate) fn language_switcher(caller: &Caller) -> Markup {
+    if caller.person.is_some() {
+        language_form(caller)
+    } else {
+        html! { span.languages { (language_links(caller.language)) } }
+    }
+}
+
+fn language_links(current: Language) -> Markup {
     html! {
         @for language in Language::ALL {
             @if language == current {
                 a href={ "/language?to=" (language.code()) } aria-current="true" lang=(language.code()) { (language.code().to_uppercase()) }
             } @else {
                 a href={ "/language?to=" (language.code()) } lang=(language.code()) title=(language.native_name()) { (language.code().to_uppercase()) }
+            }
+        }
+    }
+}
+
+fn language_form(caller: &Caller) -> Markup {
+    let current = caller.language;
+    html! {
+        form.languages method="post" action="/language" {
+            (csrf_field(caller))
+            @for language in Language::ALL {
+                @if language == current {
+                    button name="to" value=(language.code()) aria-current="true" lang=(language.code()) { (language.code().to_uppercase()) }
+                } @else {
+                    button name="to" value=(language.code()) lang=(language.code()) title=(language.native_name()) { (language.code().to_uppercase()) }
+                }
             }
         }
     }

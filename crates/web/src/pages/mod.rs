@@ -42,7 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
-        .route("/language", get(session::choose_language))
+        .route("/language", get(session::choose_language).post(session::keep_language))
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
         .route("/constituencies", get(reference::constituencies))
@@ -79,9 +79,9 @@ pub fn routes() -> Router<AppState> {
         .layer(axum::middleware::from_fn(render_error_pages))
 }
 
-/// Every change made through the pages (people, passwords, sign-outs, tokens, imports,
-/// language) can change who may do what and which stations exist: forget what is
-/// remembered of both after it. Only a signed-in person's accepted change counts: a failed
+/// Every change made through the pages (people, passwords, sign-outs, tokens, imports) can
+/// change who may do what and which stations exist: forget what is remembered of both after
+/// it. Only a signed-in person's accepted change counts: a failed
 /// sign-in or an anonymous visitor's request changes nothing, and must not be a way to empty
 /// the caches the election-day API leans on, over and over.
 pub async fn forget_identities(
@@ -89,7 +89,9 @@ pub async fn forget_identities(
     request: Request,
     next: Next,
 ) -> Response {
-    let may_change = request.method() != Method::GET || request.uri().path() == "/language";
+    // A language chosen changes one person's preference, not anyone's rights: its handler
+    // forgets only them.
+    let may_change = request.method() != Method::GET && request.uri().path() != "/language";
     // Who asks, as the handler will see them (the extractor keeps it in the request): a
     // cookie that merely looks like a session's must not count.
     let (mut parts, body) = request.into_parts();

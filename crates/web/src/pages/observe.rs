@@ -11,7 +11,7 @@ use storage::people;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, t_args};
-use crate::pages::layout::language_links;
+use crate::pages::layout::language_switcher;
 use crate::state::AppState;
 
 pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
@@ -71,7 +71,7 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
                 header.top {
                     a.brand href="/" { "pollwatch" }
                     div.who {
-                        span.languages { (language_links(lang)) }
+                        (language_switcher(&caller))
                         span { (name) }
                         span #connection role="status" {}
                     }

@@ -201,30 +201,52 @@ pub struct LanguageQuery {
     to: String,
 }
 
-/// Sets the language cookie and returns to the page the person came from.
+/// Sets the language cookie and returns to the page the person came from. A link anyone may
+/// follow, signed in or not, so it changes nothing stored: a page elsewhere linking to it can
+/// at most switch the reader's language.
 pub async fn choose_language(
     State(state): State<AppState>,
-    caller: Caller,
     headers: HeaderMap,
     jar: CookieJar,
     Checked(Query(query)): Checked<Query<LanguageQuery>>,
 ) -> AppResult<Response> {
-    let language =
-        Language::parse(&query.to).ok_or_else(|| AppError::BadRequest("language must be az, en or ru".into()))?;
-    if let Some(actor) = &caller.actor {
-        let user_id = actor.user_id;
-        state
-            .store
-            .write(move |connection| {
-                Box::pin(async move { people::set_language(connection, user_id, language.code()).await })
-            })
-            .await?;
-    }
+    let language = parse_language(&query.to)?;
+    Ok(switched_to(&state, language, &headers, jar))
+}
+
+/// A signed-in person's choice (the switcher's form): also kept as their language, in which
+/// the API and SMS replies answer them on every device. Only their own remembered identity is
+/// forgotten; nobody's rights changed.
+pub async fn keep_language(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    jar: CookieJar,
+    crate::auth::CsrfForm(choice): crate::auth::CsrfForm<LanguageQuery>,
+) -> AppResult<Response> {
+    let language = parse_language(&choice.to)?;
+    let user_id = caller.actor()?.user_id;
+    state
+        .store
+        .write(move |connection| {
+            Box::pin(async move { people::set_language(connection, user_id, language.code()).await })
+        })
+        .await?;
+    state.identities.forget_person(user_id);
+    Ok(switched_to(&state, language, &headers, jar))
+}
+
+fn parse_language(code: &str) -> AppResult<Language> {
+    Language::parse(code).ok_or_else(|| AppError::BadRequest("language must be az, en or ru".into()))
+}
+
+/// The language cookie set, back to the page the switch was made on.
+fn switched_to(state: &AppState, language: Language, headers: &HeaderMap, jar: CookieJar) -> Response {
     let back = headers
         .get(axum::http::header::REFERER)
         .and_then(|r| r.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
-    let jar = jar.add(cookie(&state, LANGUAGE_COOKIE, language.code().into(), 365 * 24 * 3600));
-    Ok((jar, Redirect::to(safe_next(back.as_deref()))).into_response())
+    let jar = jar.add(cookie(state, LANGUAGE_COOKIE, language.code().into(), 365 * 24 * 3600));
+    (jar, Redirect::to(safe_next(back.as_deref()))).into_response()
 }
