@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 mod checked;
+mod delivery;
 pub mod error;
 pub mod i18n;
 pub mod pages;

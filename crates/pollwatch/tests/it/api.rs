@@ -1,5 +1,7 @@
 //! The JSON API: its OpenAPI document (snapshotted, so changes show in review) and answers.
 
+use reqwest::StatusCode;
+
 use crate::helpers::{DEMO_PASSWORD, browser, spawn_app};
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/openapi.snapshot.json");
@@ -129,4 +131,37 @@ async fn addresses_and_parameters_the_api_cannot_read_are_answered_in_json_in_th
     let text = page.text().await.unwrap();
     assert!(text.contains("<h1>Sorğunu oxumaq mümkün olmadı</h1>"), "{text}");
     assert!(text.contains("page: invalid digit found in string"), "{text}");
+}
+
+/// On a slow mobile link the app's files come gzipped, and not at all when the phone already
+/// holds them.
+#[tokio::test]
+async fn the_observer_apps_files_come_gzipped_and_only_when_changed() {
+    let app = spawn_app().await;
+    let phone = browser();
+    let plain = app.get(&phone, "/static/observe.js").await;
+    assert_eq!(plain.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert!(!plain.headers().contains_key("content-encoding"), "only to browsers that take it");
+    let plain = plain.bytes().await.unwrap();
+    let gzipped = phone.get(app.url("/static/observe.js")).header("Accept-Encoding", "gzip, br").send().await.unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(gzipped.headers()["vary"], "accept-encoding");
+    assert_eq!(gzipped.headers()["cache-control"], "no-cache");
+    let tag = gzipped.headers()["etag"].clone();
+    let gzipped = gzipped.bytes().await.unwrap();
+    assert!(gzipped.len() * 2 < plain.len(), "{} bytes gzipped of {}", gzipped.len(), plain.len());
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut unpacked).unwrap();
+    assert_eq!(unpacked, plain);
+    let again = phone.get(app.url("/static/observe.js")).header("If-None-Match", &tag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.bytes().await.unwrap().is_empty());
+    // The forms, which every open of the app asks for, likewise.
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let forms = observer.get(app.url("/api/v1/forms")).header("Accept-Encoding", "gzip").send().await.unwrap();
+    assert_eq!(forms.headers()["content-encoding"], "gzip");
+    let tag = forms.headers()["etag"].clone();
+    let again = observer.get(app.url("/api/v1/forms")).header("If-None-Match", &tag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(app.get(&browser(), "/api/v1/forms").await.status(), 401, "still only for the signed in");
 }

@@ -499,12 +499,18 @@ async fn an_admin_loads_a_new_form_version_and_old_reports_keep_theirs() {
             admin.post(app.url("/forms")).multipart(form).send().await.unwrap().text().await.unwrap()
         }
     };
+    // The phone holds the forms it loaded; it asks each time whether they are still current.
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let held = app.get(&observer, "/api/v1/forms").await.headers()["etag"].clone();
+    let unchanged = observer.get(app.url("/api/v1/forms")).header("If-None-Match", &held).send().await.unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
     let page = upload(turnout.to_string()).await;
     assert!(page.contains("TC v2"), "{page}");
+    let changed = observer.get(app.url("/api/v1/forms")).header("If-None-Match", &held).send().await.unwrap();
+    assert_eq!(changed.status(), StatusCode::OK, "a new version is sent at once");
     let broken = upload("{\"code\": \"TC\"}".into()).await;
     assert!(broken.contains("not a form definition"), "a broken definition is refused with its reason");
 
-    let observer = app.login("observer", DEMO_PASSWORD).await;
     let forms: Value = app.get(&observer, "/api/v1/forms").await.json().await.unwrap();
     let current = forms.as_array().unwrap().iter().find(|f| f["code"] == "TC").unwrap();
     assert_eq!(current["version"], 2);

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -27,11 +27,9 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/forms", tag = "reporting",
     security(("token" = []), ("session" = [])),
     responses((status = 200, description = "The current version of every form, as loaded (see forms/*.json)", body = Object)))]
-pub async fn forms(State(state): State<AppState>, caller: Caller) -> AppResult<Json<serde_json::Value>> {
+pub async fn forms(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> AppResult<Response> {
     caller.actor()?;
-    let forms: Vec<_> =
-        state.forms.all_current().iter().map(|f| serde_json::to_value(f.as_ref()).unwrap_or_default()).collect();
-    Ok(Json(serde_json::Value::Array(forms)))
+    Ok(state.forms.current_document().respond(&headers))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -7,10 +7,15 @@ use std::sync::{Arc, RwLock};
 use domain::forms::FormDefinition;
 use storage::{StorageError, Store};
 
+use crate::delivery::Asset;
+
 #[derive(Default)]
 pub struct FormCatalog {
     /// (code, version) → definition.
     forms: RwLock<BTreeMap<(String, u32), Arc<FormDefinition>>>,
+    /// The current forms as the API sends them, made once for each set of forms loaded: every
+    /// observer's app asks for them each time it opens.
+    current_document: RwLock<Option<Arc<Asset>>>,
 }
 
 impl FormCatalog {
@@ -25,7 +30,27 @@ impl FormCatalog {
 
     pub fn replace(&self, forms: Vec<FormDefinition>) {
         let map = forms.into_iter().map(|f| ((f.code.clone(), f.version), Arc::new(f))).collect();
+        // The document's lock first, here as where it is made: one is never made of forms
+        // already replaced.
+        let mut document = self.current_document.write().unwrap_or_else(|e| e.into_inner());
         *self.forms.write().unwrap_or_else(|e| e.into_inner()) = map;
+        *document = None;
+    }
+
+    /// The newest version of every form as one JSON document (`GET /api/v1/forms`).
+    pub fn current_document(&self) -> Arc<Asset> {
+        if let Some(document) = self.current_document.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            return document.clone();
+        }
+        let mut kept = self.current_document.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(document) = kept.as_ref() {
+            return document.clone();
+        }
+        let json = serde_json::to_vec(&self.all_current()).unwrap_or_default();
+        // Not about anyone, so a browser may keep it; it asks again each time (`no-cache`).
+        let document = Arc::new(Asset::new("application/json", "private, no-cache", json));
+        *kept = Some(document.clone());
+        document
     }
 
     /// The newest version of a form.
