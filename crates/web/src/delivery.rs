@@ -2,6 +2,10 @@
 //! made cheap on a slow mobile link: sent gzipped when the browser takes it (about a third of
 //! the bytes), and answered 304 with no body when the browser already holds this version.
 //! Each body is hashed and compressed once, not per request.
+//!
+//! Only bodies that hold no secret and echo nothing a request sent are compressed: pages carry
+//! the session's form token and echo search terms, and compressing the two together over TLS
+//! lets a third party guess the token from response sizes (BREACH).
 
 use std::io::Write;
 
