@@ -64,7 +64,10 @@ pub fn router(
 
 fn routes(state: AppState) -> Router {
     let router = Router::new()
-        .merge(pages::routes().layer(axum::middleware::from_fn_with_state(state.clone(), pages::forget_identities)))
+        .merge(
+            pages::routes(state.clone())
+                .layer(axum::middleware::from_fn_with_state(state.clone(), pages::forget_identities)),
+        )
         .nest("/api/v1", api::routes(state.clone()))
         .route("/healthz", get(healthz))
         .route("/sms/inbound", axum::routing::post(crate::sms::webhook::inbound))

@@ -131,6 +131,9 @@ async fn addresses_and_parameters_the_api_cannot_read_are_answered_in_json_in_th
     let text = page.text().await.unwrap();
     assert!(text.contains("<h1>Sorğunu oxumaq mümkün olmadı</h1>"), "{text}");
     assert!(text.contains("page: invalid digit found in string"), "{text}");
+    // Still signed in, as the page says: their name and "sign out", not "sign in".
+    assert!(text.contains(r#"action="/logout""#) && !text.contains(r#"href="/login""#), "{text}");
+    assert!(text.contains(r#"href="/incidents""#), "the coordinator's own navigation: {text}");
 }
 
 /// On a slow mobile link the app's files come gzipped, and not at all when the phone already

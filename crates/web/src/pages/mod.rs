@@ -21,7 +21,7 @@ pub mod sms_card;
 pub mod tokens;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -37,7 +37,7 @@ use crate::error::AppError;
 use crate::i18n::t;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/login", get(session::login_form).post(session::login))
@@ -76,7 +76,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sms/{id}/reprocess", post(sms::reprocess))
         // Any other address: a page saying so, in the reader's language.
         .fallback(|| async { AppError::NotFound })
-        .layer(axum::middleware::from_fn(render_error_pages))
+        .layer(axum::middleware::from_fn_with_state(state, render_error_pages))
 }
 
 /// Every change made through the pages (people, passwords, sign-outs, tokens, imports) can
@@ -84,21 +84,15 @@ pub fn routes() -> Router<AppState> {
 /// it. Only a signed-in person's accepted change counts: a failed
 /// sign-in or an anonymous visitor's request changes nothing, and must not be a way to empty
 /// the caches the election-day API leans on, over and over.
-pub async fn forget_identities(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn forget_identities(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // A language chosen changes one person's preference, not anyone's rights: its handler
     // forgets only them.
     let may_change = request.method() != Method::GET && request.uri().path() != "/language";
     // Who asks, as the handler will see them (the extractor keeps it in the request): a
     // cookie that merely looks like a session's must not count.
     let (mut parts, body) = request.into_parts();
-    let signed_in = may_change
-        && <crate::auth::Caller as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &state)
-            .await
-            .is_ok_and(|caller| caller.actor.is_some());
+    let signed_in =
+        may_change && Caller::from_request_parts(&mut parts, &state).await.is_ok_and(|caller| caller.actor.is_some());
     let request = Request::from_parts(parts, body);
     let response = next.run(request).await;
     let accepted = response.status().is_success() || response.status().is_redirection();
@@ -112,18 +106,26 @@ pub async fn forget_identities(
 
 /// Turns error responses of page routes into pages in the reader's language; a page that
 /// needs a signed-in person sends an anonymous visitor to sign in and back.
-async fn render_error_pages(request: Request, next: Next) -> Response {
-    let jar = CookieJar::from_headers(request.headers());
-    let language = jar.get(LANGUAGE_COOKIE).and_then(|c| Language::parse(c.value())).unwrap_or_default();
+async fn render_error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let target = request.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into());
     let is_get = request.method() == Method::GET;
-    let response = next.run(request).await;
+    // Who asks, found once: the handler takes it from the request, and an error page still
+    // shows them signed in.
+    let (mut parts, body) = request.into_parts();
+    let caller = match Caller::from_request_parts(&mut parts, &state).await {
+        Ok(caller) => caller,
+        Err(_) => {
+            let jar = CookieJar::from_headers(&parts.headers);
+            let language = jar.get(LANGUAGE_COOKIE).and_then(|c| Language::parse(c.value())).unwrap_or_default();
+            Caller { actor: None, person: None, session: None, language, via: Via::Anonymous, pre_session_csrf: None }
+        }
+    };
+    let response = next.run(Request::from_parts(parts, body)).await;
     let Some(error) = response.extensions().get::<AppError>().cloned() else { return response };
     if matches!(error, AppError::Unauthenticated) && is_get {
         return Redirect::to(&format!("/login?next={}", layout::query_value(&target))).into_response();
     }
-    let caller =
-        Caller { actor: None, person: None, session: None, language, via: Via::Anonymous, pre_session_csrf: None };
+    let language = caller.language;
     let title = t(language, &format!("error-{}", error.code()));
     let detail = match &error {
         AppError::BadRequest(text) | AppError::Conflict(text) | AppError::Refused(text) => Some(text.clone()),
