@@ -76,10 +76,12 @@ mod tests {
     #[test]
     fn a_protocol_whose_arithmetic_breaks_is_explained() {
         let protocol = form("PR");
-        let mut figures = json!({"PA": 1500, "PB": 1200, "PC": 900, "PD": 40, "PE": 260, "PF": 40, "PG": 900, "PH": 20, "PI": 920,
+        // Five voters spoilt a ballot and took another: 1200 = 900 + 40 + 255 unused + 5 spoilt.
+        let mut figures = json!({"PA": 1500, "PJ": 12, "PB": 1200, "PC": 900, "PD": 40, "PK": 3, "PE": 255, "PL": 260,
+            "PF": 40, "PG": 900, "PI": 920, "PH": 20, "PM": 5, "PT": "21:40",
             "C1": 700, "C2": 50, "C3": 40, "C4": 30, "C5": 40, "C6": 30, "C7": 30});
         assert!(validate(&protocol, &answers(figures.clone())).is_ok());
-        figures["PE"] = json!(250);
+        figures["PE"] = json!(245);
         figures["C1"] = json!(710);
         let errors = validate(&protocol, &answers(figures.clone())).unwrap_err();
         let rules: Vec<String> = errors
@@ -94,12 +96,12 @@ mod tests {
             .collect();
         assert_eq!(
             rules,
-            vec!["PB == PC + PD + PE or answered(PX)", "C1 + C2 + C3 + C4 + C5 + C6 + C7 == PI or answered(PX)"]
+            vec!["PB == PC + PD + PE + PM or answered(PX)", "C1 + C2 + C3 + C4 + C5 + C6 + C7 == PI or answered(PX)"]
         );
         // The explanation is asked for once the figures break, and is all it takes: a
         // commission's protocol that does not add up is evidence, reported as written.
         assert!(errors.iter().any(|e| e.question == "PX" && e.problem == AnswerProblem::Required), "{errors:?}");
-        figures["PX"] = json!("Protokolda belə yazılıb: PE 250.");
+        figures["PX"] = json!("Protokolda belə yazılıb: PE 245.");
         let kept = validate(&protocol, &answers(figures.clone())).unwrap();
         assert_eq!(kept.get("PE"), validate(&protocol, &answers(figures)).unwrap().get("PE"));
         assert!(kept.get("PX").is_some());
@@ -144,8 +146,9 @@ mod tests {
     #[test]
     fn a_protocol_that_adds_up_has_nothing_to_explain() {
         let protocol = form("PR");
-        let figures = json!({"PA": 1500, "PB": 1200, "PC": 900, "PD": 40, "PE": 260, "PF": 40, "PG": 900, "PH": 20, "PI": 920,
-            "C1": 700, "C2": 50, "C3": 40, "C4": 30, "C5": 40, "C6": 30, "C7": 30, "PX": "nothing"});
+        let figures = json!({"PA": 1500, "PJ": 0, "PB": 1200, "PC": 900, "PD": 40, "PK": 0, "PE": 260, "PL": 260,
+            "PF": 40, "PG": 900, "PI": 920, "PH": 20, "PM": 0, "C1": 700, "C2": 50, "C3": 40, "C4": 30, "C5": 40, "C6": 30,
+            "C7": 30, "PX": "nothing"});
         // The explanation is not shown, so it is not kept.
         assert!(validate(&protocol, &answers(figures)).unwrap().get("PX").is_none());
     }

@@ -123,15 +123,16 @@ async fn problems_come_back_per_question_in_the_observers_language() {
 async fn a_protocol_with_broken_arithmetic_is_refused_with_the_rule_explained_until_explained() {
     let app = spawn_app().await;
     let observer = app.login("observer", DEMO_PASSWORD).await;
-    let mut figures = json!({"PA": 1500, "PB": 1200, "PC": 900, "PD": 40, "PE": 250, "PF": 40, "PG": 900, "PH": 20, "PI": 920,
-        "C1": 700, "C2": 50, "C3": 40, "C4": 30, "C5": 40, "C6": 30, "C7": 30});
+    let mut figures = json!({"PA": 1500, "PJ": 0, "PB": 1200, "PC": 900, "PD": 40, "PK": 0, "PE": 250, "PL": 250,
+        "PF": 40, "PG": 900, "PI": 920, "PH": 20, "PM": 0, "C1": 700, "C2": 50, "C3": 40, "C4": 30, "C5": 40, "C6": 30,
+        "C7": 30});
     let report =
         |answers: &Value| json!({"id": "protocol-17-1-aaaa", "form": "PR", "station": "17/1", "answers": answers});
     let (status, body) = post(&app, &observer, "/api/v1/submissions", &report(&figures)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields = body["fields"].as_array().unwrap();
     let broken = fields.iter().find(|f| f["problem"] == "check_failed").expect("a broken identity");
-    assert!(broken["message"].as_str().unwrap().contains("PB = PC + PD + PE"), "{body}");
+    assert!(broken["message"].as_str().unwrap().contains("PB = PC + PD + PE + PM"), "{body}");
     assert!(fields.iter().any(|f| f["question"] == "PX" && f["problem"] == "required"), "{body}");
     // Copied right, the commission's figures themselves do not add up: said so, it is stored
     // as written.
@@ -139,7 +140,7 @@ async fn a_protocol_with_broken_arithmetic_is_refused_with_the_rule_explained_un
     let (status, body) = post(&app, &observer, "/api/v1/submissions", &report(&figures)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["answers"]["PE"], 250);
-    assert_eq!(body["form_version"], 2);
+    assert_eq!(body["form_version"], 3);
 }
 
 #[tokio::test]

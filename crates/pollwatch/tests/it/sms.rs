@@ -102,7 +102,7 @@ async fn a_comment_fills_only_remarks_always_asked_and_only_as_far_as_they_go() 
     // A protocol whose figures do not add up: a comment is not the explanation the form asks
     // for (PX), so the message is kept with its problems, not passed as explained.
     let protocol = format!(
-        "PR {code} PA1500 PB1200 PC900 PD40 PE250 PF40 PG900 PH20 PI920 C1 700 C2 50 C3 40 C4 30 C5 40 C6 30 C7 30 # şəkil sonra"
+        "PR {code} PA1500 PJ0 PB1200 PC900 PD40 PK0 PE250 PL250 PF40 PG900 PI920 PH20 PM0 C1 700 C2 50 C3 40 C4 30 C5 40 C6 30 C7 30 # şəkil sonra"
     );
     let (_, answer) = send(&app, &phone, &protocol).await;
     assert!(answer["reply"].as_str().unwrap().contains("PX"), "{answer}");
