@@ -45,8 +45,13 @@ impl Asset {
     pub fn respond(&self, request: &HeaderMap) -> Response {
         let gzipped = self.gzipped.as_ref().filter(|_| takes_gzip(request));
         let etag = if gzipped.is_some() { &self.etag_gzipped } else { &self.etag_plain };
-        let mut response = if already_held(request, [&self.etag_plain, &self.etag_gzipped]) {
-            StatusCode::NOT_MODIFIED.into_response()
+        let mut response = if already_held(request, etag) {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            // A 304 has no type of its own; the security headers are chosen by it.
+            response
+                .extensions_mut()
+                .insert(Representation { json: self.content_type.starts_with("application/json") });
+            response
         } else {
             let mut response = Body::from(gzipped.unwrap_or(&self.plain).clone()).into_response();
             let headers = response.headers_mut();
@@ -70,33 +75,45 @@ fn gzip(body: &[u8]) -> Option<Vec<u8>> {
     encoder.finish().ok()
 }
 
-/// `If-None-Match` names one of the tags (or any, `*`). Weak comparison, as RFC 9110 asks
-/// for this header: `W/"x"` matches `"x"`.
-fn already_held(request: &HeaderMap, tags: [&HeaderValue; 2]) -> bool {
+/// What a body-less answer stands for: the security-headers layer reads it where there is no
+/// `Content-Type` to go by.
+#[derive(Clone, Copy)]
+pub struct Representation {
+    pub json: bool,
+}
+
+/// `If-None-Match` names the tag of the version that would be sent (or any, `*`). Weak
+/// comparison, as RFC 9110 asks for this header: `W/"x"` matches `"x"`.
+fn already_held(request: &HeaderMap, etag: &HeaderValue) -> bool {
     request
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
         .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == "*" || tags.iter().any(|ours| ours.as_bytes() == tag.as_bytes()))
+        .any(|tag| tag == "*" || tag.as_bytes() == etag.as_bytes())
 }
 
-/// `Accept-Encoding` takes gzip (or anything, `*`), and not with `q=0`.
+/// Whether `Accept-Encoding` takes gzip: as named if it is named (`gzip;q=0` refuses it even
+/// beside `*`), else as `*` says; absent or unnamed, not.
 fn takes_gzip(request: &HeaderMap) -> bool {
-    request
+    let codings: Vec<(String, bool)> = request
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|coding| {
+        .map(|coding| {
             let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or("").trim();
+            let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
             let refused = parts.any(|parameter| {
-                parameter.trim().strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
+                let (key, value) = parameter.split_once('=').unwrap_or((parameter, ""));
+                key.trim().eq_ignore_ascii_case("q") && value.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
             });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+            (name, !refused)
         })
+        .collect();
+    let said = |name: &str| codings.iter().find(|(coding, _)| coding == name).map(|(_, taken)| *taken);
+    said("gzip").or_else(|| said("*")).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -114,6 +131,9 @@ mod tests {
         assert!(takes_gzip(&headers(&[(header::ACCEPT_ENCODING, "*")])));
         assert!(!takes_gzip(&headers(&[(header::ACCEPT_ENCODING, "gzip;q=0")])));
         assert!(!takes_gzip(&headers(&[(header::ACCEPT_ENCODING, "gzip; q=0.000")])));
+        assert!(!takes_gzip(&headers(&[(header::ACCEPT_ENCODING, "gzip;Q=0")])));
+        assert!(!takes_gzip(&headers(&[(header::ACCEPT_ENCODING, "gzip;q=0, *")])), "named, gzip is refused");
+        assert!(!takes_gzip(&headers(&[(header::ACCEPT_ENCODING, "*;q=0")])));
         assert!(!takes_gzip(&headers(&[(header::ACCEPT_ENCODING, "identity")])));
         assert!(!takes_gzip(&HeaderMap::new()));
     }
@@ -126,10 +146,16 @@ mod tests {
         assert_eq!(first.headers()[header::CONTENT_ENCODING], "gzip");
         let tag = first.headers()[header::ETAG].to_str().unwrap().to_string();
         assert!(tag.ends_with("-gz\""), "{tag}");
-        let again = asset.respond(&headers(&[(header::IF_NONE_MATCH, &format!("\"other\", W/{tag}"))]));
+        let again = asset.respond(&headers(&[
+            (header::ACCEPT_ENCODING, "gzip"),
+            (header::IF_NONE_MATCH, &format!("\"other\", W/{tag}")),
+        ]));
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        // Holding the gzipped version is not holding the plain one.
+        assert_eq!(asset.respond(&headers(&[(header::IF_NONE_MATCH, &tag)])).status(), StatusCode::OK);
         let changed = Asset::new("text/plain", "no-cache", "hello ".repeat(101));
-        assert_eq!(changed.respond(&headers(&[(header::IF_NONE_MATCH, &tag)])).status(), StatusCode::OK);
+        let asked = headers(&[(header::ACCEPT_ENCODING, "gzip"), (header::IF_NONE_MATCH, &tag)]);
+        assert_eq!(changed.respond(&asked).status(), StatusCode::OK);
     }
 
     #[test]

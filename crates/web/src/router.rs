@@ -19,7 +19,7 @@ use tower::{Service, ServiceBuilder};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::csrf::same_origin_guard;
-use crate::delivery::Asset;
+use crate::delivery::{Asset, Representation};
 use crate::state::AppState;
 use crate::{api, pages};
 
@@ -104,7 +104,9 @@ fn with_security_headers(mut response: Response) -> Response {
     let json = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+        .map(|value| value.as_bytes().starts_with(b"application/json"))
+        .or_else(|| response.extensions().get::<Representation>().map(|r| r.json))
+        .unwrap_or(false);
     let headers = response.headers_mut();
     for (name, value) in if json { JSON } else { PAGE } {
         headers.entry(name).or_insert(HeaderValue::from_static(value));

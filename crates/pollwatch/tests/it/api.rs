@@ -156,15 +156,34 @@ async fn the_observer_apps_files_come_gzipped_and_only_when_changed() {
     let mut unpacked = Vec::new();
     std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut unpacked).unwrap();
     assert_eq!(unpacked, plain);
-    let again = phone.get(app.url("/static/observe.js")).header("If-None-Match", &tag).send().await.unwrap();
+    let again = phone
+        .get(app.url("/static/observe.js"))
+        .header("Accept-Encoding", "gzip")
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"], tag);
     assert!(again.bytes().await.unwrap().is_empty());
+    // Holding the gzipped copy is not holding the plain one.
+    let plain_wanted = phone.get(app.url("/static/observe.js")).header("If-None-Match", &tag).send().await.unwrap();
+    assert_eq!(plain_wanted.status(), StatusCode::OK);
     // The forms, which every open of the app asks for, likewise.
     let observer = app.login("observer", DEMO_PASSWORD).await;
     let forms = observer.get(app.url("/api/v1/forms")).header("Accept-Encoding", "gzip").send().await.unwrap();
     assert_eq!(forms.headers()["content-encoding"], "gzip");
     let tag = forms.headers()["etag"].clone();
-    let again = observer.get(app.url("/api/v1/forms")).header("If-None-Match", &tag).send().await.unwrap();
+    let again = observer
+        .get(app.url("/api/v1/forms"))
+        .header("Accept-Encoding", "gzip")
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-    assert_eq!(app.get(&browser(), "/api/v1/forms").await.status(), 401, "still only for the signed in");
+    // The headers a browser merges into the JSON it keeps are the API's, not a page's.
+    assert_eq!(again.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
+    let stranger = browser().get(app.url("/api/v1/forms")).header("If-None-Match", &tag).send().await.unwrap();
+    assert_eq!(stranger.status(), 401, "still only for the signed in, whatever they hold");
 }

@@ -248,11 +248,20 @@ async fn a_link_switches_only_the_pages_language_and_the_signed_in_switcher_keep
     let forged = observer.post(app.url("/language")).form(&[("to", "ru")]).send().await.unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert_eq!(kept().await, before);
+    // The same person on another phone, whose session the server remembers with its language.
+    let other_phone = app.login("observer", DEMO_PASSWORD).await;
+    let app = &app;
+    let me = || async { app.get(&other_phone, "/api/v1/me").await.json::<serde_json::Value>().await.unwrap() };
+    assert_eq!(me().await["language"], before);
     assert_eq!(app.post_form(&observer, "/language", &[("to", "ru")]).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(kept().await, "ru");
-    // Signed out there is no one to keep it for.
+    assert_eq!(me().await["language"], "ru", "at once, not when the remembered identity expires");
+    // Signed out there is no one to keep it for, even with the sign-in page's form token.
     let anonymous = browser();
-    assert_eq!(anonymous.post(app.url("/language")).form(&[("to", "en")]).send().await.unwrap().status(), 403);
+    let login_page = app.get(&anonymous, "/login").await.text().await.unwrap();
+    let token = crate::helpers::csrf_in(&login_page);
+    let refused = anonymous.post(app.url("/language")).form(&[("to", "en"), ("csrf", &token)]).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

@@ -57,6 +57,12 @@ async fn an_sms_report_is_stored_once_and_answered_in_the_observers_language() {
     let (_, again) = send(&app, &phone, &text).await;
     assert_eq!(again["reply"], "Bu mesaj artıq qəbul edilib.");
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+    // The observer chooses English on the web: the next reply says so at once (the server
+    // forgets what it remembered of their number).
+    let web = app.login("observer", DEMO_PASSWORD).await;
+    assert_eq!(app.post_form(&web, "/language", &[("to", "en")]).await.status(), 303);
+    let (_, again) = send(&app, &phone, &text).await;
+    assert_eq!(again["reply"], "This message was already received.");
 }
 
 #[tokio::test]

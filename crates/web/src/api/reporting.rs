@@ -29,7 +29,8 @@ use crate::state::AppState;
     responses((status = 200, description = "The current version of every form, as loaded (see forms/*.json)", body = Object)))]
 pub async fn forms(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> AppResult<Response> {
     caller.actor()?;
-    Ok(state.forms.current_document().respond(&headers))
+    let document = state.forms.current_document().map_err(|error| AppError::Internal(error.to_string()))?;
+    Ok(document.respond(&headers))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -233,6 +233,7 @@ pub async fn keep_language(
         })
         .await?;
     state.identities.forget_person(user_id);
+    state.senders.forget_observer(user_id);
     Ok(switched_to(&state, language, &headers, jar))
 }
 

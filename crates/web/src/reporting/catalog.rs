@@ -38,19 +38,19 @@ impl FormCatalog {
     }
 
     /// The newest version of every form as one JSON document (`GET /api/v1/forms`).
-    pub fn current_document(&self) -> Arc<Asset> {
+    pub fn current_document(&self) -> Result<Arc<Asset>, serde_json::Error> {
         if let Some(document) = self.current_document.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            return document.clone();
+            return Ok(document.clone());
         }
         let mut kept = self.current_document.write().unwrap_or_else(|e| e.into_inner());
         if let Some(document) = kept.as_ref() {
-            return document.clone();
+            return Ok(document.clone());
         }
-        let json = serde_json::to_vec(&self.all_current()).unwrap_or_default();
+        let json = serde_json::to_vec(&self.all_current())?;
         // Not about anyone, so a browser may keep it; it asks again each time (`no-cache`).
         let document = Arc::new(Asset::new("application/json", "private, no-cache", json));
         *kept = Some(document.clone());
-        document
+        Ok(document)
     }
 
     /// The newest version of a form.

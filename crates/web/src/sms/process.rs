@@ -186,6 +186,12 @@ impl Senders {
     pub fn clear(&self) {
         self.known.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
+
+    /// Forgets one observer's numbers: their own preferences changed, nobody's rights.
+    pub fn forget_observer(&self, user_id: i64) {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        known.retain(|_, (_, sender)| sender.observer.is_none_or(|(id, _)| id != user_id));
+    }
 }
 
 /// What evaluating a message left to do.
