@@ -174,7 +174,38 @@
   // What the server takes (see /api/v1/photos): caught here, so a photo it would refuse never
   // waits in the outbox.
   var PHOTO_TYPES = ["image/jpeg", "image/png"], PHOTO_BYTES = 8 * 1024 * 1024;
-  function photoAcceptable(file) { return PHOTO_TYPES.indexOf(file.type) >= 0 && file.size <= PHOTO_BYTES; }
+  // A larger photo is made smaller on saving (below), so only its type is checked as it is chosen.
+  function photoAcceptable(file) { return PHOTO_TYPES.indexOf(file.type) >= 0 && (file.size <= PHOTO_BYTES || canShrink()); }
+  function photoSendable(file) { return PHOTO_TYPES.indexOf(file.type) >= 0 && file.size <= PHOTO_BYTES; }
+
+  // Phones take photos of 5-15 MB: above what the server takes, and minutes each on a slow
+  // link. One larger than SHRINK_ABOVE is redrawn at most LONG_SIDE pixels on its long side,
+  // as a JPEG: a protocol stays legible at a tenth of the bytes, and the copy carries no
+  // location. A smaller photo goes as it is, untouched.
+  var SHRINK_ABOVE = 1536 * 1024, LONG_SIDE = 2560;
+  function canShrink() { return typeof createImageBitmap === "function"; }
+  function shrunk(file) {
+    if (file.size <= SHRINK_ABOVE || PHOTO_TYPES.indexOf(file.type) < 0 || !canShrink()) return Promise.resolve(file);
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, LONG_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      if (bitmap.close) bitmap.close();
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob && blob.size < file.size ? blob : file); }, "image/jpeg", 0.85);
+      });
+    }).catch(function () { return file; });
+  }
+  function shrinkAll(photos) {
+    var codes = Object.keys(photos);
+    return Promise.all(codes.map(function (code) { return shrunk(photos[code]); })).then(function (files) {
+      var smaller = {};
+      codes.forEach(function (code, i) { smaller[code] = files[i]; });
+      return smaller;
+    });
+  }
 
   // Shows and hides questions by their conditions; returns the problems found.
   function check(formNode, form, final) {
@@ -250,7 +281,25 @@
         state: "queued", saved_at: Date.now()
       };
       saving = true; saveButton.disabled = true;
-      putReport(report).then(function () {
+      shrinkAll(result.photos).then(function (photos) {
+        // One still too large (a phone that could not redraw it): said on its question.
+        var unsendable = Object.keys(photos).filter(function (code) { return !photoSendable(photos[code]); });
+        unsendable.forEach(function (code) {
+          node.querySelector('[data-question="' + code + '"] .problem').textContent = text.photoRefused;
+        });
+        if (unsendable.length) {
+          saving = false; saveButton.disabled = false;
+          node.querySelector('[data-question="' + unsendable[0] + '"]').scrollIntoView();
+          return;
+        }
+        report.photos = photos;
+        return save(report);
+      });
+    });
+    check(node, form, false);
+
+    function save(report) {
+      return putReport(report).then(function () {
         return previous && previous.id !== report.id ? deleteReport(previous.id) : null;
       }).then(function () {
         formBox.innerHTML = "";
@@ -263,8 +312,7 @@
         var failed = node.querySelector("#storage-failed") || node.appendChild(el("div", { "class": "notice error", id: "storage-failed", role: "alert" }));
         failed.textContent = text.storageFailed;
       });
-    });
-    check(node, form, false);
+    }
   }
 
   function restore(node, form, report) {

@@ -322,3 +322,69 @@ async fn the_service_worker_sends_the_outbox_with_the_app_closed() {
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1, "exactly once");
     phone.quit().await;
 }
+
+/// A camera's full-size photo (here 12 megapixels and more than the server takes) is redrawn
+/// smaller on saving, and goes through: not refused, and not minutes on a slow link.
+#[tokio::test]
+async fn a_full_size_camera_photo_is_made_smaller_before_it_waits_in_the_outbox() {
+    let app = spawn_app().await;
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    observer_signs_in(&app, &phone).await;
+    phone.click("button[data-form='IN']").await;
+    phone.wait_for("#report-form", 5).await;
+    phone
+        .execute(
+            r#"[["q-IA", "16"], ["q-IB", "12:00"], ["q-ID", "2"]].forEach(function (pair) {
+              var input = document.getElementById(pair[0]);
+              input.value = pair[1];
+              input.dispatchEvent(new Event("change", { bubbles: true }));
+            });"#,
+        )
+        .await;
+    phone.type_into("#q-IC", "Kamera pərdə ilə örtülmüşdü").await;
+    phone.click("input[name='IF'][value='no']").await;
+    phone
+        .execute(
+            r#"var canvas = document.createElement("canvas"); canvas.width = 4000; canvas.height = 3000;
+            var context = canvas.getContext("2d"), image = context.createImageData(4000, 3000);
+            // Noise, which compresses as badly as a real scene.
+            for (var i = 0; i < image.data.length; i++) image.data[i] = i % 4 === 3 ? 255 : Math.random() * 256;
+            context.putImageData(image, 0, 0);
+            canvas.toBlob(function (blob) {
+              var chosen = new DataTransfer();
+              chosen.items.add(new File([blob], "camera.jpg", { type: "image/jpeg" }));
+              var input = document.getElementById("q-IE");
+              input.files = chosen.files;
+              input.dispatchEvent(new Event("change", { bubbles: true }));
+              document.body.setAttribute("data-camera", String(blob.size));
+            }, "image/jpeg", 0.95);"#,
+        )
+        .await;
+    phone.wait_for("body[data-camera]", 30).await;
+    let taken = phone.execute("return Number(document.body.getAttribute('data-camera'))").await.as_u64().unwrap();
+    assert!(taken > 8 * 1024 * 1024, "the camera's photo ({taken} bytes) is more than the server takes");
+    assert_eq!(phone.execute("return document.querySelector(\"[data-question='IE'] .problem\").textContent").await, "");
+    phone.click("#report-form button[type=submit]").await;
+    phone.wait_for("li.report[data-state='sent']", 60).await;
+    let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 10).await.unwrap();
+    let answers: serde_json::Value = serde_json::from_str(&stored[0].answers).unwrap();
+    let photo = storage::photos::by_hash(app.store.reads(), answers["IE"].as_str().unwrap()).await.unwrap().unwrap();
+    assert!(photo.bytes.len() < taken as usize / 2, "{} bytes sent of {taken}", photo.bytes.len());
+    assert_eq!(jpeg_size(&photo.bytes), Some((2560, 1920)), "at most 2560 pixels on its long side");
+    phone.quit().await;
+}
+
+/// A JPEG's width and height, from its frame header.
+fn jpeg_size(bytes: &[u8]) -> Option<(u16, u16)> {
+    let mut at = 2;
+    while at + 9 < bytes.len() {
+        let (marker, length) = (bytes[at + 1], usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]])));
+        if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
+            let height = u16::from_be_bytes([bytes[at + 5], bytes[at + 6]]);
+            let width = u16::from_be_bytes([bytes[at + 7], bytes[at + 8]]);
+            return Some((width, height));
+        }
+        at += 2 + length;
+    }
+    None
+}
