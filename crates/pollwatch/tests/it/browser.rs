@@ -59,6 +59,18 @@ async fn a_coordinator_signs_in_on_a_phone_and_finds_an_observer() {
     browser.click("button[type=submit]").await;
     browser.wait_for_text("h1", "İnsanlar").await;
     assert!(browser.url().await.ends_with("/people"), "back where they wanted to go");
+    // No page of theirs is wider than the phone (a wide table scrolls on its own).
+    for page in
+        ["/coverage", "/coverage/17", "/coverage/missing?form=OP", "/incidents", "/conflicts", "/sms", "/people"]
+    {
+        browser.go(&app.url(page)).await;
+        browser.wait_for("main h1", 5).await;
+        let widths = browser
+            .execute("return [document.documentElement.clientWidth, document.documentElement.scrollWidth]")
+            .await;
+        assert_eq!(widths[0], 390, "a phone's viewport");
+        assert_eq!(widths[0], widths[1], "{page} is wider than the phone");
+    }
 
     let observer = storage::people::by_username(app.store.reads(), "observer").await.unwrap().unwrap();
     // Typed without Azerbaijani letters, as on a borrowed phone.
@@ -330,8 +342,14 @@ async fn a_full_size_camera_photo_is_made_smaller_before_it_waits_in_the_outbox(
     let app = spawn_app().await;
     let Some(phone) = Browser::start(390, 844).await else { return };
     observer_signs_in(&app, &phone).await;
-    phone.click("button[data-form='IN']").await;
-    phone.wait_for("#report-form", 5).await;
+    // Every form fits the phone: one wider (a long choice) makes the phone zoom out, and taps
+    // then miss what they aim at.
+    for form in ["OP", "VT", "TC", "CL", "PR", "IN"] {
+        phone.click(&format!("button[data-form='{form}']")).await;
+        phone.wait_for(&format!("#report-form[data-form='{form}']"), 5).await;
+        let widths = phone.execute("return [innerWidth, document.documentElement.scrollWidth]").await;
+        assert_eq!(widths, serde_json::json!([390, 390]), "the {form} form is wider than the phone");
+    }
     phone
         .execute(
             r#"[["q-IA", "16"], ["q-IB", "12:00"], ["q-ID", "2"]].forEach(function (pair) {

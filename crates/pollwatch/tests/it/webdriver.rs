@@ -62,7 +62,9 @@ impl Browser {
                     "--no-first-run", "--disable-quic",
                     format!("--user-data-dir={}", browser._profile.path().display()),
                     format!("--window-size={width},{height}"),
-                ]
+                ],
+                // Headless windows are at least 500 px wide: a phone's viewport is emulated.
+                "mobileEmulation": { "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2, "touch": true } }
             }
         } } });
         let session = browser.call("POST", "/session", capabilities).await;
