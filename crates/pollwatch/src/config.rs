@@ -23,6 +23,10 @@ pub struct ServeSettings {
     /// How long a sign-in lasts, in hours.
     #[arg(long, env = "POLLWATCH_SESSION_HOURS", default_value_t = 20)]
     pub session_hours: i64,
+    /// How long one live stream (the dashboard's updates) lasts, in seconds, before the browser
+    /// opens another and is checked afresh: a coordinator deactivated or moved stops hearing.
+    #[arg(long, env = "POLLWATCH_LIVE_STREAM_SECONDS", default_value_t = 600)]
+    pub live_stream_seconds: u64,
     /// Shared secret SMS gateways sign their webhooks with (HMAC-SHA256). Prefer the
     /// environment variable: a flag shows in the process list.
     #[arg(long, env = "POLLWATCH_SMS_SECRET", hide_env_values = true)]
@@ -62,6 +66,7 @@ impl ServeSettings {
             secure_cookies: self.secure_cookies,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             session_hours: self.session_hours.clamp(1, 72),
+            live_stream_lifetime: std::time::Duration::from_secs(self.live_stream_seconds.clamp(1, 3600)),
             sms_secret: self.sms_secret.clone().filter(|s| !s.is_empty()),
             twilio_auth_token: self.twilio_auth_token.clone().filter(|s| !s.is_empty()),
             public_url: self.public_url.clone(),

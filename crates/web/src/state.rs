@@ -19,6 +19,8 @@ pub struct WebConfig {
     pub trusted_proxy_header: Option<String>,
     /// How long a sign-in lasts. Election day runs from 07:00 to past midnight.
     pub session_hours: i64,
+    /// How long one live stream lasts before the browser reconnects, signed in afresh.
+    pub live_stream_lifetime: std::time::Duration,
     /// Largest accepted upload (imports), in bytes.
     pub max_upload_bytes: usize,
     /// The shared secret SMS gateways sign their webhooks with; without it, no SMS webhook.
@@ -51,6 +53,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             trusted_proxy_header: None,
             session_hours: 20,
+            live_stream_lifetime: std::time::Duration::from_secs(10 * 60),
             max_upload_bytes: 20 * 1024 * 1024,
             sms_secret: None,
             twilio_auth_token: None,

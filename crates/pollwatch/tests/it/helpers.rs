@@ -51,6 +51,7 @@ pub fn settings() -> ServeSettings {
         secure_cookies: false,
         trusted_proxy_header: None,
         session_hours: 20,
+        live_stream_seconds: 600,
         sms_secret: Some(SMS_SECRET.into()),
         twilio_auth_token: Some(TWILIO_TOKEN.into()),
         public_url: Some(PUBLIC_URL.into()),

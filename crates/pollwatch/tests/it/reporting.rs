@@ -579,3 +579,33 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
     let (status, body) = post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &json!({"assignee": 0})).await;
     assert_eq!(status, StatusCode::OK, "unassigning is allowed: {body}");
 }
+
+/// The dashboard's live stream tells of each report in the coordinator's area as it arrives,
+/// and ends after its lifetime (here 2 s) so that the browser opens another, checked afresh.
+#[tokio::test]
+async fn a_live_stream_tells_of_reports_in_the_area_and_ends_to_be_opened_afresh() {
+    let mut settings = crate::helpers::settings();
+    settings.live_stream_seconds = 2;
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let mut stream = coordinator.get(app.url("/api/v1/events")).send().await.unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let opened = std::time::Instant::now();
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let (status, _) = post(&app, &observer, "/api/v1/submissions", &opening("live-stream-0001", "17/1")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let within = std::time::Duration::from_secs(5);
+    let told = tokio::time::timeout(within, stream.chunk()).await.expect("told at once").unwrap().unwrap();
+    let told = String::from_utf8_lossy(&told);
+    assert!(told.starts_with("event: change") && told.contains("\"17/1\""), "{told}");
+    // Nothing more comes, and the stream ends by itself.
+    while tokio::time::timeout(within, stream.chunk()).await.expect("ends").unwrap().is_some() {}
+    let lasted = opened.elapsed();
+    assert!(lasted >= std::time::Duration::from_secs(2) && lasted < std::time::Duration::from_secs(4), "{lasted:?}");
+    // Deactivated meanwhile, the coordinator is not let back in.
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let id = app.user_id("coordinator").await;
+    let deactivated = app.post_form(&admin, &format!("/people/{id}/active"), &[("active", "0")]).await;
+    assert_eq!(deactivated.status(), StatusCode::SEE_OTHER);
+    assert_eq!(coordinator.get(app.url("/api/v1/events")).send().await.unwrap().status(), 401);
+}

@@ -145,12 +145,9 @@ pub async fn events(
     });
     // A stream ends after a while and the browser opens a new one, signed in afresh: a
     // coordinator deactivated or moved elsewhere stops hearing about the old area.
-    let stream = futures_util::StreamExt::take_until(stream, tokio::time::sleep(STREAM_LIFETIME));
+    let stream = futures_util::StreamExt::take_until(stream, tokio::time::sleep(state.config.live_stream_lifetime));
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
-
-/// How long one live stream lasts before the browser reconnects.
-const STREAM_LIFETIME: Duration = Duration::from_secs(10 * 60);
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
