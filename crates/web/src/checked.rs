@@ -100,3 +100,18 @@ where
         }
     }
 }
+
+/// A parameter a form sends empty when its choice is left at "—": no value, rather than a
+/// number that cannot be read (`#[serde(default, deserialize_with = "…")]`).
+pub fn empty_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}

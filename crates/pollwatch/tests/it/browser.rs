@@ -59,6 +59,12 @@ async fn a_coordinator_signs_in_on_a_phone_and_finds_an_observer() {
     browser.click("button[type=submit]").await;
     browser.wait_for_text("h1", "İnsanlar").await;
     assert!(browser.url().await.ends_with("/people"), "back where they wanted to go");
+    // The incident queue's filter, with only the status chosen.
+    browser.go(&app.url("/incidents")).await;
+    browser.execute("var s = document.getElementById('status'); s.value = 'new'; s.dispatchEvent(new Event('change', {bubbles: true}));").await;
+    browser.click("form.filters button[type=submit]").await;
+    browser.wait_for_url("status=new").await;
+    browser.wait_for("form.filters", 5).await;
     // No page of theirs is wider than the phone (a wide table scrolls on its own).
     for page in
         ["/coverage", "/coverage/17", "/coverage/missing?form=OP", "/incidents", "/conflicts", "/sms", "/people"]

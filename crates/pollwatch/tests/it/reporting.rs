@@ -558,6 +558,9 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
     // The queue filters by kind of incident.
     let police = app.get(&coordinator, "/incidents?category=8").await.text().await.unwrap();
     assert!(police.contains(&format!("href=\"/incidents/{id}\"")));
+    // As the page's filter sends it, the choices left at "—" empty: they filter nothing.
+    let new_ones = app.get(&coordinator, "/incidents?status=new&category=&min_severity=&constituency=").await;
+    assert_eq!(new_ones.status(), 200);
     let stuffing = app.get(&coordinator, "/incidents?category=1").await.text().await.unwrap();
     assert!(!stuffing.contains(&format!("href=\"/incidents/{id}\"")));
     // Nobody outside the constituency's coordinators can be handed the incident.

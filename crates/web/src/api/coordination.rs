@@ -153,9 +153,12 @@ pub async fn events(
 #[into_params(parameter_in = Query)]
 pub struct IncidentQuery {
     pub status: Option<String>,
+    #[serde(default, deserialize_with = "crate::checked::empty_as_none")]
     pub category: Option<i64>,
     /// 1 low … 4 critical: this and above.
+    #[serde(default, deserialize_with = "crate::checked::empty_as_none")]
     pub min_severity: Option<i64>,
+    #[serde(default, deserialize_with = "crate::checked::empty_as_none")]
     pub constituency: Option<i64>,
     pub page: Option<u32>,
 }
