@@ -544,9 +544,31 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
         )
         .await;
     assert_eq!(response.status(), 303);
-    let page = app.get(&coordinator, &format!("/incidents/{id}")).await.text().await.unwrap();
+    let back = response.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(back, format!("/incidents/{id}?saved=1#change"));
+    let page = app.get(&coordinator, &back).await.text().await.unwrap();
+    assert!(page.contains("Saxlanıldı."), "the change is said to be saved");
     let name = storage::people::by_username(app.store.reads(), "coordinator").await.unwrap().unwrap().full_name;
     assert!(page.contains(&format!("<strong id=\"incident-assignee\">{name}</strong>")), "assigned");
+    // Who reported it, with a number to call back.
+    let reporter = storage::people::by_username(app.store.reads(), "observer").await.unwrap().unwrap();
+    let phone = reporter.phone.clone().unwrap();
+    assert!(page.contains(&format!("{} · <a href=\"tel:{phone}\">", reporter.full_name)), "{page}");
+    // Referred without saying where: the same page says why, and keeps what was typed.
+    let verified = app.post_form(&coordinator, &format!("/incidents/{id}"), &[("status", "verified")]).await;
+    assert_eq!(verified.status(), 303);
+    let refused = app
+        .post_form(
+            &coordinator,
+            &format!("/incidents/{id}"),
+            &[("status", "referred"), ("note", "DSK-ya yazılı şikayət")],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("Hadisənin hansı komissiyaya göndərildiyini yazın."), "{page}");
+    assert!(page.contains(">DSK-ya yazılı şikayət</textarea>"), "the note is kept: {page}");
+    assert!(page.contains(r#"<option value="referred" selected>"#), "{page}");
     // The observer's answers, as the form asks them: when, how severe, raised with the chair.
     for shown in [
         "<dt>Nə vaxt baş verdi</dt><dd>09:10</dd>",

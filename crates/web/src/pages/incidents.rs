@@ -15,10 +15,10 @@ use crate::api::coordination::{
 };
 use crate::auth::{Caller, CsrfForm};
 use crate::checked::Checked;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::i18n::{t, t_args};
 use crate::pages::answers::shown;
-use crate::pages::layout::{csrf_field, page, pager};
+use crate::pages::layout::{csrf_field, notice_error, notice_ok, page, pager};
 use crate::state::AppState;
 
 /// A category as observers and readers of the queue know it: its label, and the Election
@@ -85,44 +85,83 @@ pub async fn list(
     ))
 }
 
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    /// Set by the redirect after a change: the page says it was saved.
+    #[serde(default)]
+    saved: Option<String>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Checked(Path(id)): Checked<Path<i64>>,
+    Checked(Query(query)): Checked<Query<ShowQuery>>,
 ) -> AppResult<Response> {
+    let outcome = if query.saved.is_some() { Outcome::Saved } else { Outcome::Fresh };
+    incident_page(&state, &caller, id, outcome).await
+}
+
+/// What the page says above its form: nothing, that a change was saved, or why one was not
+/// (with what was typed kept in the form).
+enum Outcome {
+    Fresh,
+    Saved,
+    Refused(String, ChangeForm),
+}
+
+async fn incident_page(state: &AppState, caller: &Caller, id: i64, outcome: Outcome) -> AppResult<Response> {
     let actor = caller.actor()?.clone();
-    let incident = visible_incident(&state, &actor, id).await?;
+    let incident = visible_incident(state, &actor, id).await?;
     let lang = caller.language;
     let history = incidents::history(state.store.reads(), id).await?;
     let answers: serde_json::Value = serde_json::from_str(&incident.answers).unwrap_or_default();
     let next = next_statuses(&incident);
-    let assignees = assignable(&state, &actor, incident.constituency_no).await?;
-    Ok(page(
-        &caller,
+    let assignees = assignable(state, &actor, incident.constituency_no).await?;
+    let reporter = reporter(state, incident.submission_id).await?;
+    let typed = match &outcome {
+        Outcome::Refused(_, form) => Some(form),
+        _ => None,
+    };
+    let chosen_assignee =
+        typed.map_or(incident.assignee_id, |form| form.assignee.trim().parse::<i64>().ok().or(incident.assignee_id));
+    let mut response = page(
+        caller,
         &t(lang, "incidents-title"),
         html! {
-            h1 { (t(lang, "incident")) " #" (incident.id) ": " (category_name(&state, lang, incident.category)) }
-            p { (incident.station) " · " (format_baku(incident.created_at)) " · " (t(lang, "incident-severity")) ": " (severity_name(&state, lang, incident.severity))
+            h1 { (t(lang, "incident")) " #" (incident.id) ": " (category_name(state, lang, incident.category)) }
+            p { (incident.station) " · " (format_baku(incident.created_at)) " · " (t(lang, "incident-severity")) ": " (severity_name(state, lang, incident.severity))
                 " · " span.tag #incident-status { (status_name(lang, &incident.status)) }
                 @if let Some(referred) = &incident.referred_to { " → " (referred) }
             @if let Some(name) = &incident.assignee_name { " · " (t(lang, "incident-assignee")) ": " strong #incident-assignee { (name) } } }
+            @if let Some(person) = &reporter {
+                p #incident-reporter { (t(lang, "incident-reported-by")) ": " (person.full_name)
+                    @if let Some(phone) = &person.phone { " · " a href={ "tel:" (phone) } { (phone) } } }
+            }
             @if let Some(text) = answers.get("IC").and_then(|v| v.as_str()) { blockquote { (text) } }
-            dl #incident-answers { @for (question, answer) in answered(&state, lang, &answers) { dt { (question) } dd { (answer) } } }
+            dl #incident-answers { @for (question, answer) in answered(state, lang, &answers) { dt { (question) } dd { (answer) } } }
             p #incident-photos { @for (n, photo) in ["IE", "IH", "II"].iter().filter_map(|code| answers.get(*code).and_then(|v| v.as_str())).enumerate() {
                 a href={ "/api/v1/photos/" (photo) } { (t(lang, "incident-photo")) " " (n + 1) } " " } }
             @if !next.is_empty() || !assignees.is_empty() {
-                h2 { (t(lang, "incident-change")) }
+                h2 #change { (t(lang, "incident-change")) }
+                @match &outcome {
+                    Outcome::Saved => { (notice_ok(&t(lang, "incident-saved"))) }
+                    Outcome::Refused(message, _) => { (notice_error(message)) }
+                    Outcome::Fresh => {}
+                }
                 form method="post" action={ "/incidents/" (incident.id) } .form-grid {
-                    (csrf_field(&caller))
+                    (csrf_field(caller))
                     div { label for="status" { (t(lang, "incident-status")) }
-                        select #status name="status" { option value="" { "—" } @for s in &next { option value=(s) { (status_name(lang, s)) } } } }
+                        select #status name="status" { option value="" { "—" }
+                            @for s in &next { option value=(s) selected[typed.is_some_and(|f| f.status == *s)] { (status_name(lang, s)) } } } }
                     div { label for="assignee" { (t(lang, "incident-assignee")) }
                         select #assignee name="assignee" {
                             option value="" { "—" }
-                            @for (id, name) in &assignees { option value=(id) selected[incident.assignee_id == Some(*id)] { (name) } }
+                            @for (id, name) in &assignees { option value=(id) selected[chosen_assignee == Some(*id)] { (name) } }
                         } }
-                    div { label for="referred_to" { (t(lang, "incident-referred-to")) } input #referred_to name="referred_to" placeholder="17 saylı DSK"; }
-                    div { label for="note" { (t(lang, "incident-note")) } textarea #note name="note" rows="2" {} }
+                    div { label for="referred_to" { (t(lang, "incident-referred-to")) }
+                        input #referred_to name="referred_to" placeholder="17 saylı DSK" value=[typed.map(|f| f.referred_to.as_str())]; }
+                    div { label for="note" { (t(lang, "incident-note")) } textarea #note name="note" rows="2" { @if let Some(form) = typed { (form.note) } } }
                     div { button type="submit" { (t(lang, "save")) } }
                 }
             }
@@ -132,10 +171,21 @@ pub async fn show(
                 td { @if let Some(to) = &event.to_status { (status_name(lang, to)) } } td { (event.note) }
             } } } }
         },
-    ))
+    );
+    if matches!(outcome, Outcome::Refused(..)) {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
 }
 
-#[derive(Deserialize)]
+/// Who sent the incident, for the coordinator's call back.
+async fn reporter(state: &AppState, submission_id: i64) -> AppResult<Option<storage::people::PersonRow>> {
+    let Some(report) = storage::submissions::by_id(state.store.reads(), submission_id).await? else { return Ok(None) };
+    let Some(observer_id) = report.observer_id else { return Ok(None) };
+    Ok(storage::people::by_id(state.store.reads(), observer_id).await?)
+}
+
+#[derive(Deserialize, Clone)]
 pub struct ChangeForm {
     #[serde(default)]
     status: String,
@@ -156,15 +206,24 @@ pub async fn change(
     let actor = caller.actor()?.clone();
     let incident = visible_incident(&state, &actor, id).await?;
     // Who may take it is checked where every change is applied, for the API alike.
-    let assignee = form.assignee.trim().parse::<i64>().ok();
     let request = IncidentChangeRequest {
-        status: Some(form.status),
-        assignee,
-        referred_to: Some(form.referred_to).filter(|r| !r.trim().is_empty()),
-        note: form.note,
+        status: Some(form.status.clone()),
+        assignee: form.assignee.trim().parse::<i64>().ok(),
+        referred_to: Some(form.referred_to.clone()).filter(|r| !r.trim().is_empty()),
+        note: form.note.clone(),
     };
-    apply_incident_change(&state, &caller, &incident, incident_change(request, caller.language)?).await?;
-    Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+    let applied = match incident_change(request, caller.language) {
+        Ok(change) => apply_incident_change(&state, &caller, &incident, change).await,
+        Err(error) => Err(error),
+    };
+    match applied {
+        Ok(()) => Ok(Redirect::to(&format!("/incidents/{id}?saved=1#change")).into_response()),
+        // Refused as it stands: back on the same page, with the reason and what was typed.
+        Err(AppError::BadRequest(message) | AppError::Conflict(message)) => {
+            incident_page(&state, &caller, id, Outcome::Refused(message, form)).await
+        }
+        Err(error) => Err(error),
+    }
 }
 
 fn with_article(lang: Language, choice: &domain::forms::Choice) -> String {
