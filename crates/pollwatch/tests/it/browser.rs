@@ -348,6 +348,9 @@ async fn a_full_size_camera_photo_is_made_smaller_before_it_waits_in_the_outbox(
     let app = spawn_app().await;
     let Some(phone) = Browser::start(390, 844).await else { return };
     observer_signs_in(&app, &phone).await;
+    // The language buttons are a thumb's target, side by side in the header.
+    let sizes = phone.execute("return Array.from(document.querySelectorAll('.languages button')).map(function (b) { var r = b.getBoundingClientRect(); return Math.min(r.width, r.height); })").await;
+    assert!(sizes.as_array().unwrap().iter().all(|side| side.as_f64().unwrap() >= 44.0), "{sizes}");
     // Every form fits the phone: one wider (a long choice) makes the phone zoom out, and taps
     // then miss what they aim at.
     for form in ["OP", "VT", "TC", "CL", "PR", "IN"] {

@@ -297,3 +297,16 @@ async fn remembered_identities_are_forgotten_only_after_a_signed_in_persons_acce
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.get(&observer, "/api/v1/me").await.status(), 401);
 }
+
+#[tokio::test]
+async fn an_observer_signing_in_at_the_front_door_lands_in_the_reporting_app_and_can_sign_out_there() {
+    let app = spawn_app().await;
+    let phone = browser();
+    let response = app.try_login(&phone, "observer", DEMO_PASSWORD).await;
+    assert_eq!(response.headers()["location"], "/observe");
+    let page = app.get(&phone, "/observe").await.text().await.unwrap();
+    assert!(page.contains(r#"<form method="post" action="/logout">"#), "{page}");
+    // Anyone else lands where they were going.
+    let laptop = browser();
+    assert_eq!(app.try_login(&laptop, "coordinator", DEMO_PASSWORD).await.headers()["location"], "/");
+}

@@ -74,6 +74,11 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
                         (language_switcher(&caller))
                         span { (name) }
                         span #connection role="status" {}
+                        // A phone may be shared, or taken: signing out is one tap away.
+                        form method="post" action="/logout" {
+                            input type="hidden" name="csrf" value=(caller.form_token());
+                            button type="submit" { (t(lang, "nav-sign-out")) }
+                        }
                     }
                 }
                 main #observe data-user=(actor.user_id) data-stations=(serde_json::to_string(&stations).unwrap_or_default()) {

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 
 use domain::audit::ChangeAuthor;
 use domain::language::Language;
+use domain::roles::Role;
 use storage::audit::{self, Change};
 use storage::{now_millis, people, sessions};
 
@@ -175,7 +176,14 @@ pub async fn login(
     let jar = jar
         .add(cookie(&state, SESSION_COOKIE, token, state.config.session_hours * 3600))
         .remove(Cookie::build(PRE_SESSION_CSRF_COOKIE).path("/"));
-    Ok((jar, Redirect::to(safe_next(form.next.as_deref()))).into_response())
+    // An observer signing in from the front door wants the reporting app, not the statistics.
+    let next = match safe_next(form.next.as_deref()) {
+        "/" if people::by_id(state.store.reads(), user_id).await?.is_some_and(|p| p.role == Role::Observer) => {
+            "/observe"
+        }
+        next => next,
+    };
+    Ok((jar, Redirect::to(next)).into_response())
 }
 
 pub async fn logout(
