@@ -113,13 +113,25 @@
     var s = new Date().toLocaleTimeString("en-GB", { timeZone: "Asia/Baku", hour: "2-digit", minute: "2-digit", hour12: false });
     return s.slice(0, 5);
   }
+  // Answers typed and not saved yet: opening another form, cancelling or leaving the page (a
+  // language chosen, a link) would lose them, so the observer is asked first.
+  var unsaved = false;
+  function mayDiscard() {
+    if (unsaved && !confirm(text.discard)) return false;
+    unsaved = false;
+    return true;
+  }
+  window.addEventListener("beforeunload", function (event) {
+    if (unsaved) { event.preventDefault(); event.returnValue = ""; }
+  });
+
   function showForms() {
     formsBox.innerHTML = "";
     var now = bakuNow();
     forms.forEach(function (f) {
       var due = f.due && now >= f.due.from && now <= f.due.until;
       var button = el("button", { type: "button", "class": due ? "" : "secondary", "data-form": f.code, text: label(f.title) + (due ? " · " + text.due : "") });
-      button.addEventListener("click", function () { openForm(f); });
+      button.addEventListener("click", function () { if (mayDiscard()) openForm(f); });
       formsBox.appendChild(button);
     });
     formBox.innerHTML = "";
@@ -260,9 +272,9 @@
     node.appendChild(el("div", {}, [el("button", { type: "submit", text: text.save }), el("button", { type: "button", "class": "secondary", id: "cancel", text: text.cancel })]));
     formBox.appendChild(node);
     if (previous) restore(node, form, previous);
-    node.addEventListener("input", function () { check(node, form, false); });
-    node.addEventListener("change", function () { check(node, form, false); });
-    node.querySelector("#cancel").addEventListener("click", showForms);
+    node.addEventListener("input", function () { unsaved = true; check(node, form, false); });
+    node.addEventListener("change", function () { unsaved = true; check(node, form, false); });
+    node.querySelector("#cancel").addEventListener("click", function () { if (mayDiscard()) showForms(); });
     var saving = false, saveButton = node.querySelector('button[type="submit"]');
     node.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -300,6 +312,7 @@
 
     function save(report) {
       return putReport(report).then(function () {
+        unsaved = false;
         return previous && previous.id !== report.id ? deleteReport(previous.id) : null;
       }).then(function () {
         formBox.innerHTML = "";
@@ -376,7 +389,7 @@
         ]);
         if (r.state === "rejected" && form) {
           var fix = el("button", { type: "button", "class": "secondary", text: text.fix });
-          fix.addEventListener("click", function () { openForm(form, r); });
+          fix.addEventListener("click", function () { if (mayDiscard()) openForm(form, r); });
           var problem = r.problem || {};
           var details = (problem.fields || []).map(function (f) { return f.question + ": " + f.message; }).join("; ");
           if (problem.photoRefused) details = text.photoRefused + (problem.message ? " (" + problem.message + ")" : "");

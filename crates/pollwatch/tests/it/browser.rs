@@ -351,6 +351,24 @@ async fn a_full_size_camera_photo_is_made_smaller_before_it_waits_in_the_outbox(
     // The language buttons are a thumb's target, side by side in the header.
     let sizes = phone.execute("return Array.from(document.querySelectorAll('.languages button')).map(function (b) { var r = b.getBoundingClientRect(); return Math.min(r.width, r.height); })").await;
     assert!(sizes.as_array().unwrap().iter().all(|side| side.as_f64().unwrap() >= 44.0), "{sizes}");
+    // Answers typed and not saved are not thrown away without asking (the browser's own
+    // dialog is stood in for, to answer it).
+    phone.click("button[data-form='VT']").await;
+    phone.wait_for("#report-form[data-form='VT']", 5).await;
+    phone.type_into("#q-VZ", "Növbə uzundur").await;
+    phone.execute("window.asked = 0; window.confirm = function () { window.asked++; return false; };").await;
+    phone.click("#cancel").await;
+    phone.click("button[data-form='TC']").await;
+    assert_eq!(
+        phone.execute("return [window.asked, document.getElementById('q-VZ').value]").await,
+        serde_json::json!([2, "Növbə uzundur"])
+    );
+    phone.execute("window.confirm = function () { window.asked++; return true; };").await;
+    phone.click("#cancel").await;
+    assert_eq!(
+        phone.execute("return [window.asked, document.querySelectorAll('#report-form').length]").await,
+        serde_json::json!([3, 0])
+    );
     // Every form fits the phone: one wider (a long choice) makes the phone zoom out, and taps
     // then miss what they aim at.
     for form in ["OP", "VT", "TC", "CL", "PR", "IN"] {

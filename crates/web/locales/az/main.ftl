@@ -303,3 +303,4 @@ election-code-article = Seçki Məcəlləsi, maddə { $article }
 observe-photo-refused = Bu şəkil göndərilə bilməz: JPEG və ya PNG, ən çoxu 8 MB olmalıdır. Başqa şəkil seçin.
 observe-photo-kept = Əvvəl əlavə etdiyiniz şəkil saxlanılır. Dəyişmək üçün yenisini seçin.
 observe-storage-failed = Hesabat bu telefonda saxlanıla bilmədi (yaddaş dolu ola bilər). Yenidən cəhd edin; alınmasa, koordinatorunuza zəng edin.
+observe-discard = Doldurduğunuz cavablar saxlanılmayıb. Silinsin?

@@ -305,3 +305,4 @@ election-code-article = Election Code, Art. { $article }
 observe-photo-refused = This photo cannot be sent: it must be a JPEG or PNG of at most 8 MB. Choose another.
 observe-photo-kept = The photo you attached before is kept. Choose another to replace it.
 observe-storage-failed = The report could not be saved on this phone (its storage may be full). Try again; if it fails again, call your coordinator.
+observe-discard = Your answers are not saved. Discard them?

@@ -46,6 +46,7 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
         ("photoRefused", "observe-photo-refused"),
         ("photoKept", "observe-photo-kept"),
         ("storageFailed", "observe-storage-failed"),
+        ("discard", "observe-discard"),
     ];
     let mut text: serde_json::Map<String, serde_json::Value> =
         words.iter().map(|(key, id)| (key.to_string(), serde_json::Value::String(t(lang, id)))).collect();
