@@ -288,7 +288,7 @@ async fn incidents_move_through_the_workflow_with_history() {
     let (status, body) =
         post(&app, &coordinator, &format!("/api/v1/incidents/{id}"), &json!({"status": "referred"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["message"], "Hadisənin hansı komissiyaya göndərildiyini yazın.");
+    assert_eq!(body["message"], "Pozuntunun hansı komissiyaya yönləndirildiyini yazın.");
     for (status_name, extra) in [
         ("triaged", json!({})),
         ("verified", json!({"note": "Confirmed by a second observer"})),
@@ -566,7 +566,7 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
         .await;
     assert_eq!(refused.status(), 422);
     let page = refused.text().await.unwrap();
-    assert!(page.contains("Hadisənin hansı komissiyaya göndərildiyini yazın."), "{page}");
+    assert!(page.contains("Pozuntunun hansı komissiyaya yönləndirildiyini yazın."), "{page}");
     assert!(page.contains(">DSK-ya yazılı şikayət</textarea>"), "the note is kept: {page}");
     assert!(page.contains(r#"<option value="referred" selected>"#), "{page}");
     // The observer's answers, as the form asks them: when, how severe, raised with the chair.

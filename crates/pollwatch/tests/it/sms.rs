@@ -222,6 +222,7 @@ async fn a_message_from_a_new_phone_is_reviewed_by_its_observers_coordinator_onl
     let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
     let page = app.get(&coordinator, "/sms?status=unverified").await.text().await.unwrap();
     assert!(page.contains(new_phone) && page.contains(&format!("/sms/{message}/reprocess")));
+    assert!(page.contains(r#"<span class="tag">yoxlanılmayıb</span>"#), "its state in words: {page}");
     let elsewhere = app.login(&app.other_coordinator().await, DEMO_PASSWORD).await;
     let page = app.get(&elsewhere, "/sms").await.text().await.unwrap();
     assert!(!page.contains(new_phone), "not in another constituency's log");

@@ -50,7 +50,7 @@ pub async fn log(
                 div { label for="q" { (t(lang, "search")) } input #q type="search" name="q" value=(query.q); }
                 div { label for="status" { (t(lang, "incident-status")) }
                     select #status name="status" { option value="" { "—" }
-                        @for s in ["processed", "partial", "unverified", "rejected", "sent"] { option value=(s) selected[query.status == s] { (s) } } } }
+                        @for s in ["processed", "partial", "unverified", "rejected", "sent", "failed"] { option value=(s) selected[query.status == s] { (status_name(lang, s)) } } } }
                 button type="submit" { (t(lang, "search-button")) }
             }
             p.muted { (t(lang, "total")) ": " (result.total) " · " (t(lang, "times-in-baku")) }
@@ -62,7 +62,7 @@ pub async fn log(
                     td { (m.phone) @if let Some(name) = &m.observer_name { br; span.muted { (name) } }
                         @if m.sender_elsewhere { br; span.muted.sender-elsewhere { (t(lang, "sms-sender-elsewhere")) } } }
                     td { code style="white-space:pre-wrap" { (m.body) } }
-                    td { span.tag { (m.status) } }
+                    td { span.tag { (status_name(lang, &m.status)) } }
                     td { @if m.direction == "in" && matches!(m.status.as_str(), "unverified" | "rejected") {
                         form method="post" action={ "/sms/" (m.id) "/reprocess" } { (csrf_field(&caller)) button.secondary type="submit" { (t(lang, "sms-reprocess")) } }
                     } }
@@ -87,4 +87,10 @@ pub async fn reprocess(
     }
     crate::sms::process::reprocess(&state, id).await?;
     Ok(Redirect::to("/sms").into_response())
+}
+
+/// A message's state in the reader's language (its code when it is one this page does not know).
+fn status_name(lang: domain::language::Language, status: &str) -> String {
+    let name = t(lang, &format!("sms-status-{status}"));
+    if name.starts_with("sms-status-") { status.to_string() } else { name }
 }
