@@ -316,7 +316,7 @@
         return previous && previous.id !== report.id ? deleteReport(previous.id) : null;
       }).then(function () {
         formBox.innerHTML = "";
-        formBox.appendChild(el("div", { "class": "notice ok", id: "saved", text: text.saved }));
+        formBox.appendChild(el("div", { "class": "notice ok", id: "saved", "data-id": report.id, text: text.saved }));
         renderOutbox();
         flush();
         sendInBackground();
@@ -371,6 +371,21 @@
     }).catch(function () {});
   }
 
+  // Which of a form's repeated reports this is: its first question when that is a time or a
+  // time slot (the turnout count's 10:00 … 19:00, a voting visit's time), so two are told apart.
+  function reportedFor(form, report) {
+    var first = form.groups[0] && form.groups[0].questions[0];
+    var answer = first && report.answers[first.code];
+    if (answer === undefined) return "";
+    if (first.type === "time") return answer;
+    if (first.type === "single_choice") {
+      var option = first.options.filter(function (o) { return o.value === answer; })[0];
+      var name = option ? choiceText(option) : "";
+      return name.length <= 12 ? name : "";
+    }
+    return "";
+  }
+
   function renderOutbox() {
     allReports().then(function (reports) {
       reports = reports.filter(mine).sort(function (a, b) { return b.saved_at - a.saved_at; });
@@ -380,10 +395,16 @@
       // Every report still waiting or refused is listed, however many were sent since.
       var open = reports.filter(function (r) { return r.state !== "sent"; });
       var sent = reports.filter(function (r) { return r.state === "sent"; }).slice(0, 30);
+      // The notice of the report just saved follows it: sent, or refused.
+      var notice = document.getElementById("saved");
+      var noticed = notice && reports.filter(function (r) { return r.id === notice.getAttribute("data-id"); })[0];
+      if (noticed && noticed.state === "sent") notice.textContent = text.savedSent;
+      if (noticed && noticed.state === "rejected") { notice.className = "notice error"; notice.textContent = text.savedRejected; }
       open.concat(sent).forEach(function (r) {
         var form = forms.filter(function (f) { return f.code === r.form; })[0];
+        var when = form ? reportedFor(form, r) : "";
         var line = el("li", { "class": "report " + r.state, "data-state": r.state, "data-id": r.id }, [
-          document.createTextNode((form ? label(form.title) : r.form) + " · " + r.station + " · "),
+          document.createTextNode((form ? label(form.title) : r.form) + " · " + r.station + (when ? " · " + when : "") + " · "),
           el("strong", { text: text[r.state] || r.state }),
           r.server_time ? document.createTextNode(" " + r.server_time.slice(11, 16)) : null
         ]);

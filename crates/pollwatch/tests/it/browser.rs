@@ -170,6 +170,8 @@ async fn reports_the_server_refuses_are_sent_back_to_the_observer_and_hold_back_
               outbox.put({ id: "moved-away-0001", form: "OP", form_version: 2, station: "17/2",
                 answers: { OA: "07:05", OB: true, OC: true, OF: true, OG: true, OH: true, OI: false, OK: true },
                 photos: {}, device_time: Date.now(), state: "queued", saved_at: 3 });
+              outbox.put({ id: "turnout-at-noon-0001", form: "TC", form_version: 1, station: "17/1",
+                answers: { TA: 2, TB: 412, TC: false }, photos: {}, device_time: Date.now(), state: "queued", saved_at: 4 });
               tx.oncomplete = function () { document.body.setAttribute("data-injected", "1"); };
             };"#,
         )
@@ -177,6 +179,11 @@ async fn reports_the_server_refuses_are_sent_back_to_the_observer_and_hold_back_
     phone.wait_for("body[data-injected='1']", 5).await;
     phone.go(&app.url("/observe")).await;
     phone.wait_for("li.report[data-id='after-the-photo-0001'][data-state='sent']", 30).await;
+    // A turnout count is listed with its time slot, so that the observer tells them apart.
+    phone.wait_for("li.report[data-id='turnout-at-noon-0001'][data-state='sent']", 30).await;
+    let line =
+        phone.execute("return document.querySelector(\"li.report[data-id='turnout-at-noon-0001']\").textContent").await;
+    assert!(line.as_str().unwrap().contains("17/1 · 12:00 · "), "{line}");
     phone.wait_for("li.report[data-id='refused-photo-0001'][data-state='rejected']", 5).await;
     let problem = phone
         .execute("return document.querySelector(\"li.report[data-id='refused-photo-0001'] .problem\").textContent")
@@ -188,7 +195,7 @@ async fn reports_the_server_refuses_are_sent_back_to_the_observer_and_hold_back_
         .execute("return document.querySelector(\"li.report[data-id='moved-away-0001'] .problem\").textContent")
         .await;
     assert!(problem.as_str().unwrap_or("").starts_with("Siz 17/2 seçki məntəqəsinə təyin olunmamısınız"), "{problem}");
-    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1, "only the checklist");
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 2, "the checklist and the count");
     phone.quit().await;
 }
 
@@ -411,6 +418,7 @@ async fn a_full_size_camera_photo_is_made_smaller_before_it_waits_in_the_outbox(
     assert_eq!(phone.execute("return document.querySelector(\"[data-question='IE'] .problem\").textContent").await, "");
     phone.click("#report-form button[type=submit]").await;
     phone.wait_for("li.report[data-state='sent']", 60).await;
+    phone.wait_for_text("#saved", "Göndərildi: server hesabatı qəbul etdi.").await;
     let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 10).await.unwrap();
     let answers: serde_json::Value = serde_json::from_str(&stored[0].answers).unwrap();
     let photo = storage::photos::by_hash(app.store.reads(), answers["IE"].as_str().unwrap()).await.unwrap().unwrap();

@@ -47,6 +47,8 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
         ("photoKept", "observe-photo-kept"),
         ("storageFailed", "observe-storage-failed"),
         ("discard", "observe-discard"),
+        ("savedSent", "observe-saved-sent"),
+        ("savedRejected", "observe-saved-rejected"),
     ];
     let mut text: serde_json::Map<String, serde_json::Value> =
         words.iter().map(|(key, id)| (key.to_string(), serde_json::Value::String(t(lang, id)))).collect();
