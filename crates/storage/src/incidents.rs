@@ -34,7 +34,10 @@ pub struct IncidentRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct IncidentEvent {
     pub at: i64,
+    /// The user name of whoever made the change.
     pub actor: Option<String>,
+    /// Their full name, as the incident's page shows it.
+    pub actor_name: Option<String>,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub note: String,
@@ -115,7 +118,7 @@ pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<IncidentRow>> {
 
 pub async fn history(pool: &AnyPool, id: i64) -> Result<Vec<IncidentEvent>> {
     let rows = sqlx::query(
-        "SELECT e.at, u.username, e.from_status, e.to_status, e.note FROM incident_events e
+        "SELECT e.at, u.username, u.full_name, e.from_status, e.to_status, e.note FROM incident_events e
          LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.incident_id = $1 ORDER BY e.id",
     )
     .bind(id)
@@ -126,6 +129,7 @@ pub async fn history(pool: &AnyPool, id: i64) -> Result<Vec<IncidentEvent>> {
             Ok(IncidentEvent {
                 at: row.try_get("at")?,
                 actor: row.try_get("username")?,
+                actor_name: row.try_get("full_name")?,
                 from_status: row.try_get("from_status")?,
                 to_status: row.try_get("to_status")?,
                 note: row.try_get("note")?,

@@ -550,6 +550,8 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
     assert!(page.contains("Saxlanıldı."), "the change is said to be saved");
     let name = storage::people::by_username(app.store.reads(), "coordinator").await.unwrap().unwrap().full_name;
     assert!(page.contains(&format!("<strong id=\"incident-assignee\">{name}</strong>")), "assigned");
+    // The history names people, not their user names.
+    assert!(page.contains(&format!("<td>{name}</td><td>baxılıb</td><td>Zəng etdim</td>")), "{page}");
     // Who reported it, with a number to call back.
     let reporter = storage::people::by_username(app.store.reads(), "observer").await.unwrap().unwrap();
     let phone = reporter.phone.clone().unwrap();

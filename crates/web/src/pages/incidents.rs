@@ -166,10 +166,13 @@ async fn incident_page(state: &AppState, caller: &Caller, id: i64, outcome: Outc
                 }
             }
             h2 { (t(lang, "incident-history")) }
-            table { tbody { @for event in &history { tr {
-                td { (format_baku(event.at)) } td { (event.actor.as_deref().unwrap_or("—")) }
-                td { @if let Some(to) = &event.to_status { (status_name(lang, to)) } } td { (event.note) }
-            } } } }
+            div.table-wrap { table #incident-history {
+                thead { tr { th { (t(lang, "audit-when")) } th { (t(lang, "audit-actor")) } th { (t(lang, "incident-status")) } th { (t(lang, "incident-note")) } } }
+                tbody { @for event in &history { tr {
+                    td { (format_baku(event.at)) } td { (event.actor_name.as_deref().unwrap_or("—")) }
+                    td { @if let Some(to) = &event.to_status { (status_name(lang, to)) } } td { (event.note) }
+                } } }
+            } }
         },
     );
     if matches!(outcome, Outcome::Refused(..)) {
