@@ -198,6 +198,15 @@ async fn coverage_counts_stations_and_the_missing_list_names_who_to_call() {
     let missing: Value = app.get(&coordinator, "/api/v1/coverage/missing?form=OP").await.json().await.unwrap();
     let observer_row = missing.as_array().unwrap().iter().find(|m| m["station"] == "17/1").expect("17/1 is missing");
     assert!(observer_row["observer_phone"].as_str().unwrap().starts_with("+994"));
+    // The page counts stations as the dashboard does, and the people to call besides.
+    let rows = missing.as_array().unwrap();
+    let stations: std::collections::BTreeSet<&str> = rows.iter().map(|m| m["station"].as_str().unwrap()).collect();
+    assert!(stations.len() < rows.len(), "the demo has a station with two observers");
+    let page = app.get(&coordinator, "/coverage/missing?form=OP").await.text().await.unwrap();
+    let count = format!("{} məntəqə · zəng ediləcək {} müşahidəçi", stations.len(), rows.len());
+    assert!(page.contains(&count), "{count}: {page}");
+    let cut_short = app.get(&coordinator, "/coverage/missing").await;
+    assert_eq!(cut_short.status(), 303, "a link without its form leads back to the dashboard");
 
     let observer = app.login("observer", DEMO_PASSWORD).await;
     post(&app, &observer, "/api/v1/submissions", &opening("coverage-0000001", "17/1")).await;

@@ -220,6 +220,7 @@ nav-conflicts = Fikir ayrılıqları
 coverage-title = Əhatə
 coverage-live = Hesabatlar gəldikcə özü yenilənir
 coverage-missing = Çatışmayanlar
+coverage-missing-count = { $stations } məntəqə · zəng ediləcək { $observers } müşahidəçi
 coverage-turnout = Müşahidə olunan fəallıq
 coverage-time = Vaxt
 coverage-stations = Hesabat verən məntəqələr

@@ -222,6 +222,7 @@ nav-conflicts = Disagreements
 coverage-title = Coverage
 coverage-live = Updates by itself as reports arrive
 coverage-missing = Missing
+coverage-missing-count = { $stations } stations · { $observers } observers to call
 coverage-turnout = Observed turnout
 coverage-time = Time
 coverage-stations = Stations reporting

@@ -224,6 +224,7 @@ nav-conflicts = Расхождения
 coverage-title = Охват
 coverage-live = Обновляется сам по мере поступления отчётов
 coverage-missing = Недостающие
+coverage-missing-count = Участков: { $stations } · наблюдателей, которым позвонить: { $observers }
 coverage-turnout = Наблюдаемая явка
 coverage-time = Время
 coverage-stations = Участков с отчётом

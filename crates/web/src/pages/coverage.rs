@@ -17,7 +17,7 @@ use crate::api::coordination::{aggregate_area, people_area};
 use crate::auth::Caller;
 use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{number, t};
+use crate::i18n::{number, t, t_args};
 use crate::pages::layout::page;
 use crate::state::AppState;
 
@@ -160,6 +160,8 @@ pub async fn constituency(
 
 #[derive(Deserialize)]
 pub struct MissingQuery {
+    /// Without it (a link cut short), the dashboard that lists the forms.
+    #[serde(default)]
     form: String,
 }
 
@@ -171,15 +173,20 @@ pub async fn missing(
     let actor = caller.actor()?.clone();
     let area = people_area(&actor)?;
     let lang = caller.language;
+    if query.form.trim().is_empty() {
+        return Ok(axum::response::Redirect::to("/coverage").into_response());
+    }
     let form = state.forms.current(&query.form.to_ascii_uppercase()).ok_or(AppError::NotFound)?;
     let rows = coverage::missing(&state.store, &area, &form.code).await?;
+    // A station with two observers is one station missing and two people to call.
+    let stations = rows.iter().map(|row| &row.station).collect::<std::collections::BTreeSet<_>>().len();
     Ok(page(
         &caller,
         &t(lang, "coverage-missing"),
         html! {
             h1 { (t(lang, "coverage-missing")) ": " (form.title.get(lang)) }
             @if let Some(due) = &form.due { p.muted { (t(lang, "coverage-due")) " " (due.until) } }
-            p { (t(lang, "total")) ": " (rows.len()) }
+            p #missing-count { (t_args(lang, "coverage-missing-count", &[("stations", stations.into()), ("observers", rows.len().into())])) }
             div.table-wrap { table #missing {
                 thead { tr { th { "№" } th { (t(lang, "field-full-name")) } th { (t(lang, "field-phone")) } } }
                 tbody { @for row in &rows { tr {
