@@ -205,6 +205,12 @@ async fn coverage_counts_stations_and_the_missing_list_names_who_to_call() {
     let page = app.get(&coordinator, "/coverage/missing?form=OP").await.text().await.unwrap();
     let count = format!("{} məntəqə · zəng ediləcək {} müşahidəçi", stations.len(), rows.len());
     assert!(page.contains(&count), "{count}: {page}");
+    // A constituency's stations: the columns' codes are explained, and the way back is there.
+    let stations = app.get(&coordinator, "/coverage/17").await.text().await.unwrap();
+    assert!(
+        stations.contains("<strong>OP</strong> Açılış") && stations.contains(r#"<a href="/coverage">"#),
+        "{stations}"
+    );
     let cut_short = app.get(&coordinator, "/coverage/missing").await;
     assert_eq!(cut_short.status(), 303, "a link without its form leads back to the dashboard");
 
@@ -591,6 +597,10 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
     // The queue filters by kind of incident.
     let police = app.get(&coordinator, "/incidents?category=8").await.text().await.unwrap();
     assert!(police.contains(&format!("href=\"/incidents/{id}\"")));
+    // Severity is chosen in words, as the table shows it; the kind is a link to the incident.
+    let queue = app.get(&coordinator, "/incidents").await.text().await.unwrap();
+    assert!(queue.contains(r#"<option value="2">Orta və yuxarı</option>"#), "{queue}");
+    assert!(queue.contains(&format!(r#"<td><a href="/incidents/{id}">Polisin"#)), "{queue}");
     // As the page's filter sends it, the choices left at "—" empty: they filter nothing.
     let new_ones = app.get(&coordinator, "/incidents?status=new&category=&min_severity=&constituency=").await;
     assert_eq!(new_ones.status(), 200);

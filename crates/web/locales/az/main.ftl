@@ -233,6 +233,7 @@ incidents-title = Pozuntular
 incident = Pozuntu
 incident-status = Vəziyyət
 incident-severity = Ciddilik
+incident-severity-and-above = { $severity } və yuxarı
 incident-category = Növ
 incident-when = Alınıb
 incident-photo = Şəkil

@@ -235,6 +235,7 @@ incidents-title = Incidents
 incident = Incident
 incident-status = Status
 incident-severity = Severity
+incident-severity-and-above = { $severity } and above
 incident-category = Kind
 incident-when = Received
 incident-photo = Photo

@@ -237,6 +237,7 @@ incidents-title = Нарушения
 incident = Нарушение
 incident-status = Статус
 incident-severity = Серьёзность
+incident-severity-and-above = { $severity } и выше
 incident-category = Вид
 incident-when = Получено
 incident-photo = Фото

@@ -139,13 +139,22 @@ pub async fn constituency(
     let lang = caller.language;
     let stations = coverage::stations_of(&state.store, number_text).await?;
     let forms = checklist_codes(&state);
+    let titles: Vec<(String, String)> = forms
+        .iter()
+        .map(|(code, _)| {
+            (code.clone(), state.forms.current(code).map(|f| f.title.get(lang).to_string()).unwrap_or_default())
+        })
+        .collect();
     Ok(page(
         &caller,
         &t(lang, "coverage-title"),
         html! {
+            p { a href="/coverage" { "← " (t(lang, "coverage-title")) } }
             h1 { (t(lang, "constituency")) " " (number_text) }
+            // The columns are the forms' codes, as observers know them from their SMS cards.
+            p.muted #form-codes { @for (i, (code, name)) in titles.iter().enumerate() { @if i > 0 { " · " } strong { (code) } " " (name) } }
             div.table-wrap { table {
-                thead { tr { th { "№" } th.num { (t(lang, "coverage-observers")) } @for (code, _) in &forms { th { (code) } } } }
+                thead { tr { th { "№" } th.num { (t(lang, "coverage-observers")) } @for (code, name) in &titles { th title=(name) { (code) } } } }
                 tbody { @for station in &stations { tr {
                     td { (station.station) }
                     td.num { (station.observers) }

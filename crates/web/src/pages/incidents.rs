@@ -38,6 +38,12 @@ fn severity_name(state: &AppState, lang: Language, severity: i64) -> String {
         .map_or_else(|| severity.to_string(), |q| shown(q, &severity.into(), lang))
 }
 
+/// "Orta və yuxarı": a severity filter's choice, in words as the table shows severity.
+fn at_least(state: &AppState, lang: Language, severity: i64) -> String {
+    let name = severity_name(state, lang, severity);
+    if severity >= 4 { name } else { t_args(lang, "incident-severity-and-above", &[("severity", name.into())]) }
+}
+
 fn status_name(lang: Language, status: &str) -> String {
     t(lang, &format!("incident-status-{status}"))
 }
@@ -64,20 +70,22 @@ pub async fn list(
                     select #category name="category" { option value="" { "—" }
                         @for (value, label) in categories(&state, lang) { option value=(value) selected[query.category == Some(value)] { (value) ". " (label) } } } }
                 div { label for="min_severity" { (t(lang, "incident-severity")) }
-                    select #min_severity name="min_severity" { option value="" { "—" } @for n in 1..=4 { option value=(n) selected[query.min_severity == Some(n)] { "≥ " (n) } } } }
+                    select #min_severity name="min_severity" { option value="" { "—" } @for n in 1..=4 { option value=(n) selected[query.min_severity == Some(n)] { (at_least(&state, lang, n)) } } } }
                 div { label for="constituency" { (t(lang, "constituency")) } input #constituency name="constituency" size="5" value=(query.constituency.map(|c| c.to_string()).unwrap_or_default()); }
                 button type="submit" { (t(lang, "search-button")) }
             }
             p.muted { (t(lang, "total")) ": " (result.total) }
             div.table-wrap { table #incidents {
-                thead { tr { th { "#" } th { (t(lang, "incident-when")) } th { "№" } th { (t(lang, "incident-category")) } th { (t(lang, "incident-severity")) } th { (t(lang, "incident-status")) } } }
+                // What it is and where it stands first, and the kind is the link: on a phone the
+                // columns after it are off to the side, and a number is a small target.
+                thead { tr { th { "#" } th { (t(lang, "incident-category")) } th { (t(lang, "incident-status")) } th { "№" } th { (t(lang, "incident-severity")) } th { (t(lang, "incident-when")) } } }
                 tbody { @for incident in &result.items { tr {
                     td { a href={ "/incidents/" (incident.id) } { (incident.id) } }
-                    td { (format_baku(incident.created_at)) }
-                    td { (incident.station) }
-                    td { (category_name(&state, lang, incident.category)) }
-                    td { (severity_name(&state, lang, incident.severity)) }
+                    td { a href={ "/incidents/" (incident.id) } { (category_name(&state, lang, incident.category)) } }
                     td { span.tag { (status_name(lang, &incident.status)) } }
+                    td { (incident.station) }
+                    td { (severity_name(&state, lang, incident.severity)) }
+                    td { (format_baku(incident.created_at)) }
                 } } }
             } }
             (pager(lang, result.page, result.page_count(), &format!("status={status}")))
