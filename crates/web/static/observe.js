@@ -137,6 +137,23 @@
     formBox.innerHTML = "";
   }
 
+  // A choice of times of day (the turnout count's 10:00 … 19:00): a time still to come cannot
+  // be chosen (a quarter of an hour early is allowed), and the latest one come is chosen for
+  // the observer, who may change it.
+  function timeSlots(q, select) {
+    var times = q.options.map(function (o) { return label(o.label); });
+    if (!times.length || !times.every(function (t) { return /^\d\d:\d\d$/.test(t); })) return select;
+    var now = bakuNow().split(":").map(Number), minutes = Math.min(now[0] * 60 + now[1] + 15, 23 * 60 + 59);
+    var soon = String(Math.floor(minutes / 60)).padStart(2, "0") + ":" + String(minutes % 60).padStart(2, "0");
+    var latest = null;
+    q.options.forEach(function (o, i) {
+      var option = select.querySelector('option[value="' + o.value + '"]');
+      if (times[i] > soon) option.disabled = true; else latest = o.value;
+    });
+    if (latest !== null) select.value = String(latest);
+    return select;
+  }
+
   function inputFor(q) {
     var id = "q-" + q.code;
     switch (q.type) {
@@ -149,8 +166,8 @@
       case "integer": return el("input", { id: id, name: q.code, type: "number", inputmode: "numeric", min: q.min, max: q.max });
       case "decimal": return el("input", { id: id, name: q.code, type: "number", step: "any", min: q.min, max: q.max });
       case "single_choice":
-        return el("select", { id: id, name: q.code }, [el("option", { value: "", text: "—" })].concat(
-          q.options.map(function (o) { return el("option", { value: o.value, text: o.value + ". " + choiceText(o) }); })));
+        return timeSlots(q, el("select", { id: id, name: q.code }, [el("option", { value: "", text: "—" })].concat(
+          q.options.map(function (o) { return el("option", { value: o.value, text: o.value + ". " + choiceText(o) }); }))));
       case "multiple_choice":
         return el("div", { role: "group", "aria-labelledby": "l-" + q.code, "class": "choices" }, q.options.map(function (o) {
           return el("label", { "class": "choice" }, [el("input", { type: "checkbox", name: q.code, value: o.value }), document.createTextNode(choiceText(o))]);

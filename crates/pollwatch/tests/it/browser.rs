@@ -384,6 +384,31 @@ async fn a_full_size_camera_photo_is_made_smaller_before_it_waits_in_the_outbox(
         let widths = phone.execute("return [innerWidth, document.documentElement.scrollWidth]").await;
         assert_eq!(widths, serde_json::json!([390, 390]), "the {form} form is wider than the phone");
     }
+    // The turnout count's time slots: none still to come may be chosen (a quarter of an hour
+    // early is allowed), and the latest one come is chosen already.
+    phone.click("button[data-form='TC']").await;
+    phone.wait_for("#report-form[data-form='TC']", 5).await;
+    let slots = phone
+        .execute(
+            r#"var now = new Date().toLocaleTimeString("en-GB", { timeZone: "Asia/Baku", hour: "2-digit", minute: "2-digit", hour12: false }).slice(0, 5);
+            var select = document.getElementById("q-TA");
+            return [now, select.value, Array.from(select.options).slice(1).map(function (o) { return [o.value, o.text.slice(-5), o.disabled]; })];"#,
+        )
+        .await;
+    let now: Vec<u32> = slots[0].as_str().unwrap().split(':').map(|part| part.parse().unwrap()).collect();
+    let soon = (now[0] * 60 + now[1] + 15).min(23 * 60 + 59);
+    let mut latest = String::new();
+    for slot in slots[2].as_array().unwrap() {
+        let time: Vec<u32> = slot[1].as_str().unwrap().split(':').map(|part| part.parse().unwrap()).collect();
+        let to_come = time[0] * 60 + time[1] > soon;
+        assert_eq!(slot[2].as_bool(), Some(to_come), "{slots}");
+        if !to_come {
+            latest = slot[0].as_str().unwrap().to_string();
+        }
+    }
+    assert_eq!(slots[1].as_str().unwrap(), latest, "{slots}");
+    phone.click("button[data-form='IN']").await;
+    phone.wait_for("#report-form[data-form='IN']", 5).await;
     phone
         .execute(
             r#"[["q-IA", "16"], ["q-IB", "12:00"], ["q-ID", "2"]].forEach(function (pair) {
