@@ -334,6 +334,7 @@
       }).then(function () {
         formBox.innerHTML = "";
         formBox.appendChild(el("div", { "class": "notice ok", id: "saved", "data-id": report.id, text: text.saved }));
+        askForIncident(form, report);
         renderOutbox();
         flush();
         sendInBackground();
@@ -343,6 +344,18 @@
         failed.textContent = text.storageFailed;
       });
     }
+  }
+
+  // Answers that are incidents in themselves (the form's incident_if: carousel voting seen on
+  // a visit) ask for an incident report too, with what was seen.
+  function askForIncident(form, report) {
+    var incident = forms.filter(function (f) { return f.kind === "incident"; })[0];
+    if (!form.incident_if || !incident || evaluate(parse(form.incident_if), report.answers) !== true) return;
+    var open = el("button", { type: "button", text: label(incident.title) });
+    open.addEventListener("click", function () { openForm(incident); });
+    formBox.appendChild(el("div", { "class": "notice error", id: "incident-asked", role: "alert" }, [
+      el("p", { text: text.incidentAsked }), open
+    ]));
   }
 
   function restore(node, form, report) {

@@ -145,6 +145,10 @@ pub struct FormDefinition {
     pub groups: Vec<Group>,
     #[serde(default)]
     pub checks: Vec<Check>,
+    /// Answers that are incidents in themselves (carousel voting seen on a visit): when this
+    /// holds, the observer app asks for an incident report too, with its details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_if: Option<String>,
     /// Its expressions parsed, once: validating a report would otherwise parse them again.
     #[serde(skip)]
     parsed: ParsedOnce,
@@ -306,7 +310,8 @@ impl FormDefinition {
         let places = self
             .questions()
             .filter_map(|q| q.show_if.as_ref().map(|e| (format!("show_if of {}", q.code), e)))
-            .chain(self.checks.iter().enumerate().map(|(i, c)| (format!("check {}", i + 1), &c.rule)));
+            .chain(self.checks.iter().enumerate().map(|(i, c)| (format!("check {}", i + 1), &c.rule)))
+            .chain(self.incident_if.iter().map(|e| ("incident_if".to_string(), e)));
         for (place, text) in places {
             let expression = Expr::parse(text)
                 .map_err(|e| DefinitionError::BadExpression { place: place.clone(), problem: e.to_string() })?;

@@ -466,3 +466,38 @@ fn jpeg_size(bytes: &[u8]) -> Option<(u16, u16)> {
     }
     None
 }
+
+/// A voting visit whose answers are an incident in themselves (carousel voting seen) asks for
+/// an incident report too, and opens it; a quiet visit asks nothing.
+#[tokio::test]
+async fn a_visit_that_saw_an_incident_asks_for_its_report() {
+    let app = spawn_app().await;
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    observer_signs_in(&app, &phone).await;
+    for (carousel, asked) in [("no", false), ("yes", true)] {
+        phone.click("button[data-form='VT']").await;
+        phone.wait_for("#report-form[data-form='VT']", 5).await;
+        phone.execute("var t = document.getElementById('q-VA'); t.value = '10:15'; t.dispatchEvent(new Event('input', {bubbles: true}));").await;
+        let answers = [
+            ("VB", "yes"),
+            ("VC", "yes"),
+            ("VD", "yes"),
+            ("VE", "no"),
+            ("VF", "no"),
+            ("VG", carousel),
+            ("VH", "no"),
+            ("VJ", "no"),
+            ("VK", "no"),
+        ];
+        for (code, answer) in answers {
+            phone.click(&format!("input[name='{code}'][value='{answer}']")).await;
+        }
+        phone.click("#report-form button[type=submit]").await;
+        phone.wait_for("#saved", 10).await;
+        let prompts = phone.execute("return document.querySelectorAll('#incident-asked').length").await;
+        assert_eq!(prompts, serde_json::json!(usize::from(asked)), "carousel seen: {carousel}");
+    }
+    phone.click("#incident-asked button").await;
+    phone.wait_for("#report-form[data-form='IN']", 5).await;
+    phone.quit().await;
+}

@@ -259,6 +259,7 @@ observe-cancel = Ləğv et
 observe-station = Seçki məntəqəsi
 observe-range = {"{"}min{"}"} ilə {"{"}max{"}"} arasında olmalıdır
 observe-saved = Bu telefonda saxlanıldı. Əlaqə olanda və bu səhifə açıq olanda göndəriləcək.
+observe-incident-asked = Bu cavablar pozuntu deməkdir: pozuntu hesabatını da göndərin və nə gördüyünüzü yazın.
 observe-saved-sent = Göndərildi: server hesabatı qəbul etdi.
 observe-saved-rejected = Server bu hesabatı qəbul etmədi: səbəbi və "Düzəlt" düyməsi aşağıdadır.
 observe-queued = Göndərilməyi gözləyir

@@ -261,6 +261,7 @@ observe-cancel = Cancel
 observe-station = Polling station
 observe-range = must be between {"{"}min{"}"} and {"{"}max{"}"}
 observe-saved = Saved on this phone. It is sent when there is a connection and this page is open.
+observe-incident-asked = These answers describe an incident: send an incident report too, saying what you saw.
 observe-saved-sent = Sent: the server has the report.
 observe-saved-rejected = The server refused this report: the reason and a Fix button are below.
 observe-queued = Waiting to be sent

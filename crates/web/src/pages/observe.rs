@@ -49,6 +49,7 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
         ("discard", "observe-discard"),
         ("savedSent", "observe-saved-sent"),
         ("savedRejected", "observe-saved-rejected"),
+        ("incidentAsked", "observe-incident-asked"),
     ];
     let mut text: serde_json::Map<String, serde_json::Value> =
         words.iter().map(|(key, id)| (key.to_string(), serde_json::Value::String(t(lang, id)))).collect();
