@@ -354,6 +354,9 @@ async fn two_observers_who_disagree_are_flagged_and_a_coordinator_resolves_it() 
         created.split("id=\"issued-password\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
     let first = app.login("observer", DEMO_PASSWORD).await;
     let second = app.login("second.observer", &password).await;
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let quiet = app.get(&coordinator, "/conflicts").await.text().await.unwrap();
+    assert!(quiet.contains("Hələ heç bir fikir ayrılığı yoxdur"), "an empty page says why: {quiet}");
     post(&app, &first, "/api/v1/submissions", &opening("disagree-first-01", "17/1")).await;
     let mut other = opening("disagree-second-1", "17/1");
     other["answers"]["OF"] = json!(false);
@@ -362,7 +365,6 @@ async fn two_observers_who_disagree_are_flagged_and_a_coordinator_resolves_it() 
     let (status, _) = post(&app, &second, "/api/v1/submissions", &other).await;
     assert_eq!(status, StatusCode::CREATED);
 
-    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
     let open: Value = app.get(&coordinator, "/api/v1/conflicts").await.json().await.unwrap();
     assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
     let conflict = &open[0];

@@ -26,6 +26,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Re
         html! {
             h1 { (t(lang, "conflicts-title")) }
             p { (t(lang, "conflicts-help")) }
+            @if open.is_empty() { p.muted #nothing-yet { (t(lang, "conflicts-none")) } }
             div.table-wrap { table #conflicts {
                 thead { tr { th { "№" } th { (t(lang, "conflict-question")) } th { (t(lang, "conflict-answers")) } th { } } }
                 tbody { @for c in &open {

@@ -30,7 +30,7 @@ async fn forms_page(state: &AppState, caller: &Caller, outcome: Option<Result<St
             h1 { (t(lang, "forms-title")) }
             @match &outcome { Some(Ok(text)) => (notice_ok(text)), Some(Err(text)) => (notice_error(text)), None => {} }
             div.table-wrap { table #forms {
-                thead { tr { th { (t(lang, "code")) } th { "v" } th { (t(lang, "name")) } th.num { (t(lang, "forms-questions")) } } }
+                thead { tr { th { (t(lang, "code")) } th { (t(lang, "forms-version")) } th { (t(lang, "name")) } th.num { (t(lang, "forms-questions")) } } }
                 tbody { @for form in &forms { tr {
                     td { code { (form.code) } } td { (form.version) } td { (form.title.get(lang)) } td.num { (form.questions().count()) }
                 } } }
