@@ -163,11 +163,11 @@ async fn reports_the_server_refuses_are_sent_back_to_the_observer_and_hold_back_
                 answers: { IA: 16, IB: "12:00", IC: "Kamera örtülüb", ID: 2, IF: false },
                 photos: { IE: new Blob(["not a photo"], { type: "image/jpeg" }) },
                 device_time: Date.now(), state: "queued", saved_at: 1 });
-              outbox.put({ id: "after-the-photo-0001", form: "OP", form_version: 2, station: "17/1",
+              outbox.put({ id: "after-the-photo-0001", form: "OP", form_version: 3, station: "17/1",
                 answers: { OA: "07:04", OB: true, OC: true, OF: true, OG: true, OH: true, OI: false, OK: true },
                 photos: {}, device_time: Date.now(), state: "queued", saved_at: 2 });
               // Queued before the observer was moved from 17/2: the server refuses that station.
-              outbox.put({ id: "moved-away-0001", form: "OP", form_version: 2, station: "17/2",
+              outbox.put({ id: "moved-away-0001", form: "OP", form_version: 3, station: "17/2",
                 answers: { OA: "07:05", OB: true, OC: true, OF: true, OG: true, OH: true, OI: false, OK: true },
                 photos: {}, device_time: Date.now(), state: "queued", saved_at: 3 });
               outbox.put({ id: "turnout-at-noon-0001", form: "TC", form_version: 1, station: "17/1",
@@ -222,7 +222,7 @@ async fn a_refused_report_with_a_photo_is_fixed_and_sent_and_another_observers_s
                     answers: { IA: 16, IB: "12:00", IC: "", ID: 2, IF: false, IE: photo.sha256 }, photos: {},
                     device_time: 1000, state: "rejected", saved_at: 1,
                     problem: { error: "invalid", fields: [{ question: "IC", message: "Cavab verin" }] } });
-                  outbox.put({ id: "someone-elses-0001", user: 987654, form: "OP", form_version: 2, station: "17/1",
+                  outbox.put({ id: "someone-elses-0001", user: 987654, form: "OP", form_version: 3, station: "17/1",
                     answers: { OA: "07:05", OB: true, OC: true, OF: true, OG: true, OH: true, OI: false, OK: true },
                     photos: {}, device_time: Date.now(), state: "queued", saved_at: 2 });
                   tx.oncomplete = function () { document.body.setAttribute("data-injected", photo.sha256); };
@@ -278,7 +278,7 @@ async fn signing_out_forgets_the_offline_page_and_keeps_the_outbox() {
         .execute(
             r#"indexedDB.open("pollwatch").onsuccess = function (e) {
               var tx = e.target.result.transaction("outbox", "readwrite");
-              tx.objectStore("outbox").put({ id: "unsent-0001", form: "OP", form_version: 2, station: "17/1", answers: {}, photos: {}, state: "queued", saved_at: 1 });
+              tx.objectStore("outbox").put({ id: "unsent-0001", form: "OP", form_version: 3, station: "17/1", answers: {}, photos: {}, state: "queued", saved_at: 1 });
               tx.oncomplete = function () { document.body.setAttribute("data-injected", "1"); };
             };"#,
         )
