@@ -220,6 +220,12 @@ fn valid_time(text: &str) -> bool {
 }
 
 impl FormDefinition {
+    /// Whether these answers are an incident in themselves: the form's `incident_if` definitely
+    /// holds (carousel voting seen on a visit), so an incident report should follow.
+    pub fn calls_for_incident(&self, answers: &super::Answers) -> bool {
+        self.incident_if.as_deref().and_then(|text| Expr::parse(text).ok()).is_some_and(|rule| rule.holds(answers))
+    }
+
     /// Reads and fully checks a definition.
     pub fn parse(json: &str) -> Result<FormDefinition, DefinitionError> {
         let form: FormDefinition = serde_json::from_str(json).map_err(|e| DefinitionError::Json(e.to_string()))?;

@@ -144,6 +144,19 @@ mod tests {
     }
 
     #[test]
+    fn a_visit_that_saw_carousel_voting_calls_for_an_incident_report() {
+        let voting = form("VT");
+        let quiet = json!({"VA": "10:15", "VB": true, "VC": true, "VD": true, "VE": false, "VF": false, "VG": false,
+            "VH": false, "VJ": false, "VK": false});
+        assert!(!voting.calls_for_incident(&validate(&voting, &answers(quiet.clone())).unwrap()));
+        let mut carousel = quiet;
+        carousel["VG"] = json!(true);
+        assert!(voting.calls_for_incident(&validate(&voting, &answers(carousel)).unwrap()));
+        // A question not asked (the mobile box stayed in) says nothing either way.
+        assert!(form("PR").incident_if.is_none());
+    }
+
+    #[test]
     fn a_protocol_that_adds_up_has_nothing_to_explain() {
         let protocol = form("PR");
         let figures = json!({"PA": 1500, "PJ": 0, "PB": 1200, "PC": 900, "PD": 40, "PK": 0, "PE": 260, "PL": 260,

@@ -57,6 +57,10 @@ async fn an_sms_report_is_stored_once_and_answered_in_the_observers_language() {
     let (_, again) = send(&app, &phone, &text).await;
     assert_eq!(again["reply"], "Bu mesaj artıq qəbul edilib.");
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+    // A visit that saw carousel voting is accepted, and asks for the incident's own report.
+    let (_, visit) = send(&app, &phone, &format!("VT {code} VA1015 VB1 VC1 VD1 VE2 VF2 VG1 VH2 VJ2 VK2")).await;
+    let visit = visit["reply"].as_str().unwrap();
+    assert!(visit.starts_with("Qəbul edildi: VT 17/1") && visit.contains("Bu pozuntudur: IN ilə"), "{visit}");
     // The observer chooses English on the web: the next reply says so at once (the server
     // forgets what it remembered of their number).
     let web = app.login("observer", DEMO_PASSWORD).await;

@@ -280,6 +280,7 @@ forms-load = Forma və ya yeni versiya yüklə
 forms-load-help = Mənbə kodundakı forms/ qovluğundakılar kimi JSON təsviri. Dəyişdirilmiş forma daha yüksək versiya tələb edir; hesabatlar dolduruldukları versiyanı saxlayır.
 forms-loaded = Yükləndi
 sms-accepted = Qəbul edildi: { $form } { $station }, { $count } cavab.
+sms-incident-asked = Bu pozuntudur: IN ilə pozuntu hesabatı da göndərin.
 sms-fix = Düzəldin
 sms-missing = Çatışmır
 sms-duplicate = Bu mesaj artıq qəbul edilib.

@@ -282,6 +282,7 @@ forms-load = Load a form or a new version
 forms-load-help = A JSON definition like those in forms/ of the source. A changed form needs a higher version; reports keep the version they were filled with.
 forms-loaded = Loaded
 sms-accepted = Received: { $form } { $station }, { $count } answers.
+sms-incident-asked = That is an incident: send an IN report too.
 sms-fix = Fix
 sms-missing = Missing
 sms-duplicate = This message was already received.

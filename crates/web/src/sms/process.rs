@@ -274,8 +274,10 @@ async fn evaluate(
     let stored = answers.0.len();
     let status = if parsed.problems.is_empty() && answer_problems.is_empty() { "processed" } else { "partial" };
     let detail = serde_json::json!({ "reading": parsed.problems, "answers": answer_problems }).to_string();
-    let reply_for =
-        |station: &str| reply::accepted(language, &form.code, station, stored, &parsed.problems, &answer_problems);
+    let incident = form.calls_for_incident(&answers);
+    let reply_for = |station: &str| {
+        reply::accepted(language, &form.code, station, stored, incident, &parsed.problems, &answer_problems)
+    };
     let log = |station: &str| {
         Some(MessageLog {
             inbound: inbound.clone(),

@@ -61,6 +61,7 @@ pub fn accepted(
     form: &str,
     station: &str,
     stored: usize,
+    incident: bool,
     reading: &[SmsProblem],
     answers: &[FieldError],
 ) -> String {
@@ -75,6 +76,10 @@ pub fn accepted(
     );
     let (fixes, missing) = items(lang, reading, answers);
     let mut text = head;
+    // Before what to fix, so that cutting the reply to one SMS never loses it.
+    if incident {
+        text.push_str(&format!(" {}", t(lang, "sms-incident-asked")));
+    }
     if !fixes.is_empty() {
         text.push_str(&format!(" {}: {}", t(lang, "sms-fix"), fixes.join(" ")));
     }
@@ -105,10 +110,10 @@ mod tests {
             SmsProblem::UnknownQuestion { code: "ZZ".into() },
         ];
         let answers = vec![FieldError { question: "OK".into(), problem: AnswerProblem::Required }];
-        let reply = accepted(Language::En, "OP", "17/1", 5, &reading, &answers);
+        let reply = accepted(Language::En, "OP", "17/1", 5, false, &reading, &answers);
         assert!(reply.contains("OB:1/2") && reply.contains("ZZ?") && reply.contains("OK"), "{reply}");
         assert!(reply.chars().count() <= SMS_LENGTH, "{reply}");
         let long: Vec<SmsProblem> = (0..40).map(|i| SmsProblem::UnknownQuestion { code: format!("Z{i}") }).collect();
-        assert_eq!(accepted(Language::Az, "OP", "17/1", 0, &long, &[]).chars().count(), SMS_LENGTH);
+        assert_eq!(accepted(Language::Az, "OP", "17/1", 0, false, &long, &[]).chars().count(), SMS_LENGTH);
     }
 }
