@@ -76,6 +76,7 @@ async fn a_report_is_listed_once_with_its_observer_even_when_sent_twice() {
     assert!(entry["id"].is_null(), "a report has no audit row of its own: {entry}");
     let page = app.get(&admin, "/audit?entity=submission").await.text().await.unwrap();
     assert!(page.contains("submission.create") && page.contains("17/1"), "the admin's page lists it too");
+    assert!(page.contains(r#"<span class="muted">station: </span>17/1<br>"#), "details as lines, not JSON: {page}");
     // The observer's own list holds it once.
     let mine: serde_json::Value = app.get(&observer, "/api/v1/submissions/mine").await.json().await.unwrap();
     assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");

@@ -101,10 +101,27 @@ pub async fn list(
                 td { (entry.channel) }
                 td { code { (entry.action) } }
                 td { (entry.entity) " " (entry.entity_id) }
-                td { code style="white-space:pre-wrap;word-break:break-all" { (entry.details) } }
+                td.details { (details(&entry.details)) }
             } } }
         } }
         (pager(lang, result.page, result.page_count(), &base_query))
     };
     Ok(page(&caller, &t(lang, "audit-title"), body))
+}
+
+/// An entry's details as "name: value" lines, the empty ones left out; text that is not a JSON
+/// object as it is.
+fn details(text: &str) -> maud::Markup {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(text) else {
+        return maud::html! { code style="white-space:pre-wrap;word-break:break-all" { (text) } };
+    };
+    let shown = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    maud::html! {
+        @for (name, value) in fields.iter().filter(|(_, v)| !v.is_null() && v.as_str() != Some("")) {
+            span.muted { (name) ": " } (shown(value)) br;
+        }
+    }
 }
