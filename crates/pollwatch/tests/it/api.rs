@@ -156,13 +156,7 @@ async fn the_observer_apps_files_come_gzipped_and_only_when_changed() {
     let mut unpacked = Vec::new();
     std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut unpacked).unwrap();
     assert_eq!(unpacked, plain);
-    let again = phone
-        .get(app.url("/static/observe.js"))
-        .header("Accept-Encoding", "gzip")
-        .header("If-None-Match", &tag)
-        .send()
-        .await
-        .unwrap();
+    let again = held(&phone, &app.url("/static/observe.js"), &tag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(again.headers()["etag"], tag);
     assert!(again.bytes().await.unwrap().is_empty());
@@ -174,16 +168,15 @@ async fn the_observer_apps_files_come_gzipped_and_only_when_changed() {
     let forms = observer.get(app.url("/api/v1/forms")).header("Accept-Encoding", "gzip").send().await.unwrap();
     assert_eq!(forms.headers()["content-encoding"], "gzip");
     let tag = forms.headers()["etag"].clone();
-    let again = observer
-        .get(app.url("/api/v1/forms"))
-        .header("Accept-Encoding", "gzip")
-        .header("If-None-Match", &tag)
-        .send()
-        .await
-        .unwrap();
+    let again = held(&observer, &app.url("/api/v1/forms"), &tag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     // The headers a browser merges into the JSON it keeps are the API's, not a page's.
     assert_eq!(again.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
     let stranger = browser().get(app.url("/api/v1/forms")).header("If-None-Match", &tag).send().await.unwrap();
     assert_eq!(stranger.status(), 401, "still only for the signed in, whatever they hold");
+}
+
+/// Asks for `url` gzipped, as a browser holding the version tagged `tag` does.
+async fn held(client: &reqwest::Client, url: &str, tag: &reqwest::header::HeaderValue) -> reqwest::Response {
+    client.get(url).header("Accept-Encoding", "gzip").header("If-None-Match", tag).send().await.unwrap()
 }
