@@ -81,6 +81,27 @@ mod tests {
         assert!(az.len() > 50);
     }
 
+    /// A message Fluent cannot parse (a `{name}` meant literally, say) is dropped from its
+    /// bundle in silence, and the page then shows its id.
+    #[test]
+    fn every_message_parses() {
+        for (language, source) in [
+            ("az", include_str!("../locales/az/main.ftl")),
+            ("en", include_str!("../locales/en/main.ftl")),
+            ("ru", include_str!("../locales/ru/main.ftl")),
+        ] {
+            let parsed = fluent_templates::fluent_bundle::FluentResource::try_new(source.to_string());
+            let resource = parsed.unwrap_or_else(|(_, errors)| panic!("{language}: {errors:?}"));
+            // `{count}` parses, as a reference to a message "count" that does not exist: the
+            // message then fails as it is shown. No message refers to another; literal braces
+            // are written {"{"}count{"}"}.
+            for entry in resource.entries() {
+                let entry = format!("{entry:?}");
+                assert!(!entry.contains("MessageReference"), "{language}: {entry}");
+            }
+        }
+    }
+
     #[test]
     fn plurals_follow_each_language() {
         let stations = |language, n: i64| t_args(language, "count-stations", &[("count", n.into())]);

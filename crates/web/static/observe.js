@@ -115,12 +115,21 @@
   }
   // Answers typed and not saved yet: opening another form, cancelling or leaving the page (a
   // language chosen, a link) would lose them, so the observer is asked first.
-  var unsaved = false;
+  var unsaved = false, busySaving = false;
   function mayDiscard() {
+    // A report being saved (its photos redrawn, then written) is not left half-way.
+    if (busySaving) return false;
     if (unsaved && !confirm(text.discard)) return false;
     unsaved = false;
     return true;
   }
+  // Reports still waiting go only under their observer's sign-in: signing out leaves them
+  // unsent until then, which a shared phone's next user may not know.
+  var signOut = document.getElementById("sign-out");
+  if (signOut) signOut.addEventListener("submit", function (event) {
+    var counter = document.getElementById("queued-count"), waiting = counter ? Number(counter.getAttribute("data-count")) : 0;
+    if (waiting > 0 && !confirm(text.signOutWaiting.replace("{count}", waiting))) event.preventDefault();
+  });
   window.addEventListener("beforeunload", function (event) {
     if (unsaved) { event.preventDefault(); event.returnValue = ""; }
   });
@@ -144,6 +153,8 @@
     var times = q.options.map(function (o) { return label(o.label); });
     if (!times.length || !times.every(function (t) { return /^\d\d:\d\d$/.test(t); })) return select;
     var now = bakuNow().split(":").map(Number), minutes = Math.min(now[0] * 60 + now[1] + 15, 23 * 60 + 59);
+    // Past midnight the count goes on (election day ends in the small hours): every slot has come.
+    if (now[0] < 5) minutes = 23 * 60 + 59;
     var soon = String(Math.floor(minutes / 60)).padStart(2, "0") + ":" + String(minutes % 60).padStart(2, "0");
     var latest = null;
     q.options.forEach(function (o, i) {
@@ -223,17 +234,19 @@
       canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
       if (bitmap.close) bitmap.close();
       return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) { resolve(blob && blob.size < file.size ? blob : file); }, "image/jpeg", 0.85);
+        canvas.toBlob(function (blob) {
+          canvas.width = canvas.height = 0; // its pixels freed now, not when collected
+          resolve(blob && blob.size < file.size ? blob : file);
+        }, "image/jpeg", 0.85);
       });
     }).catch(function () { return file; });
   }
+  // One at a time: a phone decoding three camera photos at once can run out of memory.
   function shrinkAll(photos) {
-    var codes = Object.keys(photos);
-    return Promise.all(codes.map(function (code) { return shrunk(photos[code]); })).then(function (files) {
-      var smaller = {};
-      codes.forEach(function (code, i) { smaller[code] = files[i]; });
-      return smaller;
-    });
+    var smaller = {};
+    return Object.keys(photos).reduce(function (done, code) {
+      return done.then(function () { return shrunk(photos[code]); }).then(function (file) { smaller[code] = file; });
+    }, Promise.resolve()).then(function () { return smaller; });
   }
 
   // Shows and hides questions by their conditions; returns the problems found.
@@ -309,27 +322,35 @@
         answers: result.answers, photos: result.photos, device_time: previous ? previous.device_time : Date.now(),
         state: "queued", saved_at: Date.now()
       };
-      saving = true; saveButton.disabled = true;
-      shrinkAll(result.photos).then(function (photos) {
+      saving = true; busySaving = true; saveButton.disabled = true;
+      function saveFailed() {
+        saving = false; busySaving = false; saveButton.disabled = false;
+        var failed = node.querySelector("#storage-failed") || node.appendChild(el("div", { "class": "notice error", id: "storage-failed", role: "alert" }));
+        failed.textContent = text.storageFailed;
+      }
+      // Only a failure before the report is written says it was not saved: one after it (in
+      // showing the notice) must not have the observer save it a second time.
+      shrinkAll(result.photos).catch(function () { return null; }).then(function (photos) {
+        if (!photos) { saveFailed(); return; }
         // One still too large (a phone that could not redraw it): said on its question.
         var unsendable = Object.keys(photos).filter(function (code) { return !photoSendable(photos[code]); });
         unsendable.forEach(function (code) {
           node.querySelector('[data-question="' + code + '"] .problem').textContent = text.photoRefused;
         });
         if (unsendable.length) {
-          saving = false; saveButton.disabled = false;
+          saving = false; busySaving = false; saveButton.disabled = false;
           node.querySelector('[data-question="' + unsendable[0] + '"]').scrollIntoView();
           return;
         }
         report.photos = photos;
-        return save(report);
+        return save(report, saveFailed);
       });
     });
     check(node, form, false);
 
-    function save(report) {
+    function save(report, saveFailed) {
       return putReport(report).then(function () {
-        unsaved = false;
+        unsaved = false; busySaving = false;
         return previous && previous.id !== report.id ? deleteReport(previous.id) : null;
       }).then(function () {
         formBox.innerHTML = "";
@@ -338,11 +359,7 @@
         renderOutbox();
         flush();
         sendInBackground();
-      }, function () {
-        saving = false; saveButton.disabled = false;
-        var failed = node.querySelector("#storage-failed") || node.appendChild(el("div", { "class": "notice error", id: "storage-failed", role: "alert" }));
-        failed.textContent = text.storageFailed;
-      });
+      }, saveFailed);
     }
   }
 
@@ -410,8 +427,8 @@
     if (first.type === "time") return answer;
     if (first.type === "single_choice") {
       var option = first.options.filter(function (o) { return o.value === answer; })[0];
-      var name = option ? choiceText(option) : "";
-      return name.length <= 12 ? name : "";
+      var name = option ? label(option.label) : "";
+      return /^\d\d:\d\d$/.test(name) ? name : "";
     }
     return "";
   }

@@ -2,7 +2,7 @@
 // Pages and form definitions: network first, the last good copy when offline.
 // Reports are never cached here: the app's IndexedDB outbox holds them until acknowledged.
 // Renamed with any change to a file in SHELL, so that a new page never runs beside old code.
-const CACHE = "pollwatch-app-v6";
+const CACHE = "pollwatch-app-v7";
 const SHELL = ["/observe", "/static/outbox.js", "/static/observe.js", "/static/app.css", "/api/v1/forms", "/manifest.webmanifest"];
 
 // The outbox and how reports are sent: the same code as the app's.

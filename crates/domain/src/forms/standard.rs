@@ -152,8 +152,12 @@ mod tests {
         let mut carousel = quiet;
         carousel["VG"] = json!(true);
         assert!(voting.calls_for_incident(&validate(&voting, &answers(carousel)).unwrap()));
-        // A question not asked (the mobile box stayed in) says nothing either way.
-        assert!(form("PR").incident_if.is_none());
+        // A question not asked says nothing either way: with the mobile box kept in, a "no"
+        // to whether its procedure was followed is dropped, not taken for a breach.
+        let mut unasked = json!({"VA": "10:15", "VB": true, "VC": true, "VD": true, "VE": false, "VF": false,
+            "VG": false, "VH": false, "VJ": false, "VK": false});
+        unasked["VI"] = json!(false);
+        assert!(!voting.calls_for_incident(&validate(&voting, &answers(unasked)).unwrap()));
     }
 
     #[test]

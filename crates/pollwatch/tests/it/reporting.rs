@@ -588,6 +588,12 @@ async fn a_coordinator_takes_an_incident_on_its_page() {
     assert!(page.contains("Pozuntunun hansı komissiyaya yönləndirildiyini yazın."), "{page}");
     assert!(page.contains(">DSK-ya yazılı şikayət</textarea>"), "the note is kept: {page}");
     assert!(page.contains(r#"<option value="referred" selected>"#), "{page}");
+    // A step out of order, from a page left open while someone else moved it on: said in
+    // words, on the same page.
+    let stale = app.post_form(&coordinator, &format!("/incidents/{id}"), &[("status", "triaged")]).await;
+    assert_eq!(stale.status(), 422);
+    let page = stale.text().await.unwrap();
+    assert!(page.contains("Bu addım indi mümkün deyil: pozuntu &quot;təsdiqlənib&quot; vəziyyətindədir"), "{page}");
     // The observer's answers, as the form asks them: when, how severe, raised with the chair.
     for shown in [
         "<dt>Nə vaxt baş verdi</dt><dd>09:10</dd>",
@@ -649,7 +655,7 @@ async fn a_live_stream_tells_of_reports_in_the_area_and_ends_to_be_opened_afresh
     // Nothing more comes, and the stream ends by itself.
     while tokio::time::timeout(within, stream.chunk()).await.expect("ends").unwrap().is_some() {}
     let lasted = opened.elapsed();
-    assert!(lasted >= std::time::Duration::from_secs(2) && lasted < std::time::Duration::from_secs(4), "{lasted:?}");
+    assert!(lasted >= std::time::Duration::from_secs(2) && lasted < std::time::Duration::from_secs(8), "{lasted:?}");
     // Deactivated meanwhile, the coordinator is not let back in.
     let admin = app.login("admin", DEMO_PASSWORD).await;
     let id = app.user_id("coordinator").await;

@@ -305,7 +305,7 @@ async fn an_observer_signing_in_at_the_front_door_lands_in_the_reporting_app_and
     let response = app.try_login(&phone, "observer", DEMO_PASSWORD).await;
     assert_eq!(response.headers()["location"], "/observe");
     let page = app.get(&phone, "/observe").await.text().await.unwrap();
-    assert!(page.contains(r#"<form method="post" action="/logout">"#), "{page}");
+    assert!(page.contains(r#"<form id="sign-out" method="post" action="/logout">"#), "{page}");
     // Anyone else lands where they were going.
     let laptop = browser();
     assert_eq!(app.try_login(&laptop, "coordinator", DEMO_PASSWORD).await.headers()["location"], "/");

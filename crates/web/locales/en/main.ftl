@@ -222,7 +222,13 @@ nav-conflicts = Disagreements
 coverage-title = Coverage
 coverage-live = Updates by itself as reports arrive
 coverage-missing = Missing
-coverage-missing-count = { $stations } stations · { $observers } observers to call
+coverage-missing-count = { $stations ->
+        [one] 1 station
+       *[other] { $stations } stations
+    } · { $observers ->
+        [one] 1 observer
+       *[other] { $observers } observers
+    } to call
 coverage-turnout = Observed turnout
 coverage-time = Time
 coverage-stations = Stations reporting
@@ -263,6 +269,7 @@ observe-cancel = Cancel
 observe-station = Polling station
 observe-range = must be between {"{"}min{"}"} and {"{"}max{"}"}
 observe-saved = Saved on this phone. It is sent when there is a connection and this page is open.
+observe-sign-out-waiting = {"{"}count{"}"} reports are not sent yet. If you sign out, they are sent only when you sign in again. Sign out?
 observe-incident-asked = These answers describe an incident: send an incident report too, saying what you saw.
 observe-saved-sent = Sent: the server has the report.
 observe-saved-rejected = The server refused this report: the reason and a Fix button are below.
@@ -315,6 +322,7 @@ incident-assignee = Assigned to
 incident-saved = Saved.
 incident-reported-by = Reported by
 incident-assignee-refused = This person cannot be given this incident: only the constituency's coordinators can take it.
+incident-step-refused = That step is not possible now: the incident is "{ $status }". Reload the page; someone may have moved it on already.
 incident-referred-to-missing = Say which commission it was referred to.
 conflict-choose-side = Choose one of the two answers.
 election-code-article = Election Code, Art. { $article }

@@ -22,7 +22,7 @@ use crate::api::json_body::JsonBody;
 use crate::auth::Caller;
 use crate::checked::Checked;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::i18n::t;
+use crate::i18n::{t, t_args};
 use crate::state::AppState;
 
 /// Where a caller may look at election-day aggregates: everywhere (admins, analysts) or
@@ -334,7 +334,19 @@ pub async fn apply_incident_change(
     let author = caller.author();
     let now = now_millis();
     let id = incident.id;
-    state.store.write(move |c| Box::pin(async move { incidents::change(c, id, &change, &author, now).await })).await?;
+    state
+        .store
+        .write(move |c| Box::pin(async move { incidents::change(c, id, &change, &author, now).await }))
+        .await
+        .map_err(|error| match error {
+            // A step out of order (often a page left open while someone else moved it on).
+            storage::StorageError::Conflict(_) => AppError::Conflict(t_args(
+                caller.language,
+                "incident-step-refused",
+                &[("status", t(caller.language, &format!("incident-status-{}", incident.status)).into())],
+            )),
+            other => other.into(),
+        })?;
     state.live.publish(crate::reporting::live::Notice {
         kind: "incident",
         constituency_no: incident.constituency_no,

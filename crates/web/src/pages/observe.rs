@@ -50,6 +50,7 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
         ("savedSent", "observe-saved-sent"),
         ("savedRejected", "observe-saved-rejected"),
         ("incidentAsked", "observe-incident-asked"),
+        ("signOutWaiting", "observe-sign-out-waiting"),
     ];
     let mut text: serde_json::Map<String, serde_json::Value> =
         words.iter().map(|(key, id)| (key.to_string(), serde_json::Value::String(t(lang, id)))).collect();
@@ -79,7 +80,7 @@ pub async fn app(State(state): State<AppState>, caller: Caller) -> AppResult<Res
                         span { (name) }
                         span #connection role="status" {}
                         // A phone may be shared, or taken: signing out is one tap away.
-                        form method="post" action="/logout" {
+                        form #sign-out method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(caller.form_token());
                             button type="submit" { (t(lang, "nav-sign-out")) }
                         }
