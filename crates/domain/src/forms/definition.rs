@@ -172,6 +172,8 @@ pub struct Parsed {
     pub show_if: Vec<(String, Expr)>,
     /// Each check's rule, with the check.
     pub checks: Vec<(Expr, Check)>,
+    /// `incident_if`, when the form has one.
+    pub incident_if: Option<Expr>,
     /// Where each question is (group, place in it), by its code as a number (`code_number`),
     /// sorted: found with a few integer comparisons rather than string comparisons through
     /// every question (a report looks up each of its answers).
@@ -223,7 +225,7 @@ impl FormDefinition {
     /// Whether these answers are an incident in themselves: the form's `incident_if` definitely
     /// holds (carousel voting seen on a visit), so an incident report should follow.
     pub fn calls_for_incident(&self, answers: &super::Answers) -> bool {
-        self.incident_if.as_deref().and_then(|text| Expr::parse(text).ok()).is_some_and(|rule| rule.holds(answers))
+        self.parsed().incident_if.as_ref().is_some_and(|rule| rule.holds(answers))
     }
 
     /// Reads and fully checks a definition.
@@ -266,6 +268,7 @@ impl FormDefinition {
                     .filter_map(|q| Some((q.code.clone(), Expr::parse(q.show_if.as_deref()?).ok()?)))
                     .collect(),
                 checks: self.checks.iter().filter_map(|c| Some((Expr::parse(&c.rule).ok()?, c.clone()))).collect(),
+                incident_if: self.incident_if.as_deref().and_then(|text| Expr::parse(text).ok()),
                 by_code,
             }
         })

@@ -317,6 +317,11 @@ pub async fn assignable(
     Ok(people)
 }
 
+/// An incident's status in the reader's language.
+pub fn status_name(lang: Language, status: &str) -> String {
+    t(lang, &format!("incident-status-{status}"))
+}
+
 pub async fn apply_incident_change(
     state: &AppState,
     caller: &Caller,
@@ -343,7 +348,7 @@ pub async fn apply_incident_change(
             storage::StorageError::Conflict(_) => AppError::Conflict(t_args(
                 caller.language,
                 "incident-step-refused",
-                &[("status", t(caller.language, &format!("incident-status-{}", incident.status)).into())],
+                &[("status", status_name(caller.language, &incident.status).into())],
             )),
             other => other.into(),
         })?;

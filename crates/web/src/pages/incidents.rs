@@ -11,7 +11,7 @@ use storage::incidents;
 
 use crate::api::coordination::{
     IncidentChangeRequest, IncidentQuery, apply_incident_change, assignable, incident_change, next_statuses,
-    people_area, visible_incident,
+    people_area, status_name, visible_incident,
 };
 use crate::auth::{Caller, CsrfForm};
 use crate::checked::Checked;
@@ -42,10 +42,6 @@ fn severity_name(state: &AppState, lang: Language, severity: i64) -> String {
 fn at_least(state: &AppState, lang: Language, severity: i64) -> String {
     let name = severity_name(state, lang, severity);
     if severity >= 4 { name } else { t_args(lang, "incident-severity-and-above", &[("severity", name.into())]) }
-}
-
-fn status_name(lang: Language, status: &str) -> String {
-    t(lang, &format!("incident-status-{status}"))
 }
 
 pub async fn list(
