@@ -663,3 +663,29 @@ async fn a_live_stream_tells_of_reports_in_the_area_and_ends_to_be_opened_afresh
     assert_eq!(deactivated.status(), StatusCode::SEE_OTHER);
     assert_eq!(coordinator.get(app.url("/api/v1/events")).send().await.unwrap().status(), 401);
 }
+
+/// A coordinator deactivated while their dashboard is open stops hearing at once: the stream
+/// ends when anyone's rights change (here it would otherwise last ten minutes), and the page's
+/// attempt to open another is refused.
+#[tokio::test]
+async fn a_live_stream_ends_when_its_coordinator_is_deactivated() {
+    let app = crate::helpers::spawn_app().await;
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let mut stream = coordinator.get(app.url("/api/v1/events")).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let (status, _) = post(&app, &observer, "/api/v1/submissions", &opening("live-stream-0002", "17/1")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let within = std::time::Duration::from_secs(5);
+    let told = tokio::time::timeout(within, stream.chunk()).await.expect("told at once").unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&told).starts_with("event: change"));
+
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let id = app.user_id("coordinator").await;
+    let deactivated = app.post_form(&admin, &format!("/people/{id}/active"), &[("active", "0")]).await;
+    assert_eq!(deactivated.status(), StatusCode::SEE_OTHER);
+    let ended = tokio::time::timeout(within, async { while stream.chunk().await.unwrap().is_some() {} }).await;
+    assert!(ended.is_ok(), "the stream went on after its coordinator was deactivated");
+    // The page opens another at once: refused.
+    assert_eq!(coordinator.get(app.url("/api/v1/events")).send().await.unwrap().status(), 401);
+}

@@ -143,9 +143,13 @@ pub async fn events(
             }
         }
     });
-    // A stream ends after a while and the browser opens a new one, signed in afresh: a
-    // coordinator deactivated or moved elsewhere stops hearing about the old area.
-    let stream = futures_util::StreamExt::take_until(stream, tokio::time::sleep(state.config.live_stream_lifetime));
+    // A stream ends once anyone's rights change, and in any case after a while (a change
+    // made by another process, the CLI, is not heard here); the browser then opens a new
+    // one, signed in afresh: a coordinator deactivated or moved elsewhere stops hearing
+    // about the old area.
+    let lifetime = tokio::time::sleep(state.config.live_stream_lifetime);
+    let ends = futures_util::future::select(Box::pin(lifetime), Box::pin(state.identities.rights_changed()));
+    let stream = futures_util::StreamExt::take_until(stream, ends);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

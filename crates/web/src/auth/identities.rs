@@ -2,7 +2,8 @@
 //! (reports from thousands of phones) do not read four rows per request. Entries live half a
 //! minute; any change to people, passwords, sessions or tokens clears them all at once, so
 //! within this process a revoked token or disabled account stops working immediately, and
-//! a change made by another process (the CLI) within `LIFETIME`.
+//! a change made by another process (the CLI) within `LIFETIME`. Open live streams hear of
+//! such a change too (`rights_changed`) and end, to be opened afresh and checked again.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -54,9 +55,16 @@ impl Hasher for DigestHasher {
     }
 }
 
-#[derive(Default)]
 pub struct Identities {
     entries: Mutex<HashMap<Key, (Instant, Identity), BuildHasherDefault<DigestHasher>>>,
+    /// Counts changes to who may do what; long-lived responses wait on it.
+    rights: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Identities {
+    fn default() -> Identities {
+        Identities { entries: Mutex::default(), rights: tokio::sync::watch::Sender::new(0) }
+    }
 }
 
 impl Identities {
@@ -84,6 +92,18 @@ impl Identities {
     /// Forgets everyone: called after any change to who may do what.
     pub fn clear(&self) {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.rights.send_modify(|changes| *changes += 1);
+    }
+
+    /// Completes at the next change to who may do what (`clear`) after this call: a response
+    /// that outlives its request (the live stream) ends then, so that a person deactivated
+    /// or moved to another area stops hearing at once, not when the stream would have ended.
+    pub fn rights_changed(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut changes = self.rights.subscribe();
+        async move {
+            // An error means the sender is gone (the server is stopping): end all the same.
+            let _ = changes.changed().await;
+        }
     }
 }
 
@@ -118,5 +138,16 @@ mod tests {
         identities.clear();
         assert_eq!(found(true, digest), None);
         assert_eq!(found(false, digest), None);
+    }
+
+    #[tokio::test]
+    async fn a_change_of_rights_is_heard_by_those_waiting_and_a_preference_is_not() {
+        let identities = Identities::default();
+        let waiting = identities.rights_changed();
+        identities.forget_person(1);
+        let quiet = tokio::time::timeout(Duration::from_millis(50), identities.rights_changed()).await;
+        assert!(quiet.is_err(), "a preference changes nobody's rights");
+        identities.clear();
+        tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("heard");
     }
 }
