@@ -11,6 +11,8 @@ pub struct Browser {
     base: String,
     http: reqwest::Client,
     _profile: tempfile::TempDir,
+    /// The script that sets pages' clock (`set_baku_clock`), to take it away again.
+    clock_script: std::sync::Mutex<Option<String>>,
 }
 
 impl Browser {
@@ -45,6 +47,7 @@ impl Browser {
             base: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::new(),
             _profile: profile,
+            clock_script: std::sync::Mutex::new(None),
         };
         for _ in 0..100 {
             if browser.http.get(format!("{}/status", browser.base)).send().await.is_ok() {
@@ -157,6 +160,41 @@ impl Browser {
     /// Runs JavaScript in the page and returns its result.
     pub async fn execute(&self, script: &str) -> Value {
         self.call("POST", "/execute/sync", json!({ "script": script, "args": [] })).await
+    }
+
+    /// Pages opened from now on see a Baku time of `hours`:`minutes` today (their `Date` is
+    /// shifted by a script Chromium runs before the page's own), or the real time with `None`.
+    pub async fn set_baku_clock(&self, time: Option<(i64, i64)>) {
+        let previous = self.clock_script.lock().unwrap().take();
+        if let Some(identifier) = previous {
+            let params = json!({ "identifier": identifier });
+            self.cdp("Page.removeScriptToEvaluateOnNewDocument", params).await;
+        }
+        let Some((hours, minutes)) = time else { return };
+        let source = format!(
+            r#"(function () {{
+              var Real = Date, day = 86400000, baku = 4 * 3600000;
+              var target = Math.floor((Real.now() + baku) / day) * day - baku + ({hours} * 60 + {minutes}) * 60000;
+              var offset = target - Real.now();
+              function Shifted() {{
+                if (!(this instanceof Shifted)) return new Real(Real.now() + offset).toString();
+                if (arguments.length === 0) return new Real(Real.now() + offset);
+                return new (Function.prototype.bind.apply(Real, [null].concat(Array.prototype.slice.call(arguments))))();
+              }}
+              Shifted.prototype = Real.prototype;
+              Shifted.now = function () {{ return Real.now() + offset; }};
+              Shifted.UTC = Real.UTC;
+              Shifted.parse = Real.parse;
+              Date = Shifted;
+            }})();"#
+        );
+        let added = self.cdp("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source })).await;
+        *self.clock_script.lock().unwrap() = added["identifier"].as_str().map(str::to_string);
+    }
+
+    /// A Chrome DevTools Protocol command, through chromedriver.
+    async fn cdp(&self, command: &str, params: Value) -> Value {
+        self.call("POST", "/goog/cdp/execute", json!({ "cmd": command, "params": params })).await
     }
 
     /// Waits (up to `seconds`) until an element matching `css` exists.
