@@ -13,21 +13,34 @@ use crate::commands::CommandError;
 use crate::config::ServeSettings;
 use crate::startup::Application;
 
+/// Written in the data folder once the demo is set up (loaded, its partner token issued, its
+/// morning played): a start that finds people but not this was interrupted, and finishes.
+const SET_UP: &str = "demo-set-up";
+/// The seed the folder's demo was made with, written before anything is loaded: finishing an
+/// interrupted setup replays the same morning, whatever seed the next start is given.
+const SEED: &str = "demo-seed";
+
 pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Result<(), CommandError> {
     std::fs::create_dir_all(data_dir)?;
     let database = data_dir.join("pollwatch.db");
     let started = Instant::now();
     let store = Store::open(&database.to_string_lossy()).await?;
+    let fresh = people::count(store.reads()).await? == 0;
+    let set_up = !fresh && data_dir.join(SET_UP).exists();
+    let seed = if fresh {
+        std::fs::write(data_dir.join(SEED), seed.to_string())?;
+        seed
+    } else {
+        std::fs::read_to_string(data_dir.join(SEED)).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(seed)
+    };
     let mut partner_token = None;
-    let mut election = None;
-    if people::count(store.reads()).await? == 0 {
+    let election = demo::generate(seed);
+    if fresh {
         println!("Generating the national demo election (seed {seed})…");
-        let generated = demo::generate(seed);
         let hash = web::auth::password::hash(DEMO_PASSWORD.to_string())
             .await
             .map_err(|e| CommandError::Usage(e.to_string()))?;
-        let summary = storage::demo::load(&store, generated.clone(), hash, now_millis()).await?;
-        partner_token = Some(issue_partner_token(&store).await?);
+        let summary = storage::demo::load(&store, election.clone(), hash, now_millis()).await?;
         println!(
             "Loaded {} constituencies, {} polling stations and {} people in {:.1} s.",
             summary.constituencies,
@@ -35,13 +48,18 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
             summary.people,
             started.elapsed().as_secs_f64()
         );
-        election = Some(generated);
-    } else {
+    } else if set_up {
         println!("Using the existing demo data in {}.", data_dir.display());
+    } else {
+        println!("The demo's last start was stopped before it was set up: finishing it (seed {seed}).");
     }
     let application = Application::build(store.clone(), settings).await?;
-    if let Some(election) = election {
+    if !set_up {
+        // Stopped here last time, the partner may have no token: a new one is shown once.
+        partner_token = Some(issue_partner_token(&store).await?);
         let started = Instant::now();
+        // Reports sent again are stored once (their ids are the same), and incidents already
+        // worked on are left as they are.
         let played = play_morning(application.state(), &store, &election, seed).await?;
         println!(
             "Played the election morning: {} reports and {} incident moves in {:.1} s.",
@@ -49,6 +67,7 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
             played.incident_moves,
             started.elapsed().as_secs_f64()
         );
+        std::fs::write(data_dir.join(SET_UP), "")?;
     }
     println!();
     println!("pollwatch demo is ready: http://{}", application.address());
@@ -145,7 +164,10 @@ async fn work_the_queue(store: &Store) -> Result<usize, CommandError> {
     let area = storage::coverage::Area::Constituencies(vec![i64::from(demo::SHOWCASE_CONSTITUENCY)]);
     let filter = storage::incidents::IncidentFilter { per_page: 10, page: 1, ..Default::default() };
     let queue = storage::incidents::list(store.reads(), &area, &filter).await?;
-    let mut ids: Vec<i64> = queue.items.iter().map(|i| i.id).collect();
+    // Only incidents nobody has touched: a start that finishes an interrupted setup finds
+    // some already worked on.
+    let new = IncidentStatus::New.as_str();
+    let mut ids: Vec<i64> = queue.items.iter().filter(|i| i.status == new).map(|i| i.id).collect();
     ids.sort_unstable();
     let steps: [&[(IncidentStatus, &str)]; 3] = [
         &[(IncidentStatus::Triaged, "Müşahidəçiyə zəng etdim, təfərrüatları dəqiqləşdirirəm.")],

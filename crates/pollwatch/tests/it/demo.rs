@@ -18,6 +18,12 @@ impl Drop for Demo {
 
 /// Starts `pollwatch demo` and reads what it prints until it is ready: (process, printed, URL).
 fn start_demo(data_dir: &std::path::Path) -> (Demo, String, String) {
+    start_demo_until(data_dir, "pollwatch demo is ready: ")
+}
+
+/// Starts `pollwatch demo` and reads what it prints until a line starting with `until`:
+/// (process, printed, the rest of that line).
+fn start_demo_until(data_dir: &std::path::Path, until: &str) -> (Demo, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pollwatch"))
         .args(["demo", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -32,8 +38,8 @@ fn start_demo(data_dir: &std::path::Path) -> (Demo, String, String) {
         let line = lines.next().expect("demo stopped before it was ready").expect("line");
         printed.push_str(&line);
         printed.push('\n');
-        if let Some(url) = line.strip_prefix("pollwatch demo is ready: ") {
-            break url.to_string();
+        if let Some(rest) = line.strip_prefix(until) {
+            break rest.to_string();
         }
     };
     // The rest is read too: a closed pipe would end the demo at its next line.
@@ -75,4 +81,30 @@ async fn the_demo_serves_an_election_morning_and_reuses_it_on_the_next_start() {
     assert!(printed.contains("Using the existing demo data"), "{printed}");
     assert!(!printed.contains("Played"), "{printed}");
     assert_eq!(coverage_of_the_showcase_coordinator(&url).await["constituencies"], coverage["constituencies"]);
+}
+
+/// A demo stopped while it sets up (here as soon as its people are loaded, before or while
+/// the morning is played) finishes on its next start: the same morning as an uninterrupted
+/// demo's, no report twice.
+#[tokio::test]
+async fn a_demo_stopped_while_it_sets_up_finishes_on_its_next_start() {
+    let interrupted = tempfile::tempdir().unwrap();
+    let (demo, _, _) = start_demo_until(interrupted.path(), "Loaded ");
+    drop(demo);
+    let (_resumed, printed, url) = start_demo(interrupted.path());
+    assert!(printed.contains("stopped before it was set up: finishing it"), "{printed}");
+    assert!(printed.contains("Played the election morning:"), "{printed}");
+    let resumed = coverage_of_the_showcase_coordinator(&url).await;
+
+    let whole = tempfile::tempdir().unwrap();
+    let (_demo, _, url) = start_demo(whole.path());
+    let expected = coverage_of_the_showcase_coordinator(&url).await;
+    assert_eq!(resumed["constituencies"], expected["constituencies"]);
+    assert_eq!(resumed["turnout"], expected["turnout"]);
+    drop(_resumed);
+
+    // Set up now: the next start plays nothing.
+    let (_again, printed, _) = start_demo(interrupted.path());
+    assert!(printed.contains("Using the existing demo data"), "{printed}");
+    assert!(!printed.contains("Played"), "{printed}");
 }
