@@ -35,6 +35,21 @@ async fn changes_are_logged_with_author_channel_and_content() {
     assert!(by_admin["total"].as_i64().unwrap() >= 1);
     let page = app.get(&admin, "/audit?action=person.update").await.text().await.unwrap();
     assert!(page.contains("person.update") && page.contains("Media Monitor Renamed"));
+    // Said in words: the action, and what changed from what to what; what did not change is
+    // not listed. (Before and after are recorded in one shape, the form's.)
+    let before = &entry["details"]["before"];
+    let after = &entry["details"]["after"];
+    assert_eq!(
+        after.as_object().unwrap().keys().collect::<Vec<_>>(),
+        before.as_object().unwrap().keys().collect::<Vec<_>>()
+    );
+    assert_eq!(after["organisation"], "VCUM");
+    assert_eq!(after["role"], before["role"]);
+    let row = page.split("<tr>").find(|row| row.contains("Media Monitor Renamed")).unwrap();
+    assert!(row.contains("Şəxsin məlumatları dəyişdirildi"), "{row}");
+    let renamed = format!("Adı, soyadı: </span>{} → Media Monitor Renamed", before["full_name"].as_str().unwrap());
+    assert!(row.contains(&renamed), "{row}");
+    assert!(!row.contains("İstifadəçi adı") && !row.contains("Rol:"), "unchanged fields are not listed: {row}");
 }
 
 #[tokio::test]

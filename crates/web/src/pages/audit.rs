@@ -2,12 +2,15 @@
 
 use axum::extract::{Query, State};
 use axum::response::Response;
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 use time::macros::format_description;
 
 use domain::access::Action;
 use domain::audit::Channel;
+use domain::incidents::IncidentStatus;
+use domain::language::Language;
+use domain::roles::Role;
 use domain::timezone::{BAKU, format_baku};
 use storage::audit::{self, AuditFilter};
 
@@ -99,9 +102,9 @@ pub async fn list(
                 td { (format_baku(entry.at)) }
                 td { (entry.actor_username.as_deref().unwrap_or("—")) }
                 td { (entry.channel) }
-                td { code { (entry.action) } }
+                td { @if let Some(label) = action_label(lang, &entry.action) { (label) br; } code.muted { (entry.action) } }
                 td { (entry.entity) " " (entry.entity_id) }
-                td.details { (details(&entry.details)) }
+                td.details { (details(lang, &entry.details)) }
             } } }
         } }
         (pager(lang, result.page, result.page_count(), &base_query))
@@ -109,19 +112,124 @@ pub async fn list(
     Ok(page(&caller, &t(lang, "audit-title"), body))
 }
 
-/// An entry's details as "name: value" lines, the empty ones left out; text that is not a JSON
-/// object as it is.
-fn details(text: &str) -> maud::Markup {
-    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(text) else {
-        return maud::html! { code style="white-space:pre-wrap;word-break:break-all" { (text) } };
+/// The actions the application records, each with a message `audit-action-…`.
+const ACTIONS: [&str; 11] = [
+    "api_token.create",
+    "api_token.revoke",
+    "conflict.resolve",
+    "demo.load",
+    "form.load",
+    "import.apply",
+    "incident.change",
+    "person.create",
+    "person.password_change",
+    "person.update",
+    "session.sign_in",
+];
+
+/// An action in words, for the actions the application records.
+fn action_label(lang: Language, action: &str) -> Option<String> {
+    ACTIONS.contains(&action).then(|| t(lang, &format!("audit-action-{}", action.replace(['.', '_'], "-"))))
+}
+
+/// A detail's name in words where the pages have one; other names as recorded.
+fn field_label(lang: Language, name: &str) -> String {
+    let id = match name {
+        "username" => "field-username",
+        "full_name" => "field-full-name",
+        "role" => "field-role",
+        "organisation" => "field-organisation",
+        "phone" => "field-phone",
+        "email" => "field-email",
+        "observer_code" => "field-observer-code",
+        "stations" => "field-stations",
+        "constituencies" => "field-constituencies",
+        "assignee" => "incident-assignee",
+        "referred_to" => "incident-referred-to",
+        "note" => "incident-note",
+        "address" => "audit-field-address",
+        _ => return name.to_string(),
     };
-    let shown = |value: &serde_json::Value| match value {
-        serde_json::Value::String(text) => text.clone(),
-        other => other.to_string(),
-    };
-    maud::html! {
-        @for (name, value) in fields.iter().filter(|(_, v)| !v.is_null() && v.as_str() != Some("")) {
-            span.muted { (name) ": " } (shown(value)) br;
+    t(lang, id)
+}
+
+/// A detail's value in words: roles and incident statuses by their names, nothing as "—".
+fn field_value(lang: Language, name: &str, value: &serde_json::Value) -> String {
+    match (name, value) {
+        (_, serde_json::Value::Null) => "—".into(),
+        (_, serde_json::Value::String(text)) if text.is_empty() => "—".into(),
+        ("role", serde_json::Value::String(role)) if Role::parse(role).is_some() => t(lang, &format!("role-{role}")),
+        ("from" | "to", serde_json::Value::String(status)) if IncidentStatus::parse(status).is_some() => {
+            t(lang, &format!("incident-status-{status}"))
         }
+        (_, serde_json::Value::String(text)) => text.clone(),
+        (_, other) => other.to_string(),
+    }
+}
+
+/// An entry's details as lines a reader follows: a change of a record as "name: before →
+/// after" for what changed, an incident's move as "Status: from → to", anything else as
+/// "name: value" with empty ones left out. Text that is not a JSON object is shown as it is.
+fn details(lang: Language, text: &str) -> Markup {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(text) else {
+        return html! { code style="white-space:pre-wrap;word-break:break-all" { (text) } };
+    };
+    let mut lines: Vec<(String, String)> = Vec::new();
+    if let (Some(serde_json::Value::Object(before)), Some(serde_json::Value::Object(after))) =
+        (fields.get("before"), fields.get("after"))
+    {
+        for (name, new) in after {
+            let old = before.get(name).unwrap_or(&serde_json::Value::Null);
+            let (old, new) = (field_value(lang, name, old), field_value(lang, name, new));
+            if old != new {
+                lines.push((field_label(lang, name), format!("{old} → {new}")));
+            }
+        }
+        if lines.is_empty() {
+            lines.push((t(lang, "audit-unchanged"), String::new()));
+        }
+    }
+    if let (Some(from), Some(to)) = (fields.get("from"), fields.get("to"))
+        && !to.is_null()
+    {
+        let change = format!("{} → {}", field_value(lang, "from", from), field_value(lang, "to", to));
+        lines.push((t(lang, "incident-status"), change));
+    }
+    let shown_already = ["before", "after", "from", "to"];
+    for (name, value) in fields.iter().filter(|(name, _)| !shown_already.contains(&name.as_str())) {
+        if !value.is_null() && value.as_str() != Some("") {
+            lines.push((field_label(lang, name), field_value(lang, name, value)));
+        }
+    }
+    html! {
+        @for (name, value) in &lines {
+            span.muted { (name) @if !value.is_empty() { ": " } } (value) br;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_incident_step_reads_as_a_move_between_statuses_with_its_note() {
+        let text = r#"{"from":"triaged","to":"verified","assignee":null,"referred_to":null,"note":"Two witnesses"}"#;
+        let shown = details(Language::En, text).into_string();
+        assert_eq!(
+            shown,
+            r#"<span class="muted">Status: </span>triaged → verified<br><span class="muted">Note: </span>Two witnesses<br>"#
+        );
+    }
+
+    #[test]
+    fn a_record_changed_to_the_same_says_nothing_changed_and_other_text_is_shown_as_it_is() {
+        let same = r#"{"before":{"role":"observer"},"after":{"role":"observer"}}"#;
+        assert!(details(Language::En, same).into_string().contains("Nothing changed"));
+        let role = r#"{"before":{"role":"observer"},"after":{"role":"coordinator"}}"#;
+        assert!(details(Language::En, role).into_string().contains("Observer → Constituency coordinator"));
+        assert!(details(Language::En, "<not json>").into_string().contains("&lt;not json&gt;"));
+        assert_eq!(action_label(Language::Ru, "person.update").as_deref(), Some("Данные человека изменены"));
+        assert_eq!(action_label(Language::Ru, "something.else"), None);
     }
 }

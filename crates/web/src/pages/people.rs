@@ -132,6 +132,31 @@ impl PersonForm {
             constituencies: join(assignments.constituencies.iter().map(ToString::to_string).collect()),
         }
     }
+
+    /// The person as `record` will leave them, written as `from_person` writes them; an
+    /// observer code left out is kept (`before`'s).
+    fn from_record(
+        record: &PersonRecord,
+        before: &PersonForm,
+        organisations: &[storage::reference::OrganisationRow],
+    ) -> Self {
+        let join = |items: Vec<String>| items.join("; ");
+        let organisation = record.organisation_id.and_then(|id| organisations.iter().find(|o| o.id == id));
+        PersonForm {
+            username: record.username.as_str().to_string(),
+            full_name: record.full_name.as_str().to_string(),
+            role: record.role.as_str().into(),
+            organisation: organisation.map(|o| o.code.clone()).unwrap_or_default(),
+            phone: record.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
+            email: record.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default(),
+            observer_code: match record.observer_code {
+                Some(code) => format!("{:06}", code.get()),
+                None => before.observer_code.clone(),
+            },
+            stations: join(record.stations.iter().map(ToString::to_string).collect()),
+            constituencies: join(record.constituencies.iter().map(ToString::to_string).collect()),
+        }
+    }
 }
 
 /// Checks the form with the import's rules; returns the record or the problems as text.
@@ -417,6 +442,8 @@ pub async fn update(
         }
     };
     let before = PersonForm::from_person(&person, &people::assignments(state.store.reads(), id).await?);
+    let organisations = reference::organisations(state.store.reads()).await?;
+    let after = PersonForm::from_record(&record, &before, &organisations);
     let author = caller.author();
     let now = now_millis();
     state
@@ -424,7 +451,8 @@ pub async fn update(
         .write(move |connection| {
             Box::pin(async move {
                 people::update(connection, id, &record).await?;
-                let details = serde_json::json!({ "before": form_json(&before), "after": record });
+                // Both in the form's shape, so that the audit log can say what changed.
+                let details = serde_json::json!({ "before": form_json(&before), "after": form_json(&after) });
                 audit::record(
                     connection,
                     &author,
