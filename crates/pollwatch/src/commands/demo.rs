@@ -34,8 +34,9 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
         std::fs::read_to_string(data_dir.join(SEED)).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(seed)
     };
     let mut partner_token = None;
-    let election = demo::generate(seed);
-    if fresh {
+    // Only a demo still to be set up needs its election (generating it takes a while).
+    let election = (!set_up).then(|| demo::generate(seed));
+    if let (true, Some(election)) = (fresh, &election) {
         println!("Generating the national demo election (seed {seed})…");
         let hash = web::auth::password::hash(DEMO_PASSWORD.to_string())
             .await
@@ -54,7 +55,7 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
         println!("The demo's last start was stopped before it was set up: finishing it (seed {seed}).");
     }
     let application = Application::build(store.clone(), settings).await?;
-    if !set_up {
+    if let Some(election) = election {
         // Stopped here last time, the partner may have no token: a new one is shown once.
         partner_token = Some(issue_partner_token(&store).await?);
         let started = Instant::now();
