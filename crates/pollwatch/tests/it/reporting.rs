@@ -680,6 +680,30 @@ async fn a_live_stream_ends_when_its_coordinator_is_deactivated() {
     let told = tokio::time::timeout(within, stream.chunk()).await.expect("told at once").unwrap().unwrap();
     assert!(String::from_utf8_lossy(&told).starts_with("event: change"));
 
+    // A step on an incident changes nobody's rights: the stream goes on, and tells of the
+    // next report.
+    let report = json!({"id": "live-stream-incident", "form": "IN", "station": "17/1",
+        "answers": {"IA": 8, "IB": "09:10", "IC": "Polis məntəqənin içində dayanır", "ID": 2, "IF": false}});
+    assert_eq!(post(&app, &observer, "/api/v1/submissions", &report).await.0, StatusCode::CREATED);
+    let queue: Value = app.get(&coordinator, "/api/v1/incidents").await.json().await.unwrap();
+    let incident = queue["items"][0]["id"].as_i64().unwrap();
+    let stepped = app.post_form(&coordinator, &format!("/incidents/{incident}"), &[("status", "triaged")]).await;
+    assert_eq!(stepped.status(), StatusCode::SEE_OTHER);
+    let (status, _) = post(&app, &observer, "/api/v1/submissions", &opening("live-stream-0003", "17/1")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // (The incident report and the step are told too: read up to the opening checklist.)
+    let told_of_opening = tokio::time::timeout(within, async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            if String::from_utf8_lossy(&chunk).contains("\"form_code\":\"OP\"") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .expect("told within 5 s");
+    assert!(told_of_opening, "the stream ended on a step that changed nobody's rights");
+
     let admin = app.login("admin", DEMO_PASSWORD).await;
     let id = app.user_id("coordinator").await;
     let deactivated = app.post_form(&admin, &format!("/people/{id}/active"), &[("active", "0")]).await;

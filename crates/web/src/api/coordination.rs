@@ -123,8 +123,12 @@ pub async fn constituency_stations(
     responses((status = 200, description = "text/event-stream of `change` events", content_type = "text/event-stream")))]
 pub async fn events(
     State(state): State<AppState>,
-    caller: Caller,
+    mut parts: axum::http::request::Parts,
 ) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    // Listening for a change of rights before the caller is looked up: one committed while
+    // they are is heard.
+    let rights_change = state.identities.next_rights_change();
+    let caller = <Caller as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
     let area = aggregate_area(caller.actor()?)?;
     let receiver = state.live.subscribe();
     let stream = stream::unfold((receiver, area), |(mut receiver, area)| async move {
@@ -148,7 +152,7 @@ pub async fn events(
     // one, signed in afresh: a coordinator deactivated or moved elsewhere stops hearing
     // about the old area.
     let lifetime = tokio::time::sleep(state.config.live_stream_lifetime);
-    let ends = futures_util::future::select(Box::pin(lifetime), Box::pin(state.identities.rights_changed()));
+    let ends = futures_util::future::select(Box::pin(lifetime), Box::pin(rights_change));
     let stream = futures_util::StreamExt::take_until(stream, ends);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -140,12 +140,13 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
         return Ok(caller);
     };
     let key = Key { session: via == Via::Session, digest: token_digest(secret) };
-    let identity = match state.identities.get(&key) {
+    let (remembered, when_missed) = state.identities.get(&key);
+    let identity = match remembered {
         Some(identity) if identity.expires_at.is_none_or(|end| end > now_millis()) => Some(identity),
         _ => {
             let loaded = load_identity(state, via, &domain::ledger::to_hex(&key.digest)).await?;
             if let Some(identity) = &loaded {
-                state.identities.put(key, identity.clone());
+                state.identities.put(key, identity.clone(), when_missed);
             }
             loaded
         }

@@ -3,7 +3,7 @@
 //! minute; any change to people, passwords, sessions or tokens clears them all at once, so
 //! within this process a revoked token or disabled account stops working immediately, and
 //! a change made by another process (the CLI) within `LIFETIME`. Open live streams hear of
-//! such a change too (`rights_changed`) and end, to be opened afresh and checked again.
+//! a change of rights (`rights_changed`) and end, to be opened afresh and checked again.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -55,10 +55,22 @@ impl Hasher for DigestHasher {
     }
 }
 
+/// How much had been forgotten when an identity was looked for (see `Identities::put`).
+#[derive(Debug, Clone, Copy)]
+pub struct Forgotten(u64);
+
 pub struct Identities {
-    entries: Mutex<HashMap<Key, (Instant, Identity), BuildHasherDefault<DigestHasher>>>,
+    entries: Mutex<Entries>,
     /// Counts changes to who may do what; long-lived responses wait on it.
     rights: tokio::sync::watch::Sender<u64>,
+}
+
+#[derive(Default)]
+struct Entries {
+    by_key: HashMap<Key, (Instant, Identity), BuildHasherDefault<DigestHasher>>,
+    /// Counts what has been forgotten: an identity read from the database before a change
+    /// and put after it would bring back what the change took away.
+    forgotten: u64,
 }
 
 impl Default for Identities {
@@ -68,37 +80,56 @@ impl Default for Identities {
 }
 
 impl Identities {
-    pub fn get(&self, key: &Key) -> Option<Identity> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(key).filter(|(at, _)| at.elapsed() < LIFETIME).map(|(_, identity)| identity.clone())
+    fn entries(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn put(&self, key: Key, identity: Identity) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, (at, _)| at.elapsed() < LIFETIME);
+    /// The identity remembered under `key`, and (for `put`) how much had been forgotten
+    /// when it was looked for.
+    pub fn get(&self, key: &Key) -> (Option<Identity>, Forgotten) {
+        let entries = self.entries();
+        let found = entries.by_key.get(key).filter(|(at, _)| at.elapsed() < LIFETIME).map(|(_, i)| i.clone());
+        (found, Forgotten(entries.forgotten))
+    }
+
+    /// Remembers an identity read from the database after `get` missed, unless something was
+    /// forgotten since (the identity may have been read before that change).
+    pub fn put(&self, key: Key, identity: Identity, when_missed: Forgotten) {
+        let mut entries = self.entries();
+        if entries.forgotten != when_missed.0 {
+            return;
         }
-        entries.insert(key, (Instant::now(), identity));
+        if entries.by_key.len() >= MAX_ENTRIES {
+            entries.by_key.retain(|_, (at, _)| at.elapsed() < LIFETIME);
+        }
+        entries.by_key.insert(key, (Instant::now(), identity));
     }
 
     /// Forgets one person's sessions and tokens: their own preferences changed, nobody's rights.
     pub fn forget_person(&self, user_id: i64) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|_, (_, identity)| identity.actor.user_id != user_id);
+        let mut entries = self.entries();
+        entries.by_key.retain(|_, (_, identity)| identity.actor.user_id != user_id);
+        entries.forgotten += 1;
     }
 
-    /// Forgets everyone: called after any change to who may do what.
+    /// Forgets everyone: called after any change that may touch who may do what.
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let mut entries = self.entries();
+        entries.by_key.clear();
+        entries.forgotten += 1;
+    }
+
+    /// Forgets everyone and ends the live streams: someone's rights changed (a person
+    /// deactivated or moved, a token revoked, a sign-out).
+    pub fn rights_changed(&self) {
+        self.clear();
         self.rights.send_modify(|changes| *changes += 1);
     }
 
-    /// Completes at the next change to who may do what (`clear`) after this call: a response
-    /// that outlives its request (the live stream) ends then, so that a person deactivated
-    /// or moved to another area stops hearing at once, not when the stream would have ended.
-    pub fn rights_changed(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+    /// Completes at the next `rights_changed` after this call (it listens from the call, not
+    /// from its first poll): a response that outlives its request (the live stream) ends then,
+    /// so that a person deactivated or moved to another area stops hearing at once.
+    pub fn next_rights_change(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
         let mut changes = self.rights.subscribe();
         async move {
             // An error means the sender is gone (the server is stopping): end all the same.
@@ -129,9 +160,10 @@ mod tests {
         let digest = [7u8; 32];
         let mut other = digest;
         other[31] = 8; // differs only beyond the bytes the map hashes by
-        identities.put(Key { session: true, digest }, identity(1));
-        identities.put(Key { session: false, digest }, identity(2));
-        let found = |session, digest| identities.get(&Key { session, digest }).map(|i| i.actor.user_id);
+        let (_, now) = identities.get(&Key { session: true, digest });
+        identities.put(Key { session: true, digest }, identity(1), now);
+        identities.put(Key { session: false, digest }, identity(2), now);
+        let found = |session, digest| identities.get(&Key { session, digest }).0.map(|i| i.actor.user_id);
         assert_eq!(found(true, digest), Some(1));
         assert_eq!(found(false, digest), Some(2));
         assert_eq!(found(true, other), None);
@@ -140,14 +172,28 @@ mod tests {
         assert_eq!(found(false, digest), None);
     }
 
-    #[tokio::test]
-    async fn a_change_of_rights_is_heard_by_those_waiting_and_a_preference_is_not() {
+    #[test]
+    fn an_identity_read_before_something_was_forgotten_is_not_remembered_after_it() {
         let identities = Identities::default();
-        let waiting = identities.rights_changed();
+        let key = Key { session: true, digest: [1u8; 32] };
+        let (missing, when_missed) = identities.get(&key);
+        assert!(missing.is_none());
+        // Meanwhile the person is deactivated and everyone forgotten; the identity read
+        // before that arrives late.
+        identities.rights_changed();
+        identities.put(key, identity(1), when_missed);
+        assert!(identities.get(&key).0.is_none(), "a stale identity came back");
+    }
+
+    #[tokio::test]
+    async fn a_change_of_rights_is_heard_by_those_waiting_and_a_preference_or_a_cleared_cache_is_not() {
+        let identities = Identities::default();
+        let mut waiting = std::pin::pin!(identities.next_rights_change());
         identities.forget_person(1);
-        let quiet = tokio::time::timeout(Duration::from_millis(50), identities.rights_changed()).await;
-        assert!(quiet.is_err(), "a preference changes nobody's rights");
         identities.clear();
+        let quiet = tokio::time::timeout(Duration::from_millis(50), waiting.as_mut()).await;
+        assert!(quiet.is_err(), "nobody's rights changed");
+        identities.rights_changed();
         tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("heard");
     }
 }

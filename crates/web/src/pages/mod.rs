@@ -87,7 +87,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
 pub async fn forget_identities(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // A language chosen changes one person's preference, not anyone's rights: its handler
     // forgets only them.
-    let may_change = request.method() != Method::GET && request.uri().path() != "/language";
+    let path = request.uri().path().to_string();
+    let may_change = request.method() != Method::GET && path != "/language";
     // Who asks, as the handler will see them (the extractor keeps it in the request): a
     // cookie that merely looks like a session's must not count.
     let (mut parts, body) = request.into_parts();
@@ -97,7 +98,14 @@ pub async fn forget_identities(State(state): State<AppState>, request: Request, 
     let response = next.run(request).await;
     let accepted = response.status().is_success() || response.status().is_redirection();
     if signed_in && accepted {
-        state.identities.clear();
+        // Steps on reports (incidents, disagreements, SMS, forms) come every few seconds on
+        // election day and change nobody's rights: they do not end every live stream.
+        let on_reports = ["/incidents/", "/conflicts/", "/sms/", "/forms"].iter().any(|p| path.starts_with(p));
+        if on_reports {
+            state.identities.clear()
+        } else {
+            state.identities.rights_changed()
+        }
         state.stations.clear();
         state.senders.clear();
     }
