@@ -26,12 +26,25 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
     let started = Instant::now();
     let store = Store::open(&database.to_string_lossy()).await?;
     let fresh = people::count(store.reads()).await? == 0;
-    let set_up = !fresh && data_dir.join(SET_UP).exists();
-    let seed = if fresh {
-        std::fs::write(data_dir.join(SEED), seed.to_string())?;
-        seed
-    } else {
-        std::fs::read_to_string(data_dir.join(SEED)).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(seed)
+    let (seed_file, set_up_file) = (data_dir.join(SEED), data_dir.join(SET_UP));
+    if fresh {
+        // A marker left by an earlier demo in this folder says nothing about this one.
+        let _ = std::fs::remove_file(&set_up_file);
+        std::fs::write(&seed_file, seed.to_string())?;
+    } else if !seed_file.exists() && !set_up_file.exists() {
+        // Made before the markers existed, when a demo was always set up in one go.
+        std::fs::write(&set_up_file, "")?;
+    }
+    let set_up = !fresh && set_up_file.exists();
+    let seed = match std::fs::read_to_string(&seed_file) {
+        Ok(written) => written.trim().parse().map_err(|_| {
+            CommandError::Usage(format!(
+                "{} is not a seed: delete {} to start afresh",
+                seed_file.display(),
+                data_dir.display()
+            ))
+        })?,
+        Err(_) => seed,
     };
     let mut partner_token = None;
     // Only a demo still to be set up needs its election (generating it takes a while).
@@ -85,23 +98,37 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
     Ok(())
 }
 
+/// A new API token for the demo partner, shown once; earlier ones (a setup stopped after
+/// issuing one, never shown) are revoked.
 async fn issue_partner_token(store: &Store) -> Result<String, CommandError> {
     let partner = people::by_username(store.reads(), "partner")
         .await?
         .ok_or_else(|| CommandError::Usage("demo partner missing".into()))?;
+    let earlier: Vec<i64> = sessions::api_tokens(store.reads())
+        .await?
+        .into_iter()
+        .filter(|token| token.user_id == partner.id && token.label == PARTNER_TOKEN && token.revoked_at.is_none())
+        .map(|token| token.id)
+        .collect();
     let token = format!("pw_{}", web::auth::secrets::random_token());
     let token_hash = web::auth::secrets::hash_token(&token);
     let now = now_millis();
     store
         .write(move |connection| {
             Box::pin(async move {
-                sessions::create_api_token(connection, &token_hash, "demo partner", partner.id, None, now).await?;
+                for id in earlier {
+                    sessions::revoke_api_token(connection, id, now).await?;
+                }
+                sessions::create_api_token(connection, &token_hash, PARTNER_TOKEN, partner.id, None, now).await?;
                 Ok(())
             })
         })
         .await?;
     Ok(token)
 }
+
+/// The label of the demo partner's token.
+const PARTNER_TOKEN: &str = "demo partner";
 
 struct Played {
     reports: usize,
@@ -165,11 +192,8 @@ async fn work_the_queue(store: &Store) -> Result<usize, CommandError> {
     let area = storage::coverage::Area::Constituencies(vec![i64::from(demo::SHOWCASE_CONSTITUENCY)]);
     let filter = storage::incidents::IncidentFilter { per_page: 10, page: 1, ..Default::default() };
     let queue = storage::incidents::list(store.reads(), &area, &filter).await?;
-    // Only incidents nobody has touched: a start that finishes an interrupted setup finds
-    // some already worked on.
-    let new = IncidentStatus::New.as_str();
-    let mut ids: Vec<i64> = queue.items.iter().filter(|i| i.status == new).map(|i| i.id).collect();
-    ids.sort_unstable();
+    let mut queue: Vec<(i64, String)> = queue.items.into_iter().map(|i| (i.id, i.status)).collect();
+    queue.sort_unstable();
     let steps: [&[(IncidentStatus, &str)]; 3] = [
         &[(IncidentStatus::Triaged, "Müşahidəçiyə zəng etdim, təfərrüatları dəqiqləşdirirəm.")],
         &[
@@ -184,8 +208,10 @@ async fn work_the_queue(store: &Store) -> Result<usize, CommandError> {
     ];
     let author = ChangeAuthor::user(coordinator.id, Channel::Demo);
     let mut moves = 0;
-    for (id, steps) in ids.into_iter().zip(steps) {
-        for (status, note) in steps {
+    for ((id, current), steps) in queue.into_iter().zip(steps) {
+        // A setup stopped part-way goes on from the step each incident has reached.
+        let done = steps.iter().position(|(status, _)| status.as_str() == current).map_or(0, |at| at + 1);
+        for (status, note) in &steps[done..] {
             let change = IncidentChange {
                 to_status: Some(*status),
                 assignee_id: Some(Some(coordinator.id)),

@@ -97,14 +97,30 @@ async fn a_demo_stopped_while_it_sets_up_finishes_on_its_next_start() {
     let resumed = coverage_of_the_showcase_coordinator(&url).await;
 
     let whole = tempfile::tempdir().unwrap();
-    let (_demo, _, url) = start_demo(whole.path());
+    let (demo, _, url) = start_demo(whole.path());
     let expected = coverage_of_the_showcase_coordinator(&url).await;
     assert_eq!(resumed["constituencies"], expected["constituencies"]);
     assert_eq!(resumed["turnout"], expected["turnout"]);
+    drop(demo);
     drop(_resumed);
 
+    // Stopped at the very end (the morning played, the folder not yet marked): finishing
+    // sends the morning again, which changes nothing, and moves no incident again.
+    std::fs::remove_file(whole.path().join("demo-set-up")).unwrap();
+    let (demo, printed, url) = start_demo(whole.path());
+    assert!(printed.contains("reports and 0 incident moves"), "{printed}");
+    let again = coverage_of_the_showcase_coordinator(&url).await;
+    assert_eq!((&again["constituencies"], &again["turnout"]), (&expected["constituencies"], &expected["turnout"]));
+    drop(demo);
+
     // Set up now: the next start plays nothing.
-    let (_again, printed, _) = start_demo(interrupted.path());
+    let (demo, printed, _) = start_demo(interrupted.path());
     assert!(printed.contains("Using the existing demo data"), "{printed}");
     assert!(!printed.contains("Played"), "{printed}");
+    drop(demo);
+    // A folder made before it kept these markers was set up in one go: it is used as it is.
+    std::fs::remove_file(interrupted.path().join("demo-set-up")).unwrap();
+    std::fs::remove_file(interrupted.path().join("demo-seed")).unwrap();
+    let (_demo, printed, _) = start_demo(interrupted.path());
+    assert!(printed.contains("Using the existing demo data"), "{printed}");
 }
