@@ -342,6 +342,13 @@ pub async fn update(connection: &mut Connection, id: i64, record: &PersonRecord)
     set_assignments(connection, id, &record.stations, &record.constituencies).await
 }
 
+/// A person's observer code as it stands in this transaction (`update` may have given one).
+pub async fn observer_code_of(connection: &mut Connection, id: i64) -> Result<Option<i64>> {
+    let row =
+        sqlx::query("SELECT observer_code FROM users WHERE id = $1").bind(id).fetch_optional(&mut *connection).await?;
+    Ok(row.map(|row| row.try_get::<Option<i64>, _>("observer_code")).transpose()?.flatten())
+}
+
 /// Inserts by username or updates the existing person; returns (id, was_new).
 pub async fn upsert(connection: &mut Connection, record: &PersonRecord, now: i64) -> Result<(i64, bool)> {
     let existing = sqlx::query("SELECT id FROM users WHERE username = $1")

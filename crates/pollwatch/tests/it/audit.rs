@@ -50,6 +50,30 @@ async fn changes_are_logged_with_author_channel_and_content() {
     let renamed = format!("Adı, soyadı: </span>{} → Media Monitor Renamed", before["full_name"].as_str().unwrap());
     assert!(row.contains(&renamed), "{row}");
     assert!(!row.contains("İstifadəçi adı") && !row.contains("Rol:"), "unchanged fields are not listed: {row}");
+
+    // Made an observer: the code they are given is in the record of the change; stations
+    // typed in another order are the same stations.
+    let observer = |stations: &'static str| {
+        [
+            ("full_name", "Media Monitor Renamed"),
+            ("username", "media"),
+            ("role", "observer"),
+            ("organisation", "VCUM"),
+            ("stations", stations),
+        ]
+    };
+    assert_eq!(app.post_form(&admin, &format!("/people/{id}"), &observer("17/2; 17/1")).await.status(), 303);
+    assert_eq!(app.post_form(&admin, &format!("/people/{id}"), &observer("17/1, 17/2")).await.status(), 303);
+    let log: serde_json::Value = app.get(&admin, "/api/v1/audit?action=person.update").await.json().await.unwrap();
+    let (latest, made_observer) = (&log["items"][0]["details"], &log["items"][1]["details"]);
+    let code = made_observer["after"]["observer_code"].as_str().unwrap();
+    assert_eq!(code.len(), 6, "{made_observer}");
+    assert_eq!(made_observer["before"]["observer_code"], "");
+    assert_eq!(made_observer["after"]["stations"], "17/1; 17/2");
+    assert_eq!(latest["before"], latest["after"], "nothing changed the second time: {latest}");
+    let page = app.get(&admin, "/audit?action=person.update").await.text().await.unwrap();
+    assert!(page.contains(&format!("— → {code}")), "the code given is shown");
+    assert!(page.contains("Heç nə dəyişmədi"), "a change to nothing says so");
 }
 
 #[tokio::test]

@@ -171,6 +171,12 @@ audit-action-person-create = Şəxs əlavə edildi
 audit-action-person-password-change = Parol dəyişdirildi
 audit-action-person-update = Şəxsin məlumatları dəyişdirildi
 audit-action-session-sign-in = Sistemə daxil oldu
+audit-action-person-activate = Hesab aktivləşdirildi
+audit-action-person-deactivate = Hesab deaktiv edildi
+audit-action-person-password-reset = Parol sıfırlandı
+audit-action-submission-create = Hesabat qəbul edildi
+audit-action-import-create = İdxal ilə əlavə edildi
+audit-action-import-update = İdxal ilə dəyişdirildi
 audit-from = Başlanğıc
 audit-until = Son
 

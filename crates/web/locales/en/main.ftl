@@ -173,6 +173,12 @@ audit-action-person-create = Person added
 audit-action-person-password-change = Password changed
 audit-action-person-update = Person changed
 audit-action-session-sign-in = Signed in
+audit-action-person-activate = Account activated
+audit-action-person-deactivate = Account deactivated
+audit-action-person-password-reset = Password reset
+audit-action-submission-create = Report received
+audit-action-import-create = Added by import
+audit-action-import-update = Changed by import
 audit-from = From
 audit-until = Until
 

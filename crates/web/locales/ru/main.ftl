@@ -175,6 +175,12 @@ audit-action-person-create = Добавлен человек
 audit-action-person-password-change = Пароль изменён
 audit-action-person-update = Данные человека изменены
 audit-action-session-sign-in = Вход в систему
+audit-action-person-activate = Учётная запись включена
+audit-action-person-deactivate = Учётная запись отключена
+audit-action-person-password-reset = Пароль сброшен
+audit-action-submission-create = Получен отчёт
+audit-action-import-create = Добавлено импортом
+audit-action-import-update = Изменено импортом
 audit-from = С
 audit-until = По
 

@@ -112,8 +112,9 @@ pub async fn list(
     Ok(page(&caller, &t(lang, "audit-title"), body))
 }
 
-/// The actions the application records, each with a message `audit-action-…`.
-const ACTIONS: [&str; 11] = [
+/// The actions the application records, each with a message `audit-action-…`; a record
+/// added or changed by an import is "ENTITY.import_create" or "ENTITY.import_update".
+const ACTIONS: [&str; 17] = [
     "api_token.create",
     "api_token.revoke",
     "conflict.resolve",
@@ -121,15 +122,25 @@ const ACTIONS: [&str; 11] = [
     "form.load",
     "import.apply",
     "incident.change",
+    "person.activate",
     "person.create",
+    "person.deactivate",
     "person.password_change",
+    "person.password_reset",
     "person.update",
     "session.sign_in",
+    "submission.create",
+    "import_create",
+    "import_update",
 ];
 
 /// An action in words, for the actions the application records.
 fn action_label(lang: Language, action: &str) -> Option<String> {
-    ACTIONS.contains(&action).then(|| t(lang, &format!("audit-action-{}", action.replace(['.', '_'], "-"))))
+    let known = match action.rsplit_once('.') {
+        Some((_, by_import @ ("import_create" | "import_update"))) => by_import,
+        _ => action,
+    };
+    ACTIONS.contains(&known).then(|| t(lang, &format!("audit-action-{}", known.replace(['.', '_'], "-"))))
 }
 
 /// A detail's name in words where the pages have one; other names as recorded.
@@ -175,9 +186,14 @@ fn details(lang: Language, text: &str) -> Markup {
         return html! { code style="white-space:pre-wrap;word-break:break-all" { (text) } };
     };
     let mut lines: Vec<(String, String)> = Vec::new();
+    let mut shown_already = vec!["from", "to"];
+    // A change recorded in one shape before and after (entries from before that are
+    // listed field by field, as recorded).
     if let (Some(serde_json::Value::Object(before)), Some(serde_json::Value::Object(after))) =
         (fields.get("before"), fields.get("after"))
+        && before.keys().eq(after.keys())
     {
+        shown_already.extend(["before", "after"]);
         for (name, new) in after {
             let old = before.get(name).unwrap_or(&serde_json::Value::Null);
             let (old, new) = (field_value(lang, name, old), field_value(lang, name, new));
@@ -195,7 +211,6 @@ fn details(lang: Language, text: &str) -> Markup {
         let change = format!("{} → {}", field_value(lang, "from", from), field_value(lang, "to", to));
         lines.push((t(lang, "incident-status"), change));
     }
-    let shown_already = ["before", "after", "from", "to"];
     for (name, value) in fields.iter().filter(|(name, _)| !shown_already.contains(&name.as_str())) {
         if !value.is_null() && value.as_str() != Some("") {
             lines.push((field_label(lang, name), field_value(lang, name, value)));
@@ -231,5 +246,23 @@ mod tests {
         assert!(details(Language::En, "<not json>").into_string().contains("&lt;not json&gt;"));
         assert_eq!(action_label(Language::Ru, "person.update").as_deref(), Some("Данные человека изменены"));
         assert_eq!(action_label(Language::Ru, "something.else"), None);
+    }
+
+    #[test]
+    fn every_recorded_action_has_words_in_every_language() {
+        for language in Language::ALL {
+            for action in ACTIONS.iter().map(|a| if a.contains('.') { a.to_string() } else { format!("station.{a}") }) {
+                let label = action_label(language, &action).unwrap();
+                assert!(!label.starts_with("audit-action-"), "{action} has no words in {language:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_change_recorded_in_two_shapes_is_listed_as_recorded() {
+        let text = r#"{"before":{"organisation":"VCUM"},"after":{"organisation_id":3}}"#;
+        let shown = details(Language::En, text).into_string();
+        assert!(shown.contains("before: </span>{&quot;organisation&quot;:&quot;VCUM&quot;}"), "{shown}");
+        assert!(shown.contains("after: </span>{&quot;organisation_id&quot;:3}"), "{shown}");
     }
 }

@@ -133,14 +133,15 @@ impl PersonForm {
         }
     }
 
-    /// The person as `record` will leave them, written as `from_person` writes them; an
-    /// observer code left out is kept (`before`'s).
-    fn from_record(
-        record: &PersonRecord,
-        before: &PersonForm,
-        organisations: &[storage::reference::OrganisationRow],
-    ) -> Self {
+    /// The person as `record` will leave them, written as `from_person` writes them (in the
+    /// same order); the observer code is left for the caller, who knows the stored one.
+    fn from_record(record: &PersonRecord, organisations: &[storage::reference::OrganisationRow]) -> Self {
         let join = |items: Vec<String>| items.join("; ");
+        let (mut stations, mut constituencies) = (record.stations.clone(), record.constituencies.clone());
+        stations.sort_unstable();
+        stations.dedup();
+        constituencies.sort_unstable();
+        constituencies.dedup();
         let organisation = record.organisation_id.and_then(|id| organisations.iter().find(|o| o.id == id));
         PersonForm {
             username: record.username.as_str().to_string(),
@@ -149,12 +150,9 @@ impl PersonForm {
             organisation: organisation.map(|o| o.code.clone()).unwrap_or_default(),
             phone: record.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
             email: record.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default(),
-            observer_code: match record.observer_code {
-                Some(code) => format!("{:06}", code.get()),
-                None => before.observer_code.clone(),
-            },
-            stations: join(record.stations.iter().map(ToString::to_string).collect()),
-            constituencies: join(record.constituencies.iter().map(ToString::to_string).collect()),
+            observer_code: String::new(),
+            stations: join(stations.iter().map(ToString::to_string).collect()),
+            constituencies: join(constituencies.iter().map(ToString::to_string).collect()),
         }
     }
 }
@@ -443,7 +441,7 @@ pub async fn update(
     };
     let before = PersonForm::from_person(&person, &people::assignments(state.store.reads(), id).await?);
     let organisations = reference::organisations(state.store.reads()).await?;
-    let after = PersonForm::from_record(&record, &before, &organisations);
+    let mut after = PersonForm::from_record(&record, &organisations);
     let author = caller.author();
     let now = now_millis();
     state
@@ -451,6 +449,9 @@ pub async fn update(
         .write(move |connection| {
             Box::pin(async move {
                 people::update(connection, id, &record).await?;
+                // The code kept, or the one given to someone who has just become an observer.
+                let code = people::observer_code_of(connection, id).await?;
+                after.observer_code = code.map(|c| format!("{c:06}")).unwrap_or_default();
                 // Both in the form's shape, so that the audit log can say what changed.
                 let details = serde_json::json!({ "before": form_json(&before), "after": form_json(&after) });
                 audit::record(
