@@ -112,6 +112,13 @@ async fn a_demo_stopped_while_it_sets_up_finishes_on_its_next_start() {
     let again = coverage_of_the_showcase_coordinator(&url).await;
     assert_eq!((&again["constituencies"], &again["turnout"]), (&expected["constituencies"], &expected["turnout"]));
     drop(demo);
+    // The partner's token shown by the first start was revoked: one works, the last shown.
+    let store = storage::Store::open(&whole.path().join("pollwatch.db").to_string_lossy()).await.unwrap();
+    let tokens = storage::sessions::api_tokens(store.reads()).await.unwrap();
+    let partner: Vec<_> = tokens.iter().filter(|t| t.username == "partner").collect();
+    assert_eq!(partner.len(), 2, "{tokens:?}");
+    assert_eq!(partner.iter().filter(|t| t.revoked_at.is_none()).count(), 1, "{tokens:?}");
+    store.close().await;
 
     // Set up now: the next start plays nothing.
     let (demo, printed, _) = start_demo(interrupted.path());
