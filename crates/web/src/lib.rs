@@ -9,6 +9,7 @@ mod delivery;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod remembered;
 pub mod reporting;
 mod router;
 pub mod sms;

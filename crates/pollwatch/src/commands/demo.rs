@@ -36,7 +36,9 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
         std::fs::write(&set_up_file, "")?;
     }
     let set_up = !fresh && set_up_file.exists();
+    // Only a demo still to be set up needs its seed: the one it was made with.
     let seed = match std::fs::read_to_string(&seed_file) {
+        _ if set_up => seed,
         Ok(written) => written.trim().parse().map_err(|_| {
             CommandError::Usage(format!(
                 "{} is not a seed: delete {} to start afresh",
@@ -44,7 +46,8 @@ pub async fn run(data_dir: &PathBuf, seed: u64, settings: &ServeSettings) -> Res
                 data_dir.display()
             ))
         })?,
-        Err(_) => seed,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => seed,
+        Err(error) => return Err(error.into()),
     };
     let mut partner_token = None;
     // Only a demo still to be set up needs its election (generating it takes a while).

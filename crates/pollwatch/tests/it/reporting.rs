@@ -689,6 +689,9 @@ async fn a_live_stream_ends_when_its_coordinator_is_deactivated() {
     let incident = queue["items"][0]["id"].as_i64().unwrap();
     let stepped = app.post_form(&coordinator, &format!("/incidents/{incident}"), &[("status", "triaged")]).await;
     assert_eq!(stepped.status(), StatusCode::SEE_OTHER);
+    // Nor does someone else signing out.
+    let passer_by = app.login("admin", DEMO_PASSWORD).await;
+    assert_eq!(app.post_form(&passer_by, "/logout", &[]).await.status(), StatusCode::SEE_OTHER);
     let (status, _) = post(&app, &observer, "/api/v1/submissions", &opening("live-stream-0003", "17/1")).await;
     assert_eq!(status, StatusCode::CREATED);
     // (The incident report and the step are told too: read up to the opening checklist.)

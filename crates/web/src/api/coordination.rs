@@ -129,7 +129,9 @@ pub async fn events(
     // they are is heard.
     let rights_change = state.identities.next_rights_change();
     let caller = <Caller as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
-    let area = aggregate_area(caller.actor()?)?;
+    let actor = caller.actor()?;
+    let area = aggregate_area(actor)?;
+    let rights_change = rights_change(actor.user_id);
     let receiver = state.live.subscribe();
     let stream = stream::unfold((receiver, area), |(mut receiver, area)| async move {
         loop {
@@ -152,7 +154,7 @@ pub async fn events(
     // one, signed in afresh: a coordinator deactivated or moved elsewhere stops hearing
     // about the old area.
     let lifetime = tokio::time::sleep(state.config.live_stream_lifetime);
-    let ends = futures_util::future::select(Box::pin(lifetime), Box::pin(rights_change));
+    let ends = futures_util::future::select(Box::pin(lifetime), rights_change);
     let stream = futures_util::StreamExt::take_until(stream, ends);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

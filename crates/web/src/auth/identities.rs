@@ -5,13 +5,16 @@
 //! a change made by another process (the CLI) within `LIFETIME`. Open live streams hear of
 //! a change of rights (`rights_changed`) and end, to be opened afresh and checked again.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
 
 use domain::access::Actor;
 use storage::people::PersonRow;
+
+use crate::remembered::{Forgotten, Remembered};
 
 const LIFETIME: Duration = Duration::from_secs(30);
 const MAX_ENTRIES: usize = 100_000;
@@ -55,85 +58,73 @@ impl Hasher for DigestHasher {
     }
 }
 
-/// How much had been forgotten when an identity was looked for (see `Identities::put`).
-#[derive(Debug, Clone, Copy)]
-pub struct Forgotten(u64);
-
-pub struct Identities {
-    entries: Mutex<Entries>,
-    /// Counts changes to who may do what; long-lived responses wait on it.
-    rights: tokio::sync::watch::Sender<u64>,
+/// Whose rights changed: one person's (a sign-out, their own password), or anyone's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RightsChange {
+    Person(i64),
+    Anyone,
 }
 
-#[derive(Default)]
-struct Entries {
-    by_key: HashMap<Key, (Instant, Identity), BuildHasherDefault<DigestHasher>>,
-    /// Counts what has been forgotten: an identity read from the database before a change
-    /// and put after it would bring back what the change took away.
-    forgotten: u64,
+pub struct Identities {
+    remembered: Remembered<Key, Identity, BuildHasherDefault<DigestHasher>>,
+    /// Tells long-lived responses (live streams) of changes of rights.
+    rights: tokio::sync::broadcast::Sender<RightsChange>,
 }
 
 impl Default for Identities {
     fn default() -> Identities {
-        Identities { entries: Mutex::default(), rights: tokio::sync::watch::Sender::new(0) }
+        let (rights, _) = tokio::sync::broadcast::channel(64);
+        Identities { remembered: Remembered::new(LIFETIME, MAX_ENTRIES), rights }
     }
 }
 
 impl Identities {
-    fn entries(&self) -> std::sync::MutexGuard<'_, Entries> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The identity remembered under `key`, and (for `put`) how much had been forgotten
-    /// when it was looked for.
+    /// The identity remembered under `key`, and what `put` needs to know.
     pub fn get(&self, key: &Key) -> (Option<Identity>, Forgotten) {
-        let entries = self.entries();
-        let found = entries.by_key.get(key).filter(|(at, _)| at.elapsed() < LIFETIME).map(|(_, i)| i.clone());
-        (found, Forgotten(entries.forgotten))
+        self.remembered.get(key)
     }
 
     /// Remembers an identity read from the database after `get` missed, unless something was
-    /// forgotten since (the identity may have been read before that change).
+    /// forgotten since.
     pub fn put(&self, key: Key, identity: Identity, when_missed: Forgotten) {
-        let mut entries = self.entries();
-        if entries.forgotten != when_missed.0 {
-            return;
-        }
-        if entries.by_key.len() >= MAX_ENTRIES {
-            entries.by_key.retain(|_, (at, _)| at.elapsed() < LIFETIME);
-        }
-        entries.by_key.insert(key, (Instant::now(), identity));
+        self.remembered.put(key, identity, when_missed);
     }
 
     /// Forgets one person's sessions and tokens: their own preferences changed, nobody's rights.
     pub fn forget_person(&self, user_id: i64) {
-        let mut entries = self.entries();
-        entries.by_key.retain(|_, (_, identity)| identity.actor.user_id != user_id);
-        entries.forgotten += 1;
+        self.remembered.forget(|identity| identity.actor.user_id == user_id);
     }
 
-    /// Forgets everyone: called after any change that may touch who may do what.
-    pub fn clear(&self) {
-        let mut entries = self.entries();
-        entries.by_key.clear();
-        entries.forgotten += 1;
+    /// Forgets one person and ends their live streams: they signed out, or changed their
+    /// password (which ends their other sessions).
+    pub fn person_rights_changed(&self, user_id: i64) {
+        self.forget_person(user_id);
+        let _ = self.rights.send(RightsChange::Person(user_id));
     }
 
-    /// Forgets everyone and ends the live streams: someone's rights changed (a person
-    /// deactivated or moved, a token revoked, a sign-out).
+    /// Forgets everyone and ends every live stream: someone's rights changed (a person
+    /// deactivated or moved, a token revoked, an import applied).
     pub fn rights_changed(&self) {
-        self.clear();
-        self.rights.send_modify(|changes| *changes += 1);
+        self.remembered.clear();
+        let _ = self.rights.send(RightsChange::Anyone);
     }
 
-    /// Completes at the next `rights_changed` after this call (it listens from the call, not
-    /// from its first poll): a response that outlives its request (the live stream) ends then,
-    /// so that a person deactivated or moved to another area stops hearing at once.
-    pub fn next_rights_change(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+    /// Completes at the next change of `user_id`'s rights, or anyone's, after this call (it
+    /// listens from the call, not from its first poll): a response that outlives its request
+    /// (the live stream) ends then, so that a person deactivated, moved to another area or
+    /// signed out stops hearing at once.
+    pub fn next_rights_change(&self) -> impl FnOnce(i64) -> BoxFuture<'static, ()> + Send + use<> {
         let mut changes = self.rights.subscribe();
-        async move {
-            // An error means the sender is gone (the server is stopping): end all the same.
-            let _ = changes.changed().await;
+        move |user_id| {
+            Box::pin(async move {
+                loop {
+                    match changes.recv().await {
+                        Ok(RightsChange::Person(other)) if other != user_id => continue,
+                        // Theirs, anyone's, too many to tell (lagged), or the server stopping.
+                        _ => return,
+                    }
+                }
+            })
         }
     }
 }
@@ -155,7 +146,7 @@ mod tests {
     }
 
     #[test]
-    fn a_session_and_a_token_with_the_same_digest_are_two_entries_and_clear_forgets_both() {
+    fn a_session_and_a_token_with_the_same_digest_are_two_entries_and_a_change_of_rights_forgets_both() {
         let identities = Identities::default();
         let digest = [7u8; 32];
         let mut other = digest;
@@ -167,33 +158,24 @@ mod tests {
         assert_eq!(found(true, digest), Some(1));
         assert_eq!(found(false, digest), Some(2));
         assert_eq!(found(true, other), None);
-        identities.clear();
+        identities.rights_changed();
         assert_eq!(found(true, digest), None);
         assert_eq!(found(false, digest), None);
     }
 
-    #[test]
-    fn an_identity_read_before_something_was_forgotten_is_not_remembered_after_it() {
-        let identities = Identities::default();
-        let key = Key { session: true, digest: [1u8; 32] };
-        let (missing, when_missed) = identities.get(&key);
-        assert!(missing.is_none());
-        // Meanwhile the person is deactivated and everyone forgotten; the identity read
-        // before that arrives late.
-        identities.rights_changed();
-        identities.put(key, identity(1), when_missed);
-        assert!(identities.get(&key).0.is_none(), "a stale identity came back");
-    }
-
     #[tokio::test]
-    async fn a_change_of_rights_is_heard_by_those_waiting_and_a_preference_or_a_cleared_cache_is_not() {
+    async fn a_stream_hears_of_its_persons_and_anyones_change_of_rights_and_not_of_another_persons() {
         let identities = Identities::default();
-        let mut waiting = std::pin::pin!(identities.next_rights_change());
-        identities.forget_person(1);
-        identities.clear();
+        let mut waiting = std::pin::pin!(identities.next_rights_change()(1));
+        identities.forget_person(1); // a preference: nobody's rights
+        identities.person_rights_changed(2);
         let quiet = tokio::time::timeout(Duration::from_millis(50), waiting.as_mut()).await;
-        assert!(quiet.is_err(), "nobody's rights changed");
-        identities.rights_changed();
+        assert!(quiet.is_err(), "neither changed person 1's rights");
+        identities.person_rights_changed(1);
         tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("heard");
+
+        let anyone = identities.next_rights_change()(1);
+        identities.rights_changed();
+        tokio::time::timeout(Duration::from_secs(1), anyone).await.expect("heard");
     }
 }

@@ -81,35 +81,89 @@ pub fn routes(state: AppState) -> Router<AppState> {
 
 /// Every change made through the pages (people, passwords, sign-outs, tokens, imports) can
 /// change who may do what and which stations exist: forget what is remembered of both after
-/// it. Only a signed-in person's accepted change counts: a failed
-/// sign-in or an anonymous visitor's request changes nothing, and must not be a way to empty
-/// the caches the election-day API leans on, over and over.
+/// it, and end the live streams of those whose rights may have changed. Only a signed-in
+/// person's accepted change counts: a failed sign-in or an anonymous visitor's request changes
+/// nothing, and must not be a way to empty the caches the election-day API leans on, over and
+/// over.
 pub async fn forget_identities(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    // A language chosen changes one person's preference, not anyone's rights: its handler
-    // forgets only them.
     let path = request.uri().path().to_string();
-    let may_change = request.method() != Method::GET && path != "/language";
+    let may_change = request.method() != Method::GET;
     // Who asks, as the handler will see them (the extractor keeps it in the request): a
     // cookie that merely looks like a session's must not count.
     let (mut parts, body) = request.into_parts();
-    let signed_in =
-        may_change && Caller::from_request_parts(&mut parts, &state).await.is_ok_and(|caller| caller.actor.is_some());
+    let signed_in = match may_change {
+        true => Caller::from_request_parts(&mut parts, &state).await.ok().and_then(|c| c.actor.map(|a| a.user_id)),
+        false => None,
+    };
     let request = Request::from_parts(parts, body);
+    let Some(user_id) = signed_in else { return next.run(request).await };
+    let reach = ChangeReach::of(&path, user_id);
+    // A change committed and then dropped (the browser gone before the answer) still counts.
+    let mut unanswered = UnansweredChange { state: &state, reach: Some(reach) };
     let response = next.run(request).await;
     let accepted = response.status().is_success() || response.status().is_redirection();
-    if signed_in && accepted {
-        // Steps on reports (incidents, disagreements, SMS, forms) come every few seconds on
-        // election day and change nobody's rights: they do not end every live stream.
-        let on_reports = ["/incidents/", "/conflicts/", "/sms/", "/forms"].iter().any(|p| path.starts_with(p));
-        if on_reports {
-            state.identities.clear()
-        } else {
-            state.identities.rights_changed()
-        }
-        state.stations.clear();
-        state.senders.clear();
+    let reach = unanswered.reach.take();
+    if accepted && let Some(reach) = reach {
+        reach.forget(&state);
     }
     response
+}
+
+/// Whose rights a change made through the pages may touch.
+#[derive(Debug, Clone, Copy)]
+enum ChangeReach {
+    /// Steps on reports (incidents, disagreements, SMS, forms), every few seconds on election
+    /// day: none of what a person's rights are built from (accounts, deployments, areas).
+    Nobody,
+    /// A language chosen: one person's preference (its handler forgets them itself).
+    Preference,
+    /// A sign-out or a password of one's own (which ends one's other sessions).
+    Person(i64),
+    /// Anything else: people, tokens, imports.
+    Anyone,
+}
+
+impl ChangeReach {
+    fn of(path: &str, user_id: i64) -> ChangeReach {
+        match path {
+            "/language" => ChangeReach::Preference,
+            "/logout" | "/account/password" => ChangeReach::Person(user_id),
+            _ if ["/incidents/", "/conflicts/", "/sms/", "/forms"].iter().any(|p| path.starts_with(p)) => {
+                ChangeReach::Nobody
+            }
+            _ => ChangeReach::Anyone,
+        }
+    }
+
+    fn forget(self, state: &AppState) {
+        match self {
+            ChangeReach::Nobody | ChangeReach::Preference => {}
+            ChangeReach::Person(user_id) => {
+                state.identities.person_rights_changed(user_id);
+                state.senders.forget_observer(user_id);
+            }
+            ChangeReach::Anyone => {
+                state.identities.rights_changed();
+                state.stations.clear();
+                state.senders.clear();
+            }
+        }
+    }
+}
+
+/// A change whose request ended before its answer (the handler's future dropped): it may have
+/// been committed, so what it may touch is forgotten all the same.
+struct UnansweredChange<'a> {
+    state: &'a AppState,
+    reach: Option<ChangeReach>,
+}
+
+impl Drop for UnansweredChange<'_> {
+    fn drop(&mut self) {
+        if let Some(reach) = self.reach.take() {
+            reach.forget(self.state);
+        }
+    }
 }
 
 /// Turns error responses of page routes into pages in the reader's language; a page that

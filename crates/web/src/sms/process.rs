@@ -3,6 +3,7 @@
 //! the message, what it became and the reply — in the report's own transaction (one commit
 //! per message), once per phone and text. Messages that become no report are logged alone.
 
+use crate::remembered::Remembered;
 use sha2::{Digest, Sha256};
 
 use domain::access::Actor;
@@ -142,7 +143,8 @@ pub struct Sender {
 
 impl Sender {
     async fn look_up(state: &AppState, phone: &str) -> Result<Sender, AppError> {
-        if let Some(sender) = state.senders.get(phone) {
+        let (remembered, when_missed) = state.senders.known.get(&phone.to_string());
+        if let Some(sender) = remembered {
             return Ok(sender);
         }
         let pool = state.store.reads();
@@ -155,42 +157,31 @@ impl Sender {
             None => (None, Language::Az),
         };
         let sender = Sender { observer, actor, language };
-        state.senders.put(phone.to_string(), sender.clone());
+        state.senders.known.put(phone.to_string(), sender.clone(), when_missed);
         Ok(sender)
     }
 }
 
 /// Senders by phone number, remembered like identities (and forgotten with them whenever
 /// people change), so a busy SMS hour does not look up the same numbers again and again.
-#[derive(Default)]
 pub struct Senders {
-    known: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Sender)>>,
+    known: Remembered<String, Sender>,
+}
+
+impl Default for Senders {
+    fn default() -> Senders {
+        Senders { known: Remembered::new(std::time::Duration::from_secs(30), 50_000) }
+    }
 }
 
 impl Senders {
-    const LIFETIME: std::time::Duration = std::time::Duration::from_secs(30);
-
-    fn get(&self, phone: &str) -> Option<Sender> {
-        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        known.get(phone).filter(|(at, _)| at.elapsed() < Self::LIFETIME).map(|(_, s)| s.clone())
-    }
-
-    fn put(&self, phone: String, sender: Sender) {
-        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if known.len() > 50_000 {
-            known.clear();
-        }
-        known.insert(phone, (std::time::Instant::now(), sender));
-    }
-
     pub fn clear(&self) {
-        self.known.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.known.clear();
     }
 
     /// Forgets one observer's numbers: their own preferences changed, nobody's rights.
     pub fn forget_observer(&self, user_id: i64) {
-        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        known.retain(|_, (_, sender)| sender.observer.is_none_or(|(id, _)| id != user_id));
+        self.known.forget(|sender| sender.observer.is_some_and(|(id, _)| id == user_id));
     }
 }
 
