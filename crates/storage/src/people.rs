@@ -191,6 +191,21 @@ pub async fn facts(pool: &AnyPool, user_id: i64) -> Result<Option<PersonFacts>> 
     Ok(Some(PersonFacts { user_id, role: person.role, organisation_id: person.organisation_id, constituencies }))
 }
 
+/// Full names by user id, for the ids that exist (a page naming the people a list refers to).
+pub async fn full_names(pool: &AnyPool, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!("SELECT id, full_name FROM users WHERE id IN ({})", placeholders.join(", "));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("full_name")?))).collect()
+}
+
 /// The signed-in caller with their scope, or `None` when the account is gone or disabled.
 pub async fn actor(pool: &AnyPool, user_id: i64) -> Result<Option<Actor>> {
     let Some(row) = sqlx::query("SELECT role, organisation_id, active FROM users WHERE id = $1")

@@ -13,6 +13,7 @@ use domain::language::Language;
 use domain::roles::Role;
 use domain::timezone::{BAKU, format_baku};
 use storage::audit::{self, AuditFilter};
+use storage::people;
 
 use crate::auth::Caller;
 use crate::checked::Checked;
@@ -74,6 +75,7 @@ pub async fn list(
     caller.require_actor(Action::ViewAuditLog)?;
     let lang = caller.language;
     let result = audit::list(&state.store, &query.to_filter(100)?).await?;
+    let names = Names(people::full_names(state.store.reads(), &people_named(&result.items)).await?);
     let base_query = format!(
         "actor={}&channel={}&entity={}&action={}&from={}&until={}",
         query_value(&query.actor),
@@ -104,7 +106,7 @@ pub async fn list(
                 td { (entry.channel) }
                 td { @if let Some(label) = action_label(lang, &entry.action) { (label) br; } code.muted { (entry.action) } }
                 td { (entry.entity) " " (entry.entity_id) }
-                td.details { (details(lang, &entry.details)) }
+                td.details { (details(lang, &entry.details, &names)) }
             } } }
         } }
         (pager(lang, result.page, result.page_count(), &base_query))
@@ -159,14 +161,39 @@ fn field_label(lang: Language, name: &str) -> String {
         "referred_to" => "incident-referred-to",
         "note" => "incident-note",
         "address" => "audit-field-address",
+        "by" => "audit-field-by",
+        "account" => "audit-field-account",
         _ => return name.to_string(),
     };
     t(lang, id)
 }
 
-/// A detail's value in words: roles and incident statuses by their names, nothing as "—".
-fn field_value(lang: Language, name: &str, value: &serde_json::Value) -> String {
+/// Details that hold a person's id: an incident's assignee, who resolved a disagreement,
+/// whose account a token acts for.
+const PERSON_FIELDS: [&str; 3] = ["assignee", "by", "account"];
+
+/// The people the entries' details refer to by id.
+fn people_named(entries: &[audit::AuditRow]) -> Vec<i64> {
+    let mut ids: Vec<i64> = entries
+        .iter()
+        .filter_map(|entry| serde_json::from_str::<serde_json::Value>(&entry.details).ok())
+        .flat_map(|details| PERSON_FIELDS.iter().filter_map(|field| details.get(field)?.as_i64()).collect::<Vec<_>>())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Full names by user id.
+#[derive(Default)]
+struct Names(std::collections::HashMap<i64, String>);
+
+/// A detail's value in words: people, roles and incident statuses by their names, nothing as "—".
+fn field_value(lang: Language, name: &str, value: &serde_json::Value, names: &Names) -> String {
     match (name, value) {
+        (_, serde_json::Value::Number(id)) if PERSON_FIELDS.contains(&name) => {
+            id.as_i64().and_then(|id| names.0.get(&id)).cloned().unwrap_or_else(|| id.to_string())
+        }
         (_, serde_json::Value::Null) => "—".into(),
         (_, serde_json::Value::String(text)) if text.is_empty() => "—".into(),
         ("role", serde_json::Value::String(role)) if Role::parse(role).is_some() => t(lang, &format!("role-{role}")),
@@ -181,7 +208,7 @@ fn field_value(lang: Language, name: &str, value: &serde_json::Value) -> String 
 /// An entry's details as lines a reader follows: a change of a record as "name: before →
 /// after" for what changed, an incident's move as "Status: from → to", anything else as
 /// "name: value" with empty ones left out. Text that is not a JSON object is shown as it is.
-fn details(lang: Language, text: &str) -> Markup {
+fn details(lang: Language, text: &str, names: &Names) -> Markup {
     let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(text) else {
         return html! { code style="white-space:pre-wrap;word-break:break-all" { (text) } };
     };
@@ -196,7 +223,7 @@ fn details(lang: Language, text: &str) -> Markup {
         shown_already.extend(["before", "after"]);
         for (name, new) in after {
             let old = before.get(name).unwrap_or(&serde_json::Value::Null);
-            let (old, new) = (field_value(lang, name, old), field_value(lang, name, new));
+            let (old, new) = (field_value(lang, name, old, names), field_value(lang, name, new, names));
             if old != new {
                 lines.push((field_label(lang, name), format!("{old} → {new}")));
             }
@@ -208,12 +235,12 @@ fn details(lang: Language, text: &str) -> Markup {
     if let (Some(from), Some(to)) = (fields.get("from"), fields.get("to"))
         && !to.is_null()
     {
-        let change = format!("{} → {}", field_value(lang, "from", from), field_value(lang, "to", to));
+        let change = format!("{} → {}", field_value(lang, "from", from, names), field_value(lang, "to", to, names));
         lines.push((t(lang, "incident-status"), change));
     }
     for (name, value) in fields.iter().filter(|(name, _)| !shown_already.contains(&name.as_str())) {
         if !value.is_null() && value.as_str() != Some("") {
-            lines.push((field_label(lang, name), field_value(lang, name, value)));
+            lines.push((field_label(lang, name), field_value(lang, name, value, names)));
         }
     }
     html! {
@@ -228,9 +255,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn people_referred_to_by_id_are_named() {
+        let names = Names([(3, "Aysel Məmmədova".to_string())].into());
+        let text = r#"{"from":"new","to":"triaged","assignee":3,"note":""}"#;
+        assert!(details(Language::En, text, &names).into_string().contains("Assigned to: </span>Aysel Məmmədova"));
+        let unknown = r#"{"value":"yes","by":99}"#;
+        assert!(details(Language::En, unknown, &names).into_string().contains("Resolved by: </span>99"));
+    }
+
+    #[test]
     fn an_incident_step_reads_as_a_move_between_statuses_with_its_note() {
         let text = r#"{"from":"triaged","to":"verified","assignee":null,"referred_to":null,"note":"Two witnesses"}"#;
-        let shown = details(Language::En, text).into_string();
+        let shown = details(Language::En, text, &Names::default()).into_string();
         assert_eq!(
             shown,
             r#"<span class="muted">Status: </span>triaged → verified<br><span class="muted">Note: </span>Two witnesses<br>"#
@@ -240,10 +276,14 @@ mod tests {
     #[test]
     fn a_record_changed_to_the_same_says_nothing_changed_and_other_text_is_shown_as_it_is() {
         let same = r#"{"before":{"role":"observer"},"after":{"role":"observer"}}"#;
-        assert!(details(Language::En, same).into_string().contains("Nothing changed"));
+        assert!(details(Language::En, same, &Names::default()).into_string().contains("Nothing changed"));
         let role = r#"{"before":{"role":"observer"},"after":{"role":"coordinator"}}"#;
-        assert!(details(Language::En, role).into_string().contains("Observer → Constituency coordinator"));
-        assert!(details(Language::En, "<not json>").into_string().contains("&lt;not json&gt;"));
+        assert!(
+            details(Language::En, role, &Names::default())
+                .into_string()
+                .contains("Observer → Constituency coordinator")
+        );
+        assert!(details(Language::En, "<not json>", &Names::default()).into_string().contains("&lt;not json&gt;"));
         assert_eq!(action_label(Language::Ru, "person.update").as_deref(), Some("Данные человека изменены"));
         assert_eq!(action_label(Language::Ru, "something.else"), None);
     }
@@ -261,7 +301,7 @@ mod tests {
     #[test]
     fn a_change_recorded_in_two_shapes_is_listed_as_recorded() {
         let text = r#"{"before":{"organisation":"VCUM"},"after":{"organisation_id":3}}"#;
-        let shown = details(Language::En, text).into_string();
+        let shown = details(Language::En, text, &Names::default()).into_string();
         assert!(shown.contains("before: </span>{&quot;organisation&quot;:&quot;VCUM&quot;}"), "{shown}");
         assert!(shown.contains("after: </span>{&quot;organisation_id&quot;:3}"), "{shown}");
     }
