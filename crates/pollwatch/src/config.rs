@@ -27,6 +27,10 @@ pub struct ServeSettings {
     /// opens another and is checked afresh: a coordinator deactivated or moved stops hearing.
     #[arg(long, env = "POLLWATCH_LIVE_STREAM_SECONDS", default_value_t = 600)]
     pub live_stream_seconds: u64,
+    /// How often an open live stream checks its caller afresh in the database, in seconds: a
+    /// change made from the command line (another process) is heard within this time.
+    #[arg(long, env = "POLLWATCH_LIVE_STREAM_RECHECK_SECONDS", default_value_t = 60)]
+    pub live_stream_recheck_seconds: u64,
     /// Shared secret SMS gateways sign their webhooks with (HMAC-SHA256). Prefer the
     /// environment variable: a flag shows in the process list.
     #[arg(long, env = "POLLWATCH_SMS_SECRET", hide_env_values = true)]
@@ -67,6 +71,7 @@ impl ServeSettings {
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             session_hours: self.session_hours.clamp(1, 72),
             live_stream_lifetime: std::time::Duration::from_secs(self.live_stream_seconds.clamp(1, 3600)),
+            live_stream_recheck: std::time::Duration::from_secs(self.live_stream_recheck_seconds.clamp(1, 3600)),
             sms_secret: self.sms_secret.clone().filter(|s| !s.is_empty()),
             twilio_auth_token: self.twilio_auth_token.clone().filter(|s| !s.is_empty()),
             public_url: self.public_url.clone(),

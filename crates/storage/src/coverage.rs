@@ -11,7 +11,7 @@ use crate::sql::{Bind, Conditions};
 use crate::{Result, Store};
 
 /// Which constituencies a query covers: all, or a coordinator's.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Area {
     All,
     Constituencies(Vec<i64>),

@@ -21,6 +21,9 @@ pub struct WebConfig {
     pub session_hours: i64,
     /// How long one live stream lasts before the browser reconnects, signed in afresh.
     pub live_stream_lifetime: std::time::Duration,
+    /// How often an open live stream checks its caller afresh in the database (a change made
+    /// by another process, the CLI, is not otherwise heard).
+    pub live_stream_recheck: std::time::Duration,
     /// Largest accepted upload (imports), in bytes.
     pub max_upload_bytes: usize,
     /// The shared secret SMS gateways sign their webhooks with; without it, no SMS webhook.
@@ -54,6 +57,7 @@ impl Default for WebConfig {
             trusted_proxy_header: None,
             session_hours: 20,
             live_stream_lifetime: std::time::Duration::from_secs(10 * 60),
+            live_stream_recheck: std::time::Duration::from_secs(60),
             max_upload_bytes: 20 * 1024 * 1024,
             sms_secret: None,
             twilio_auth_token: None,

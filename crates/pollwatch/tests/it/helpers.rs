@@ -52,6 +52,7 @@ pub fn settings() -> ServeSettings {
         trusted_proxy_header: None,
         session_hours: 20,
         live_stream_seconds: 600,
+        live_stream_recheck_seconds: 60,
         sms_secret: Some(SMS_SECRET.into()),
         twilio_auth_token: Some(TWILIO_TOKEN.into()),
         public_url: Some(PUBLIC_URL.into()),

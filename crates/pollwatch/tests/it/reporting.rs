@@ -716,3 +716,33 @@ async fn a_live_stream_ends_when_its_coordinator_is_deactivated() {
     // The page opens another at once: refused.
     assert_eq!(coordinator.get(app.url("/api/v1/events")).send().await.unwrap().status(), 401);
 }
+
+/// A change made by another process (here written straight into the database, as the CLI's
+/// import would) is not heard in this one; an open stream checks its caller afresh in the
+/// database (here every second) and ends once they are no longer who opened it.
+#[tokio::test]
+async fn a_live_stream_ends_when_its_coordinator_is_moved_by_another_process() {
+    let mut settings = crate::helpers::settings();
+    settings.live_stream_recheck_seconds = 1;
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let mut stream = coordinator.get(app.url("/api/v1/events")).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    // Still theirs after a few checks: the stream stays open.
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(2500), stream.chunk()).await;
+    assert!(quiet.is_err(), "nothing was said, and the stream did not end: {quiet:?}");
+
+    let id = app.user_id("coordinator").await;
+    let elsewhere = domain::election::ConstituencyNo::new(18).unwrap();
+    app.store
+        .write(move |connection| {
+            Box::pin(async move { storage::people::set_assignments(connection, id, &[], &[elsewhere]).await })
+        })
+        .await
+        .unwrap();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while stream.chunk().await.unwrap().is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream went on telling of constituency 17");
+}

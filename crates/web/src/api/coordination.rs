@@ -133,6 +133,7 @@ pub async fn events(
     let area = aggregate_area(actor)?;
     let rights_change = rights_change(actor.user_id);
     let receiver = state.live.subscribe();
+    let checked_area = area.clone();
     let stream = stream::unfold((receiver, area), |(mut receiver, area)| async move {
         loop {
             match receiver.recv().await {
@@ -149,12 +150,26 @@ pub async fn events(
             }
         }
     });
-    // A stream ends once anyone's rights change, and in any case after a while (a change
-    // made by another process, the CLI, is not heard here); the browser then opens a new
-    // one, signed in afresh: a coordinator deactivated or moved elsewhere stops hearing
-    // about the old area.
-    let lifetime = tokio::time::sleep(state.config.live_stream_lifetime);
-    let ends = futures_util::future::select(Box::pin(lifetime), rights_change);
+    // A stream ends when its caller's rights change here, when a check in the database finds
+    // them changed (by another process, the CLI), and in any case after a while; the browser
+    // then opens a new one, signed in afresh: a coordinator deactivated or moved elsewhere
+    // stops hearing about the old area.
+    let (recheck, lifetime_setting) = (state.config.live_stream_recheck, state.config.live_stream_lifetime);
+    let changed_elsewhere = async move {
+        loop {
+            tokio::time::sleep(recheck).await;
+            let fresh = crate::auth::caller::actor_afresh(&parts, &state).await;
+            let still = fresh.ok().flatten().and_then(|actor| aggregate_area(&actor).ok());
+            if still != Some(checked_area.clone()) {
+                return;
+            }
+        }
+    };
+    let lifetime = tokio::time::sleep(lifetime_setting);
+    let ends = futures_util::future::select(
+        futures_util::future::select(Box::pin(lifetime), rights_change),
+        Box::pin(changed_elsewhere),
+    );
     let stream = futures_util::StreamExt::take_until(stream, ends);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -125,20 +125,7 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
         .and_then(|v| v.to_str().ok())
         .and_then(Language::from_accept_language);
 
-    let (via, secret) = if let Some(header) = parts.headers.get(AUTHORIZATION) {
-        // A token that is present but wrong is an error, never a silent fall-back to public.
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(AppError::Unauthenticated)?;
-        (Via::ApiToken, token)
-    } else if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        (Via::Session, cookie.value())
-    } else {
-        return Ok(caller);
-    };
+    let Some((via, secret)) = credentials(parts, &jar)? else { return Ok(caller) };
     let key = Key { session: via == Via::Session, digest: token_digest(secret) };
     let (remembered, when_missed) = state.identities.get(&key);
     let identity = match remembered {
@@ -178,6 +165,31 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
 
 /// Who holds this session or token, from the database; `None` when it is unknown, expired,
 /// revoked, or the account is disabled.
+/// The credentials a request carries: a bearer token, or else a session cookie.
+fn credentials<'a>(parts: &'a Parts, jar: &'a CookieJar) -> Result<Option<(Via, &'a str)>, AppError> {
+    if let Some(header) = parts.headers.get(AUTHORIZATION) {
+        // A token that is present but wrong is an error, never a silent fall-back to public.
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(AppError::Unauthenticated)?;
+        return Ok(Some((Via::ApiToken, token)));
+    }
+    Ok(jar.get(SESSION_COOKIE).map(|cookie| (Via::Session, cookie.value())))
+}
+
+/// Who the request's credentials stand for now, read from the database rather than the
+/// cache: a response that outlives its request (the live stream) checks from time to time
+/// that its caller still may listen, whatever changed them (another process included).
+pub async fn actor_afresh(parts: &Parts, state: &AppState) -> Result<Option<Arc<Actor>>, AppError> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let Some((via, secret)) = credentials(parts, &jar)? else { return Ok(None) };
+    let identity = load_identity(state, via, &domain::ledger::to_hex(&token_digest(secret))).await?;
+    Ok(identity.map(|identity| identity.actor))
+}
+
 async fn load_identity(state: &AppState, via: Via, token_hash: &str) -> Result<Option<Identity>, AppError> {
     let pool = state.store.reads();
     let (user_id, csrf_token, expires_at) = match via {
