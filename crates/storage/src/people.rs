@@ -196,13 +196,11 @@ pub async fn full_names(pool: &AnyPool, ids: &[i64]) -> Result<std::collections:
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
-    let sql = format!("SELECT id, full_name FROM users WHERE id IN ({})", placeholders.join(", "));
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in ids {
-        query = query.bind(*id);
-    }
-    let rows = query.fetch_all(pool).await?;
+    let mut conditions = Conditions::default();
+    let marks = vec!["?"; ids.len()].join(", ");
+    conditions.add(&format!("id IN ({marks})"), ids.iter().map(|id| Bind::Int(*id)));
+    let sql = format!("SELECT id, full_name FROM users{}", conditions.where_sql());
+    let rows = conditions.query(sql).fetch_all(pool).await?;
     rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("full_name")?))).collect()
 }
 

@@ -37,7 +37,10 @@ impl<K: Eq + Hash, V: Clone, S: BuildHasher + Default> Remembered<K, V, S> {
     }
 
     /// What is remembered under `key`, and how much had been forgotten when it was looked for.
-    pub fn get(&self, key: &K) -> (Option<V>, Forgotten) {
+    pub fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> (Option<V>, Forgotten)
+    where
+        K: std::borrow::Borrow<Q>,
+    {
         let inner = self.inner();
         let found = inner.by_key.get(key).filter(|(at, _)| at.elapsed() < self.lifetime).map(|(_, v)| v.clone());
         (found, Forgotten(inner.forgotten))

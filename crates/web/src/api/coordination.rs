@@ -160,7 +160,7 @@ pub async fn events(
             tokio::time::sleep(recheck).await;
             let fresh = crate::auth::caller::actor_afresh(&parts, &state).await;
             let still = fresh.ok().flatten().and_then(|actor| aggregate_area(&actor).ok());
-            if still != Some(checked_area.clone()) {
+            if still.as_ref() != Some(&checked_area) {
                 return;
             }
         }

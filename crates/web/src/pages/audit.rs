@@ -75,7 +75,9 @@ pub async fn list(
     caller.require_actor(Action::ViewAuditLog)?;
     let lang = caller.language;
     let result = audit::list(&state.store, &query.to_filter(100)?).await?;
-    let names = Names(people::full_names(state.store.reads(), &people_named(&result.items)).await?);
+    // Each entry's details read once, for the names they refer to and for the page.
+    let recorded: Vec<Recorded> = result.items.iter().map(|entry| Recorded::read(&entry.details)).collect();
+    let names = Names(people::full_names(state.store.reads(), &people_named(&recorded)).await?);
     let base_query = format!(
         "actor={}&channel={}&entity={}&action={}&from={}&until={}",
         query_value(&query.actor),
@@ -100,13 +102,13 @@ pub async fn list(
         p.muted { (t(lang, "total")) ": " (result.total) " · " (t(lang, "times-in-baku")) }
         div.table-wrap { table {
             thead { tr { th { (t(lang, "audit-when")) } th { (t(lang, "audit-actor")) } th { (t(lang, "audit-channel")) } th { (t(lang, "audit-action")) } th { (t(lang, "audit-entity")) } th { (t(lang, "audit-details")) } } }
-            tbody { @for entry in &result.items { tr {
+            tbody { @for (entry, recorded) in result.items.iter().zip(&recorded) { tr {
                 td { (format_baku(entry.at)) }
                 td { (entry.actor_username.as_deref().unwrap_or("—")) }
                 td { (entry.channel) }
                 td { @if let Some(label) = action_label(lang, &entry.action) { (label) br; } code.muted { (entry.action) } }
                 td { (entry.entity) " " (entry.entity_id) }
-                td.details { (details(lang, &entry.details, &names)) }
+                td.details { (details(lang, recorded, &names)) }
             } } }
         } }
         (pager(lang, result.page, result.page_count(), &base_query))
@@ -172,12 +174,30 @@ fn field_label(lang: Language, name: &str) -> String {
 /// whose account a token acts for.
 const PERSON_FIELDS: [&str; 3] = ["assignee", "by", "account"];
 
+/// An entry's details as recorded: a JSON object, or text that is not one.
+enum Recorded<'a> {
+    Fields(serde_json::Map<String, serde_json::Value>),
+    Text(&'a str),
+}
+
+impl Recorded<'_> {
+    fn read(text: &str) -> Recorded<'_> {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(fields)) => Recorded::Fields(fields),
+            _ => Recorded::Text(text),
+        }
+    }
+}
+
 /// The people the entries' details refer to by id.
-fn people_named(entries: &[audit::AuditRow]) -> Vec<i64> {
+fn people_named(entries: &[Recorded]) -> Vec<i64> {
     let mut ids: Vec<i64> = entries
         .iter()
-        .filter_map(|entry| serde_json::from_str::<serde_json::Value>(&entry.details).ok())
-        .flat_map(|details| PERSON_FIELDS.iter().filter_map(|field| details.get(field)?.as_i64()).collect::<Vec<_>>())
+        .filter_map(|entry| match entry {
+            Recorded::Fields(fields) => Some(fields),
+            Recorded::Text(_) => None,
+        })
+        .flat_map(|fields| PERSON_FIELDS.iter().filter_map(|field| fields.get(*field)?.as_i64()))
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -208,9 +228,10 @@ fn field_value(lang: Language, name: &str, value: &serde_json::Value, names: &Na
 /// An entry's details as lines a reader follows: a change of a record as "name: before →
 /// after" for what changed, an incident's move as "Status: from → to", anything else as
 /// "name: value" with empty ones left out. Text that is not a JSON object is shown as it is.
-fn details(lang: Language, text: &str, names: &Names) -> Markup {
-    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(text) else {
-        return html! { code style="white-space:pre-wrap;word-break:break-all" { (text) } };
+fn details(lang: Language, recorded: &Recorded, names: &Names) -> Markup {
+    let fields = match recorded {
+        Recorded::Fields(fields) => fields,
+        Recorded::Text(text) => return html! { code style="white-space:pre-wrap;word-break:break-all" { (text) } },
     };
     let mut lines: Vec<(String, String)> = Vec::new();
     let mut shown_already = vec!["from", "to"];
@@ -258,15 +279,21 @@ mod tests {
     fn people_referred_to_by_id_are_named() {
         let names = Names([(3, "Aysel Məmmədova".to_string())].into());
         let text = r#"{"from":"new","to":"triaged","assignee":3,"note":""}"#;
-        assert!(details(Language::En, text, &names).into_string().contains("Assigned to: </span>Aysel Məmmədova"));
+        assert!(
+            details(Language::En, &Recorded::read(text), &names)
+                .into_string()
+                .contains("Assigned to: </span>Aysel Məmmədova")
+        );
         let unknown = r#"{"value":"yes","by":99}"#;
-        assert!(details(Language::En, unknown, &names).into_string().contains("Resolved by: </span>99"));
+        assert!(
+            details(Language::En, &Recorded::read(unknown), &names).into_string().contains("Resolved by: </span>99")
+        );
     }
 
     #[test]
     fn an_incident_step_reads_as_a_move_between_statuses_with_its_note() {
         let text = r#"{"from":"triaged","to":"verified","assignee":null,"referred_to":null,"note":"Two witnesses"}"#;
-        let shown = details(Language::En, text, &Names::default()).into_string();
+        let shown = details(Language::En, &Recorded::read(text), &Names::default()).into_string();
         assert_eq!(
             shown,
             r#"<span class="muted">Status: </span>triaged → verified<br><span class="muted">Note: </span>Two witnesses<br>"#
@@ -276,14 +303,20 @@ mod tests {
     #[test]
     fn a_record_changed_to_the_same_says_nothing_changed_and_other_text_is_shown_as_it_is() {
         let same = r#"{"before":{"role":"observer"},"after":{"role":"observer"}}"#;
-        assert!(details(Language::En, same, &Names::default()).into_string().contains("Nothing changed"));
+        assert!(
+            details(Language::En, &Recorded::read(same), &Names::default()).into_string().contains("Nothing changed")
+        );
         let role = r#"{"before":{"role":"observer"},"after":{"role":"coordinator"}}"#;
         assert!(
-            details(Language::En, role, &Names::default())
+            details(Language::En, &Recorded::read(role), &Names::default())
                 .into_string()
                 .contains("Observer → Constituency coordinator")
         );
-        assert!(details(Language::En, "<not json>", &Names::default()).into_string().contains("&lt;not json&gt;"));
+        assert!(
+            details(Language::En, &Recorded::read("<not json>"), &Names::default())
+                .into_string()
+                .contains("&lt;not json&gt;")
+        );
         assert_eq!(action_label(Language::Ru, "person.update").as_deref(), Some("Данные человека изменены"));
         assert_eq!(action_label(Language::Ru, "something.else"), None);
     }
@@ -301,7 +334,7 @@ mod tests {
     #[test]
     fn a_change_recorded_in_two_shapes_is_listed_as_recorded() {
         let text = r#"{"before":{"organisation":"VCUM"},"after":{"organisation_id":3}}"#;
-        let shown = details(Language::En, text, &Names::default()).into_string();
+        let shown = details(Language::En, &Recorded::read(text), &Names::default()).into_string();
         assert!(shown.contains("before: </span>{&quot;organisation&quot;:&quot;VCUM&quot;}"), "{shown}");
         assert!(shown.contains("after: </span>{&quot;organisation_id&quot;:3}"), "{shown}");
     }

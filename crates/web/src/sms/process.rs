@@ -143,7 +143,7 @@ pub struct Sender {
 
 impl Sender {
     async fn look_up(state: &AppState, phone: &str) -> Result<Sender, AppError> {
-        let (remembered, when_missed) = state.senders.known.get(&phone.to_string());
+        let (remembered, when_missed) = state.senders.known.get(phone);
         if let Some(sender) = remembered {
             return Ok(sender);
         }
