@@ -87,6 +87,9 @@ async fn the_audit_log_filters_by_channel_and_baku_date() {
     let bad = app.get(&admin, "/api/v1/audit?from=07.02.2024").await;
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.unwrap().contains("2024-02-07"), "the error shows the expected form");
+    // The page says it in the reader's language.
+    let page = app.get(&admin, "/audit?from=2024-13-45").await.text().await.unwrap();
+    assert!(page.contains("Tarix 2024-02-07 kimi yazılır, 2024-13-45 kimi yox."), "{page}");
 }
 
 #[tokio::test]

@@ -158,6 +158,7 @@ audit-channel = Kanal
 audit-action = Əməliyyat
 audit-entity = Qeyd
 audit-details = Təfərrüatlar
+audit-date-refused = Tarix 2024-02-07 kimi yazılır, { $date } kimi yox.
 audit-field-address = Ünvan
 audit-field-by = Həll edən
 audit-field-account = Hesab

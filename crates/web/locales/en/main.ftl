@@ -160,6 +160,7 @@ audit-channel = Channel
 audit-action = Action
 audit-entity = Record
 audit-details = Details
+audit-date-refused = Dates are written 2024-02-07, not { $date }.
 audit-field-address = Address
 audit-field-by = Resolved by
 audit-field-account = Account

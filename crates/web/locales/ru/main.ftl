@@ -162,6 +162,7 @@ audit-channel = Канал
 audit-action = Действие
 audit-entity = Запись
 audit-details = Подробности
+audit-date-refused = Даты пишутся как 2024-02-07, а не { $date }.
 audit-field-address = Адрес
 audit-field-by = Кто разрешил
 audit-field-account = Учётная запись

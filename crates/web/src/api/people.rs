@@ -205,7 +205,7 @@ pub async fn audit_log(
         until: params.until.unwrap_or_default(),
         page: params.page,
     };
-    let page = audit::list(&state.store, &query.to_filter(200)?).await?;
+    let page = audit::list(&state.store, &query.to_filter(200, caller.language)?).await?;
     Ok(Json(AuditPage {
         total: page.total,
         page: page.page,

@@ -18,7 +18,7 @@ use storage::people;
 use crate::auth::Caller;
 use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
-use crate::i18n::t;
+use crate::i18n::{t, t_args};
 use crate::pages::layout::{page, pager, query_value};
 use crate::state::AppState;
 
@@ -41,26 +41,26 @@ pub struct AuditQuery {
 }
 
 /// Midnight at the start of a Baku date, in epoch milliseconds.
-fn baku_day_start(text: &str) -> Result<Option<i64>, AppError> {
+fn baku_day_start(text: &str, lang: Language) -> Result<Option<i64>, AppError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     let date = time::Date::parse(text, format_description!("[year]-[month]-[day]"))
-        .map_err(|_| AppError::BadRequest(format!("dates are written 2024-02-07, not {text}")))?;
+        .map_err(|_| AppError::BadRequest(t_args(lang, "audit-date-refused", &[("date", text.to_string().into())])))?;
     Ok(Some((date.midnight().assume_offset(BAKU).unix_timestamp()) * 1000))
 }
 
 impl AuditQuery {
-    pub fn to_filter(&self, per_page: u32) -> Result<AuditFilter, AppError> {
+    pub fn to_filter(&self, per_page: u32, lang: Language) -> Result<AuditFilter, AppError> {
         Ok(AuditFilter {
             actor: Some(self.actor.clone()),
             channel: Channel::parse(&self.channel),
             entity: Some(self.entity.clone()),
             action: Some(self.action.clone()),
-            from: baku_day_start(&self.from)?,
+            from: baku_day_start(&self.from, lang)?,
             // "until 2024-02-07" includes that whole day.
-            until: baku_day_start(&self.until)?.map(|start| start + 86_400_000),
+            until: baku_day_start(&self.until, lang)?.map(|start| start + 86_400_000),
             page: self.page.unwrap_or(1),
             per_page,
         })
@@ -74,7 +74,7 @@ pub async fn list(
 ) -> AppResult<Response> {
     caller.require_actor(Action::ViewAuditLog)?;
     let lang = caller.language;
-    let result = audit::list(&state.store, &query.to_filter(100)?).await?;
+    let result = audit::list(&state.store, &query.to_filter(100, lang)?).await?;
     // Each entry's details read once, for the names they refer to and for the page.
     let recorded: Vec<Recorded> = result.items.iter().map(|entry| Recorded::read(&entry.details)).collect();
     let names = Names(people::full_names(state.store.reads(), &people_named(&recorded)).await?);
