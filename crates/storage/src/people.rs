@@ -129,10 +129,15 @@ pub async fn list(pool: &AnyPool, scope: &PeopleScope, filter: &PeopleFilter) ->
 }
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<PersonRow>> {
+    by_id_within(&mut *pool.acquire().await?, id).await
+}
+
+/// `by_id` on the writer's connection: what a change reads inside its own transaction.
+pub async fn by_id_within(connection: &mut Connection, id: i64) -> Result<Option<PersonRow>> {
     let sql = format!(
         "SELECT {PERSON_COLUMNS} FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *connection).await?;
     row.as_ref().map(person_from).transpose()
 }
 
@@ -145,18 +150,23 @@ pub async fn by_username(pool: &AnyPool, username: &str) -> Result<Option<Person
 }
 
 pub async fn assignments(pool: &AnyPool, user_id: i64) -> Result<Assignments> {
+    assignments_within(&mut *pool.acquire().await?, user_id).await
+}
+
+/// `assignments` on the writer's connection: what a change reads inside its own transaction.
+pub async fn assignments_within(connection: &mut Connection, user_id: i64) -> Result<Assignments> {
     let stations = sqlx::query(
         "SELECT s.constituency_no, s.number FROM deployments d JOIN stations s ON s.id = d.station_id
          WHERE d.user_id = $1 ORDER BY s.constituency_no, s.number",
     )
     .bind(user_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *connection)
     .await?;
     let constituencies = sqlx::query(
         "SELECT constituency_no FROM coordinator_constituencies WHERE user_id = $1 ORDER BY constituency_no",
     )
     .bind(user_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *connection)
     .await?;
     let mut result = Assignments::default();
     for row in &stations {

@@ -76,6 +76,41 @@ async fn changes_are_logged_with_author_channel_and_content() {
     assert!(page.contains("Heç nə dəyişmədi"), "a change to nothing says so");
 }
 
+/// Two admins changing one person at once: each record says what its own change replaced, so
+/// that the records, read in order, follow one another.
+#[tokio::test]
+async fn simultaneous_changes_to_one_person_each_record_what_they_replaced() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let id = app.user_id("media").await;
+    let csrf = app.csrf(&admin).await;
+    let mut sent = tokio::task::JoinSet::new();
+    for n in 0..6 {
+        let name = format!("Media Monitor {n}");
+        let fields = [
+            ("full_name", name.as_str()),
+            ("username", "media"),
+            ("role", "media_monitor"),
+            ("organisation", "VCUM"),
+            ("csrf", csrf.as_str()),
+        ];
+        sent.spawn(admin.post(app.url(&format!("/people/{id}"))).form(&fields).send());
+    }
+    while let Some(sent) = sent.join_next().await {
+        assert_eq!(sent.unwrap().unwrap().status(), 303);
+    }
+    let log: serde_json::Value = app.get(&admin, "/api/v1/audit?action=person.update").await.json().await.unwrap();
+    let person = id.to_string();
+    let mut changes: Vec<&serde_json::Value> =
+        log["items"].as_array().unwrap().iter().filter(|entry| entry["entity_id"] == person.as_str()).collect();
+    changes.reverse();
+    assert_eq!(changes.len(), 6);
+    for pair in changes.windows(2) {
+        let (earlier, later) = (&pair[0]["details"], &pair[1]["details"]);
+        assert_eq!(later["before"]["full_name"], earlier["after"]["full_name"], "{earlier}\n{later}");
+    }
+}
+
 #[tokio::test]
 async fn the_audit_log_filters_by_channel_and_baku_date() {
     let app = spawn_app().await;

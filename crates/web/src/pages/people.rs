@@ -14,7 +14,7 @@ use domain::language::Language;
 use domain::roles::Role;
 use storage::audit::{self, Change};
 use storage::people::{self, Assignments, PeopleFilter, PersonRow};
-use storage::{Store, now_millis, reference, sessions};
+use storage::{StorageError, Store, now_millis, reference, sessions};
 
 use crate::auth::csrf::NoFields;
 use crate::auth::secrets::random_password;
@@ -439,7 +439,6 @@ pub async fn update(
             return Ok(response);
         }
     };
-    let before = PersonForm::from_person(&person, &people::assignments(state.store.reads(), id).await?);
     let organisations = reference::organisations(state.store.reads()).await?;
     let mut after = PersonForm::from_record(&record, &organisations);
     let author = caller.author();
@@ -448,6 +447,10 @@ pub async fn update(
         .store
         .write(move |connection| {
             Box::pin(async move {
+                // Read in the change's own transaction: what it replaced, even if another
+                // change to this person came first.
+                let stored = people::by_id_within(connection, id).await?.ok_or(StorageError::NotFound)?;
+                let before = PersonForm::from_person(&stored, &people::assignments_within(connection, id).await?);
                 people::update(connection, id, &record).await?;
                 // The code kept, or the one given to someone who has just become an observer.
                 let code = people::observer_code_of(connection, id).await?;
