@@ -119,7 +119,7 @@ async fn ingest_rounds(options: &Options) -> Result<(), String> {
     let mut ceiling = if options.no_ceiling { None } else { Some(ceiling::Ceiling::build(options)?) };
     let mut ours = ingest::Prepared::new(options).await?;
     println!();
-    println!("ingest        round   requests/s   p50 ms   p99 ms   errors   stored   acknowledged");
+    println!("ingest        round   requests/s   p50 ms   p99 ms   errors   stolen %   idle %   stored   acknowledged");
     let mut ratios = Vec::new();
     for round in 1..=options.rounds.max(1) {
         let ours_first = round % 2 == 0;
@@ -153,10 +153,16 @@ async fn ingest_rounds(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
+/// One load's line. "stolen": the share of the machine's CPU its host took during the load
+/// (a virtual machine's steal time), which slows both servers alike only when alike.
 fn print_load(name: &str, round: u32, load: &wrk::Load, ours: bool) {
     let stored = if ours { format!("{:>8}   {:>12}", load.stored, load.acknowledged) } else { String::new() };
+    let (stolen, idle) = match load.machine {
+        Some(share) => (format!("{:.0}", share.stolen), format!("{:.0}", share.idle)),
+        None => ("–".into(), "–".into()),
+    };
     println!(
-        "{name:<12} {round:>6}  {:>11.0}  {:>7.2}  {:>7.2}  {:>7}   {stored}",
+        "{name:<12} {round:>6}  {:>11.0}  {:>7.2}  {:>7.2}  {:>7}   {stolen:>8}   {idle:>6}   {stored}",
         load.rate, load.p50_ms, load.p99_ms, load.errors
     );
 }
