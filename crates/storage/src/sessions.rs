@@ -82,6 +82,16 @@ pub async fn delete_sessions_of(connection: &mut Connection, user_id: i64) -> Re
     Ok(())
 }
 
+/// Signs a person out everywhere but in the session given (theirs, changing their password).
+pub async fn delete_other_sessions_of(connection: &mut Connection, user_id: i64, kept_token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(kept_token_hash.to_string())
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
 pub async fn create_api_token(
     connection: &mut Connection,
     token_hash: &str,

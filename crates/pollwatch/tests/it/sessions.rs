@@ -149,6 +149,8 @@ async fn the_observers_app_switches_language_and_comes_back_to_the_app() {
 async fn people_change_their_own_password_and_the_old_one_stops_working() {
     let app = spawn_app().await;
     let client = app.login("media", DEMO_PASSWORD).await;
+    let elsewhere = app.login("media", DEMO_PASSWORD).await;
+    assert_eq!(app.get(&elsewhere, "/account").await.status(), 200);
     let too_short = app
         .post_form(&client, "/account/password", &[("current", DEMO_PASSWORD), ("new", "short")])
         .await
@@ -163,6 +165,11 @@ async fn people_change_their_own_password_and_the_old_one_stops_working() {
         .await
         .unwrap();
     assert!(changed.contains("Şifrəniz dəyişdirildi"));
+    // Their other session (a stolen cookie, a phone left behind) is signed out; this one is not.
+    let signed_out = app.get(&elsewhere, "/account").await;
+    assert_eq!(signed_out.status(), 303);
+    assert!(signed_out.headers()["location"].to_str().unwrap().starts_with("/login"));
+    assert_eq!(app.get(&client, "/account").await.status(), 200);
     assert_eq!(app.try_login(&browser(), "media", DEMO_PASSWORD).await.status(), 401);
     app.login("media", "a much longer secret").await;
 }

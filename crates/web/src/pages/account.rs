@@ -6,7 +6,7 @@ use maud::html;
 use serde::Deserialize;
 
 use storage::audit::{self, Change};
-use storage::{now_millis, people};
+use storage::{now_millis, people, sessions};
 
 use crate::auth::{Caller, CsrfForm, password};
 use crate::error::AppResult;
@@ -67,11 +67,15 @@ pub async fn change_password(
     let author = caller.author();
     let now = now_millis();
     let user_id = actor.user_id;
+    // Whoever else holds a session of theirs (a stolen cookie, a phone left behind) is signed
+    // out; the browser that made the change stays signed in.
+    let kept = caller.session.as_ref().map(|s| s.token_hash.clone()).unwrap_or_default();
     state
         .store
         .write(move |connection| {
             Box::pin(async move {
                 people::set_password(connection, user_id, &hash).await?;
+                sessions::delete_other_sessions_of(connection, user_id, &kept).await?;
                 audit::record(
                     connection,
                     &author,
