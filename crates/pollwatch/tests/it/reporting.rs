@@ -175,6 +175,65 @@ async fn observers_report_only_for_their_own_stations() {
     assert!(body["message"].as_str().unwrap().starts_with("Отчёты отправляют только наблюдатели"), "{body}");
 }
 
+/// A report stored whose answer never reached the phone, then its observer moved to another
+/// station: the retry is answered with what is stored. Refused as for a station no longer
+/// theirs, it read on the phone as never sent, and its fix was stored a second time.
+#[tokio::test]
+async fn a_retry_after_the_observer_is_moved_is_answered_with_the_stored_report() {
+    let app = spawn_app().await;
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    let report = opening("moved-after-0000001", "17/1");
+    let (status, first) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let person = storage::people::by_username(app.store.reads(), "observer").await.unwrap().unwrap();
+    let organisation = person.organisation_code.clone().unwrap_or_default();
+    let fields = [
+        ("username", "observer"),
+        ("full_name", person.full_name.as_str()),
+        ("role", "observer"),
+        ("organisation", organisation.as_str()),
+        ("stations", "17/2"),
+    ];
+    assert_eq!(app.post_form(&admin, &format!("/people/{}", person.id), &fields).await.status(), StatusCode::SEE_OTHER);
+
+    let (status, again) = post(&app, &observer, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!((&again["id"], &again["duplicate"]), (&first["id"], &json!(true)));
+    // Not a way round the station rule: changed answers under that id, or a new report for the
+    // old station, are refused as before.
+    let mut changed = report.clone();
+    changed["answers"]["OA"] = json!("07:30");
+    assert_eq!(post(&app, &observer, "/api/v1/submissions", &changed).await.0, StatusCode::CONFLICT);
+    let (status, body) = post(&app, &observer, "/api/v1/submissions", &opening("moved-after-0000002", "17/1")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    // Someone else's report is not theirs to be answered with, even word for word from the
+    // same station.
+    let created = app
+        .post_form(
+            &admin,
+            "/people",
+            &[
+                ("full_name", "İkinci Müşahidəçi"),
+                ("username", "second.observer"),
+                ("role", "observer"),
+                ("organisation", "NHMT"),
+                ("stations", "17/1"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let password =
+        created.split("id=\"issued-password\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+    let other = app.login("second.observer", &password).await;
+    let (status, body) = post(&app, &other, "/api/v1/submissions", &report).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+}
+
 #[tokio::test]
 async fn a_device_clock_far_off_is_flagged_not_trusted() {
     let app = spawn_app().await;

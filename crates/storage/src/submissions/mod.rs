@@ -164,6 +164,17 @@ pub async fn of_observer(store: &crate::Store, observer_id: i64, limit: i64) -> 
     rows.iter().map(row_from).collect()
 }
 
+/// Whether `observer_id` stored a report under `client_id`: a retry of theirs is answered with
+/// it, even once they are no longer deployed where they sent it from.
+pub async fn sent_by(pool: &AnyPool, client_id: &str, observer_id: i64) -> Result<bool> {
+    let row = sqlx::query("SELECT 1 AS found FROM submissions WHERE client_id = $1 AND observer_id = $2")
+        .bind(client_id.to_string())
+        .bind(observer_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.is_some())
+}
+
 pub async fn count(pool: &AnyPool) -> Result<i64> {
     Ok(sqlx::query("SELECT COUNT(*) AS n FROM submissions").fetch_one(pool).await?.try_get("n")?)
 }
@@ -210,7 +221,8 @@ const INSERT_CONFLICT: &str = "INSERT INTO conflicts (station_id, constituency_n
 
 /// A report sent again: the stored row if the content is the same, a conflict if it is not.
 fn same_or_conflict(stored: &SubmissionRow, new: &NewSubmission) -> Result<Stored> {
-    if stored.content_hash().as_deref() == Some(new.content_hash.as_str()) {
+    // Another's report under the same id is theirs, whatever it says.
+    if stored.observer_id == new.observer_id && stored.content_hash().as_deref() == Some(new.content_hash.as_str()) {
         Ok(Stored::AlreadyStored(stored.clone()))
     } else {
         Err(StorageError::Conflict(format!(

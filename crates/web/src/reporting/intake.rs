@@ -82,10 +82,10 @@ pub async fn submit_logged(
     report: Report,
     log: impl FnOnce(&str) -> Option<MessageLog>,
 ) -> Result<Accepted, IntakeError> {
-    if reporter.role != Role::Observer {
+    let client_id = ClientId::parse(&report.client_id).map_err(|_| IntakeError::BadId)?;
+    if reporter.role != Role::Observer && !sent_before(state, reporter, &client_id).await? {
         return Err(IntakeError::NotAnObserver);
     }
-    let client_id = ClientId::parse(&report.client_id).map_err(|_| IntakeError::BadId)?;
     let code = report.form_code.trim().to_ascii_uppercase();
     let form = match report.form_version {
         Some(version) => state.forms.version(&code, version),
@@ -97,6 +97,9 @@ pub async fn submit_logged(
         None => IntakeError::UnknownForm(code),
     })?;
     let station = resolve_station(state, reporter, report.station.as_deref()).await?;
+    if !reporter.stations.contains(&station.id) && !sent_before(state, reporter, &client_id).await? {
+        return Err(IntakeError::NotDeployedThere(station.label));
+    }
     let answers = if report.partial {
         domain::forms::validate_partially(&form, report.answers.iter()).0
     } else {
@@ -163,8 +166,13 @@ async fn resolve_station(
             state.stations.by_id(&state.store, only).await?.ok_or(IntakeError::StationNeeded)?
         }
     };
-    if !reporter.stations.contains(&facts.id) {
-        return Err(IntakeError::NotDeployedThere(facts.label));
-    }
     Ok(facts)
+}
+
+/// A report retried after it was stored (its answer lost on the way) is answered with what is
+/// stored even if the reporter has since been moved elsewhere: refused, it would read on their
+/// phone as never sent, and its fix would be stored a second time. Asked only when the
+/// reporter may not send it now, so not on the way of every report.
+async fn sent_before(state: &AppState, reporter: &Actor, client_id: &ClientId) -> Result<bool, IntakeError> {
+    Ok(storage::submissions::sent_by(state.store.reads(), client_id.as_str(), reporter.user_id).await?)
 }
