@@ -351,14 +351,17 @@
     function save(report, saveFailed) {
       return putReport(report).then(function () {
         unsaved = false; busySaving = false;
-        return previous && previous.id !== report.id ? deleteReport(previous.id) : null;
-      }).then(function () {
-        formBox.innerHTML = "";
-        formBox.appendChild(el("div", { "class": "notice ok", id: "saved", "data-id": report.id, text: text.saved }));
-        askForIncident(form, report);
-        renderOutbox();
-        flush();
-        sendInBackground();
+        // Saved: should removing the refused report it replaces fail, that one stays listed as
+        // refused (never sent again), rather than this one being saved a second time.
+        var replaced = previous && previous.id !== report.id ? deleteReport(previous.id).catch(function () { return null; }) : null;
+        return Promise.resolve(replaced).then(function () {
+          formBox.innerHTML = "";
+          formBox.appendChild(el("div", { "class": "notice ok", id: "saved", "data-id": report.id, text: text.saved }));
+          askForIncident(form, report);
+          renderOutbox();
+          flush();
+          sendInBackground();
+        });
       }, saveFailed);
     }
   }

@@ -83,8 +83,19 @@
         return lock ? sendAll(csrf, user) : { signInAgain: false, failed: 0, busy: true };
       });
     }
-    return sendAll(csrf, user);
+    // Without Web Locks (Safari before 15.4, which has no background sync either: only the
+    // page sends) one round at a time here. Two at once each sent what the outbox held when
+    // they began: one could put back a report the other had just had refused and fixed.
+    if (roundUnderWay) {
+      return wait ? roundUnderWay.then(function () { return sendQueued(csrf, user, wait); })
+        : Promise.resolve({ signInAgain: false, failed: 0, busy: true });
+    }
+    var round = sendAll(csrf, user);
+    var over = function () { roundUnderWay = null; };
+    roundUnderWay = round.then(over, over);
+    return round;
   }
+  var roundUnderWay = null;
 
   function sendAll(csrf, user) {
     var outcome = { signInAgain: false, failed: 0 };

@@ -2,19 +2,28 @@
 // Pages and form definitions: network first, the last good copy when offline.
 // Reports are never cached here: the app's IndexedDB outbox holds them until acknowledged.
 // Renamed with any change to a file in SHELL, so that a new page never runs beside old code.
-const CACHE = "pollwatch-app-v7";
+const CACHE = "pollwatch-app-v8";
 const SHELL = ["/observe", "/static/outbox.js", "/static/observe.js", "/static/app.css", "/api/v1/forms", "/manifest.webmanifest"];
 
 // The outbox and how reports are sent: the same code as the app's.
 importScripts("/static/outbox.js");
 
 // Each part on its own: on a flaky link one that fails must not leave the others uncached
-// (the fetch handler below fills the gaps on the next load that reaches the server).
+// (the fetch handler below fills the gaps on the next load that reaches the server). But an
+// update that could not fetch every part is given up: activated, it would delete the version
+// before, whose copy is whole, and leave an app that cannot open offline. The version installed
+// stays, and the browser tries the update again on a later load.
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => Promise.all(SHELL.map((path) => cache.add(path).catch(() => {}))))
-      .then(() => self.skipWaiting())
+      .then((cache) => Promise.all(SHELL.map((path) => cache.add(path).then(() => true, () => false))))
+      .then((added) => caches.keys().then((keys) => {
+        const updating = keys.some((key) => key !== CACHE && key.startsWith("pollwatch-app-"));
+        if (updating && added.includes(false)) {
+          return caches.delete(CACHE).then(() => { throw new Error("update not fetched whole; trying again later"); });
+        }
+        return self.skipWaiting();
+      }))
   );
 });
 
