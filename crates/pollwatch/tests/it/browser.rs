@@ -199,6 +199,51 @@ async fn reports_the_server_refuses_are_sent_back_to_the_observer_and_hold_back_
     phone.quit().await;
 }
 
+/// A browser without Web Locks (Safari before 15.4): one send round at a time, and every
+/// report arrives once. Two rounds at once each sent what the outbox held when they began.
+#[tokio::test]
+async fn without_web_locks_one_send_round_runs_at_a_time() {
+    let app = spawn_app().await;
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    phone.hide_web_locks().await;
+    observer_signs_in(&app, &phone).await;
+    assert_eq!(phone.execute("return navigator.locks === undefined").await, serde_json::Value::Bool(true));
+    phone
+        .execute(
+            r#"var open = indexedDB.open("pollwatch");
+            open.onsuccess = function () {
+              var tx = open.result.transaction("outbox", "readwrite"), outbox = tx.objectStore("outbox");
+              ["07:01", "07:02", "07:03"].forEach(function (time, i) {
+                outbox.put({ id: "no-locks-000" + i, form: "OP", form_version: 3, station: "17/1",
+                  answers: { OA: time, OB: true, OC: true, OF: true, OG: true, OH: true, OI: false, OK: true },
+                  photos: {}, device_time: Date.now(), state: "queued", saved_at: i });
+              });
+              tx.oncomplete = function () { document.body.setAttribute("data-injected", "1"); };
+            };"#,
+        )
+        .await;
+    phone.wait_for("body[data-injected='1']", 5).await;
+    // Three rounds asked for at once: the second and third find one under way (the first, or
+    // the page's own) and leave it to it.
+    phone
+        .execute(
+            r#"var csrf = document.querySelector('meta[name="csrf-token"]').content;
+            var me = document.getElementById("observe").getAttribute("data-user");
+            Promise.all([1, 2, 3].map(function () { return PollwatchOutbox.sendQueued(csrf, me); }))
+              .then(function (rounds) { document.body.setAttribute("data-busy", rounds.map(function (r) { return !!r.busy; }).join(",")); });"#,
+        )
+        .await;
+    phone.wait_for("body[data-busy]", 30).await;
+    let busy = phone.execute("return document.body.getAttribute('data-busy')").await;
+    assert!(busy.as_str().unwrap().ends_with("true,true"), "{busy}");
+    phone.go(&app.url("/observe")).await;
+    for i in 0..3 {
+        phone.wait_for(&format!("li.report[data-id='no-locks-000{i}'][data-state='sent']"), 30).await;
+    }
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 3);
+    phone.quit().await;
+}
+
 /// Fixing a refused report that already has its photo uploaded: the photo stays its answer
 /// (a page cannot put a file back into a file input), and the fixed report is sent. A report
 /// another observer left queued on a shared phone is neither sent nor shown.

@@ -192,6 +192,12 @@ impl Browser {
         *self.clock_script.lock().unwrap() = added["identifier"].as_str().map(str::to_string);
     }
 
+    /// Pages opened from now on run as in a browser without Web Locks (Safari before 15.4).
+    pub async fn hide_web_locks(&self) {
+        let source = "Object.defineProperty(Navigator.prototype, 'locks', { get: function () { return undefined; } });";
+        self.cdp("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source })).await;
+    }
+
     /// A Chrome DevTools Protocol command, through chromedriver.
     async fn cdp(&self, command: &str, params: Value) -> Value {
         self.call("POST", "/goog/cdp/execute", json!({ "cmd": command, "params": params })).await
