@@ -398,7 +398,11 @@ fn run(
 async fn run_writer_task(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Job>) {
     let begin = match backend {
         Backend::Sqlite => "BEGIN IMMEDIATE",
-        Backend::Postgres => "BEGIN",
+        // Two servers may share a PostgreSQL database, and each batch reads the chain's end
+        // and appends to it: one at a time, from before the first report's id is drawn, so
+        // that ids and places in the chain run in one order (reads alone would let both
+        // take the same place). Released with the transaction.
+        Backend::Postgres => "BEGIN; SELECT pg_advisory_xact_lock(8031998744561)",
     };
     while let Some(batch) = next_batch(receiver.recv().await, &mut receiver) {
         run_batch(&pool, begin, batch.runs, batch.reports).await;

@@ -812,40 +812,43 @@ async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_al
     }
 }
 
-/// Two servers on one SQLite file (a mistake, but one an operator can make) keep one chain:
-/// each batch reads the chain's end inside a write transaction, and SQLite commits one at a
-/// time, so no place is taken twice even without a unique index on it (migration 0015).
+/// Two servers on one database keep one chain. On SQLite (two servers on one file: a mistake,
+/// but one an operator can make) each batch reads the chain's end inside a write
+/// transaction, and SQLite commits one at a time, so no place is taken twice even without a
+/// unique index on it (migration 0015). On PostgreSQL, where two servers may share a database,
+/// each writer's transaction takes the chain's lock before anything else.
 #[tokio::test]
-async fn two_servers_on_one_sqlite_file_append_to_one_chain() {
+async fn two_servers_on_one_database_append_to_one_chain() {
     use storage::submissions::Stored;
-    let (first, path, _dir) = stores().await.swap_remove(0);
-    let (station, observer) = reporting_fixture(&first).await;
-    let second = Store::open(&path).await.unwrap();
-    let writing = |store: Store, name: &'static str| {
-        let station = station.clone();
-        tokio::spawn(async move {
-            for n in 0..60 {
-                let new = report(&station, observer, &format!("{name}-{n:04}-aaaa"), "10:15");
-                let Ok(Stored::Created(_)) = store.submit(new).await else { panic!("stored") };
-                if n % 10 == 0 {
-                    append_change(&store, n).await;
+    for (first, path, _dir) in stores().await {
+        let (station, observer) = reporting_fixture(&first).await;
+        let second = Store::open(&path).await.unwrap();
+        let writing = |store: Store, name: &'static str| {
+            let station = station.clone();
+            tokio::spawn(async move {
+                for n in 0..60 {
+                    let new = report(&station, observer, &format!("{name}-{n:04}-aaaa"), "10:15");
+                    let Ok(Stored::Created(_)) = store.submit(new).await else { panic!("stored") };
+                    if n % 10 == 0 {
+                        append_change(&store, n).await;
+                    }
                 }
-            }
-        })
-    };
-    let (a, b) = (writing(first.clone(), "first"), writing(second.clone(), "second"));
-    a.await.unwrap();
-    b.await.unwrap();
-    // The two servers' reports were stored in turns, not one server's after the other's.
-    let order: Vec<String> =
-        sqlx::query_scalar("SELECT client_id FROM submissions ORDER BY id").fetch_all(first.reads()).await.unwrap();
-    let turns = order.windows(2).filter(|w| w[0][..5] != w[1][..5]).count();
-    assert!(turns >= 2, "the servers took turns {turns} times");
-    let verified = storage::ledger::verify(second.reads()).await.unwrap();
-    assert!(verified.first_break.is_none(), "{:?}", verified.first_break);
-    assert_eq!(verified.checked, 2 * (60 + 6), "every report and change of both, once each");
-    let head = storage::ledger::head(first.reads()).await.unwrap().unwrap();
-    assert_eq!((head.seq, head.hash), (2 * (60 + 6), verified.head));
+            })
+        };
+        let (a, b) = (writing(first.clone(), "first"), writing(second.clone(), "second"));
+        a.await.unwrap();
+        b.await.unwrap();
+        // The two servers' reports were stored in turns, not one server's after the other's.
+        let order: Vec<String> =
+            sqlx::query_scalar("SELECT client_id FROM submissions ORDER BY id").fetch_all(first.reads()).await.unwrap();
+        let turns = order.windows(2).filter(|w| w[0][..5] != w[1][..5]).count();
+        assert!(turns >= 2, "the servers took turns {turns} times on {:?}", first.backend());
+        let verified = storage::ledger::verify(second.reads()).await.unwrap();
+        assert!(verified.first_break.is_none(), "{:?} on {:?}", verified.first_break, first.backend());
+        assert_eq!(verified.checked, 2 * (60 + 6), "every report and change of both, once each");
+        let head = storage::ledger::head(first.reads()).await.unwrap().unwrap();
+        assert_eq!((head.seq, head.hash), (2 * (60 + 6), verified.head));
+    }
 }
 
 #[tokio::test]
