@@ -167,7 +167,7 @@ pub fn parse(text: &str, form: &FormDefinition) -> ParsedMessage {
         let start = at;
         let mut value = String::new();
         while at < chars.len() {
-            if value_may_end_here(&chars, at, &codes, &value) {
+            if value_may_end_here(&chars, at, &codes) {
                 break;
             }
             match as_digit(chars[at]) {
@@ -223,10 +223,11 @@ fn code_at(chars: &[char], at: usize, codes: &[String]) -> Option<String> {
 }
 
 /// A value ends where a question code begins — unless that "code" is really made of
-/// digits the observer meant (codes start with a letter, so a digit never ends a value),
-/// or the value is still empty.
-fn value_may_end_here(chars: &[char], at: usize, codes: &[String], value: &str) -> bool {
-    !value.is_empty() && !chars[at].is_ascii_digit() && code_at(chars, at, codes).is_some()
+/// digits the observer meant (codes start with a letter, so a digit never ends a value).
+/// Even an empty value ends there: in `OB OC1` the observer skipped OB, and reading the O of
+/// OC as a zero stored "no" for a question they never answered.
+fn value_may_end_here(chars: &[char], at: usize, codes: &[String]) -> bool {
+    !chars[at].is_ascii_digit() && code_at(chars, at, codes).is_some()
 }
 
 fn interpret(form: &FormDefinition, code: &str, digits: &str) -> Result<Value, Expected> {
@@ -321,6 +322,19 @@ mod tests {
         let short = read("OP 12345 OB1");
         assert_eq!(short.observer_code, None);
         assert_eq!(short.answers["OB"], json!(true));
+    }
+
+    #[test]
+    fn a_question_left_without_a_value_is_missing_not_read_from_the_next_code() {
+        // The O of OC and the I of IB are letters of the next code, not a zero or a one.
+        let skipped = read("OP 123456 OA0705 OB OC1 OF1");
+        assert_eq!(skipped.answers, json!({"OA": "07:05", "OC": true, "OF": true}).as_object().unwrap().clone());
+        assert_eq!(skipped.problems, vec![SmsProblem::NoValue { code: "OB".into() }]);
+        let incident = read("IN 123456 IA IB0910 ID2");
+        assert_eq!(incident.answers, json!({"IB": "09:10", "ID": 2}).as_object().unwrap().clone());
+        assert_eq!(incident.problems, vec![SmsProblem::NoValue { code: "IA".into() }]);
+        // An O typed for a zero still reads as one where no code begins with it.
+        assert_eq!(read("OP 123456 OBO OC1").answers["OB"], json!(false));
     }
 
     #[test]
