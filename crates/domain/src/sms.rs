@@ -191,27 +191,41 @@ pub fn parse(text: &str, form: &FormDefinition) -> ParsedMessage {
     parsed
 }
 
-/// An explicit station, `S17/203` (or `S 17-203`), anywhere before the comment.
+/// An explicit station, `S17/203` (or `S 17-203`, `s17 / 203`), anywhere before the comment:
+/// an S not inside a word (after a digit it may be: `OP123456S17/203`), the constituency,
+/// a slash or hyphen, the station's number, and no more. (Read further, `S17/203 123456`
+/// took the observer code for part of the station's number.)
 fn take_station(coded: &str) -> (String, Option<StationRef>) {
     let chars: Vec<char> = coded.chars().collect();
     for start in 0..chars.len() {
-        if !matches!(latin(chars[start]), 'S') || (start > 0 && chars[start - 1].is_alphanumeric()) {
+        if !matches!(latin(chars[start]), 'S') || (start > 0 && chars[start - 1].is_alphabetic()) {
             continue;
         }
-        let rest: String = chars[start + 1..].iter().collect();
-        let candidate = rest.trim_start();
-        let end = candidate
-            .char_indices()
-            .find(|(_, c)| !(c.is_ascii_digit() || *c == '/' || *c == '-' || *c == ' '))
-            .map(|(i, _)| i)
-            .unwrap_or(candidate.len());
-        let token = candidate[..end].trim();
-        if token.contains(['/', '-'])
-            && let Ok(station) = StationRef::parse(&token.replace(' ', ""))
-        {
-            let consumed = chars[..start].iter().collect::<String>();
-            let after = &candidate[end..];
-            return (format!("{consumed} {after}"), Some(station));
+        let mut at = start + 1;
+        let number = |at: &mut usize| {
+            while chars.get(*at) == Some(&' ') {
+                *at += 1;
+            }
+            let begins = *at;
+            while chars.get(*at).is_some_and(char::is_ascii_digit) {
+                *at += 1;
+            }
+            chars[begins..*at].iter().collect::<String>()
+        };
+        let constituency = number(&mut at);
+        let mut after_constituency = at;
+        while chars.get(after_constituency) == Some(&' ') {
+            after_constituency += 1;
+        }
+        if constituency.is_empty() || !matches!(chars.get(after_constituency), Some('/' | '-')) {
+            continue;
+        }
+        at = after_constituency + 1;
+        let station = number(&mut at);
+        if let Ok(reference) = StationRef::parse(&format!("{constituency}/{station}")) {
+            let before: String = chars[..start].iter().collect();
+            let after: String = chars[at..].iter().collect();
+            return (format!("{before} {after}"), Some(reference));
         }
     }
     (coded.to_string(), None)
@@ -335,6 +349,16 @@ mod tests {
         assert_eq!(incident.problems, vec![SmsProblem::NoValue { code: "IA".into() }]);
         // An O typed for a zero still reads as one where no code begins with it.
         assert_eq!(read("OP 123456 OBO OC1").answers["OB"], json!(false));
+    }
+
+    #[test]
+    fn a_station_ends_where_its_number_does() {
+        for text in ["OP S17/203 123456 OA0705 OB1", "OP123456S17/203OA0705OB1", "op 123456 s 17 / 203 oa0705 ob1"] {
+            let parsed = read(text);
+            assert_eq!(parsed.station, Some(StationRef::parse("17/203").unwrap()), "{text}");
+            assert_eq!(parsed.observer_code.as_deref(), Some("123456"), "{text}");
+            assert_eq!(parsed.answers, json!({"OA": "07:05", "OB": true}).as_object().unwrap().clone(), "{text}");
+        }
     }
 
     #[test]

@@ -137,6 +137,14 @@ async fn unknown_numbers_learn_nothing_and_bad_signatures_store_nothing() {
     let (status, answer) = send(&app, "+994509999999", &format!("OP {code} OB1")).await;
     assert_eq!(status, 200);
     assert_eq!(answer["reply"], "Mesaj alındı.", "no hint whose code this is");
+    // Sent again, it is not answered again (nor said to be accepted): it was answered once,
+    // and each reply is an SMS the coalition pays for.
+    let (_, again) = send(&app, "+994509999999", &format!("OP {code} OB1")).await;
+    assert_eq!(again["reply"], "", "{again}");
+    // A message with no code at all is told to add one, whoever sends it: that says nothing
+    // about anyone.
+    let (_, codeless) = send(&app, "+994509999999", "OP OA0705 OB1").await;
+    assert_eq!(codeless["reply"], "Müşahidəçi kodunuzu yazın: OP 123456 ...");
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 0);
     let everything = storage::sms::SmsFilter { page: 1, per_page: 100, ..Default::default() };
     let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
@@ -489,4 +497,32 @@ async fn a_reply_the_gateway_refuses_stays_queued_for_a_retry() {
     let log = storage::sms::list(app.store.reads(), &storage::coverage::Area::All, &everything).await.unwrap();
     let reply = log.items.iter().find(|m| m.direction == "out").expect("a reply");
     assert_eq!(reply.status, "queued", "kept, to be tried again");
+}
+
+/// An observer who covers two stations and leaves the station out is told how to write it;
+/// sending the same text again is told the same (it was not stored), not that it was accepted.
+#[tokio::test]
+async fn an_observer_of_several_stations_is_told_how_to_name_one() {
+    let app = spawn_app().await;
+    let (phone, code) = observer(&app).await;
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let person = storage::people::by_username(app.store.reads(), "observer").await.unwrap().unwrap();
+    let fields = [
+        ("full_name", person.full_name.as_str()),
+        ("username", "observer"),
+        ("role", "observer"),
+        ("organisation", "VCUM"),
+        ("phone", phone.as_str()),
+        ("stations", "17/1; 17/2"),
+    ];
+    assert_eq!(app.post_form(&admin, &format!("/people/{}", person.id), &fields).await.status(), 303);
+    let text = format!("OP {code} OA0705 OB1");
+    let how = "Bir neçə məntəqəni əhatə edirsiniz: S və məntəqəni əlavə edin, məs. S17/203.";
+    for attempt in 1..=2 {
+        let (_, answer) = send(&app, &phone, &text).await;
+        assert_eq!(answer["reply"], how, "attempt {attempt}");
+    }
+    let (_, answer) = send(&app, &phone, &format!("OP {code} S17/2 OA0705 OB1")).await;
+    assert!(answer["reply"].as_str().unwrap().starts_with("Qəbul edildi: OP 17/2"), "{answer}");
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
 }

@@ -309,6 +309,7 @@ sms-missing = Çatışmır
 sms-duplicate = Bu mesaj artıq qəbul edilib.
 sms-unknown-form = Forma kodu tanınmadı. Nümunə: OP 123456 OA0705 OB1
 sms-neutral = Mesaj alındı.
+sms-code-missing = Müşahidəçi kodunuzu yazın: OP 123456 ...
 sms-station = Məntəqəni yoxlayın: S17/203 kimi yazın.
 sms-failed = Saxlanılmadı; sonra yenidən göndərin.
 sms-hint-number = rəqəm

@@ -317,6 +317,7 @@ sms-missing = Missing
 sms-duplicate = This message was already received.
 sms-unknown-form = Form code not recognised. Example: OP 123456 OA0705 OB1
 sms-neutral = Message received.
+sms-code-missing = Add your observer code: OP 123456 ...
 sms-station = Check the station: write it as S17/203.
 sms-failed = Not stored; send it again later.
 sms-hint-number = number

@@ -313,6 +313,7 @@ sms-missing = Не хватает
 sms-duplicate = Это сообщение уже получено.
 sms-unknown-form = Код формы не распознан. Пример: OP 123456 OA0705 OB1
 sms-neutral = Сообщение получено.
+sms-code-missing = Добавьте код наблюдателя: OP 123456 ...
 sms-station = Проверьте участок: пишите как S17/203.
 sms-failed = Не сохранено; отправьте позже ещё раз.
 sms-hint-number = число

@@ -62,6 +62,7 @@ pub async fn process(state: &AppState, incoming: Incoming) -> Result<String, App
         Evaluated::ToLog(outcome) => outcome,
     };
     let reply = outcome.reply.clone();
+    let (settled_as, became_report) = (outcome.settled.status, outcome.settled.submission_id.is_some());
     let new = state
         .store
         .write(move |c| {
@@ -74,8 +75,16 @@ pub async fn process(state: &AppState, incoming: Incoming) -> Result<String, App
             })
         })
         .await?;
-    // A gateway retry or a resend (or two copies arriving together): stored once, said so.
-    Ok(if new { reply } else { t(sender.language, "sms-duplicate") })
+    // A gateway retry or a resend (or two copies arriving together) is stored once. Said so
+    // only when it is a report; what to fix is said again. A message no registered observer
+    // stands behind was answered once: each reply is an SMS the coalition pays for, and the
+    // guard against floods counts messages, not their repeats.
+    Ok(match (new, became_report, settled_as) {
+        (true, ..) => reply,
+        (false, true, _) => t(sender.language, "sms-duplicate"),
+        (false, false, "unverified") => String::new(),
+        (false, false, _) => reply,
+    })
 }
 
 /// Processes a stored message again, after a coordinator fixed the sender's registration.
@@ -220,8 +229,13 @@ async fn evaluate(
     let Some(actor) = observer.and(sender.actor.as_ref()) else {
         let detail = serde_json::to_string(&parsed).unwrap_or_default();
         let recent = storage::sms::recent_rejections(state.store.reads(), &inbound.phone, at - 3_600_000).await?;
-        // Reveals nothing about whose code or number this is; silence once it repeats.
-        let reply = if recent >= REJECTIONS_PER_HOUR { String::new() } else { t(language, "sms-neutral") };
+        // Reveals nothing about whose code or number this is; silence once it repeats. A
+        // message with no code at all is told to add one: that depends on the text alone.
+        let reply = match typed {
+            _ if recent >= REJECTIONS_PER_HOUR => String::new(),
+            None => t(language, "sms-code-missing"),
+            Some(_) => t(language, "sms-neutral"),
+        };
         // Whose code it gave decides which coordinators review it.
         let claimed = match typed {
             Some(code) => storage::sms::observer_by_code(state.store.reads(), code).await?,
@@ -293,7 +307,7 @@ async fn evaluate(
         Err(IntakeError::Storage(error)) => return Err(error.into()),
         Err(error) => {
             let text = match &error {
-                IntakeError::StationNeeded => t(language, "intake-station-needed"),
+                IntakeError::StationNeeded => t(language, "sms-card-station"),
                 IntakeError::NotDeployedThere(_) | IntakeError::BadStation(_) => t(language, "sms-station"),
                 _ => t(language, "sms-failed"),
             };
