@@ -100,6 +100,10 @@ enum ChainCommand {
     Verify {
         #[command(flatten)]
         database: DatabaseSettings,
+        /// A head published earlier, as `chain head` printed it ("ENTRIES:HASH"): the chain
+        /// must still hold it, or it was cut or rewritten after it was published. Repeatable.
+        #[arg(long, value_name = "ENTRIES:HASH")]
+        published: Vec<String>,
     },
 }
 
@@ -181,8 +185,10 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Chain { command: ChainCommand::Head { database } } => {
             commands::chain::head(&open_existing(&database).await?).await
         }
-        Command::Chain { command: ChainCommand::Verify { database } } => {
-            commands::chain::verify(&open_existing(&database).await?).await
+        Command::Chain { command: ChainCommand::Verify { database, published } } => {
+            let published =
+                published.iter().map(|head| commands::chain::Published::parse(head)).collect::<Result<Vec<_>, _>>()?;
+            commands::chain::verify(&open_existing(&database).await?, &published).await
         }
         Command::Openapi => {
             let document = web::api::openapi().to_pretty_json().map_err(|e| CommandError::Usage(e.to_string()))?;

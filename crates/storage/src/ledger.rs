@@ -96,6 +96,20 @@ pub async fn head(pool: &AnyPool) -> Result<Option<Head>> {
     head_in(&mut *pool.acquire().await?).await
 }
 
+/// The hash of entry `seq`, wherever it is kept (`verify` checks that it is right).
+pub async fn hash_at(pool: &AnyPool, seq: i64) -> Result<Option<String>> {
+    let in_ledger: Option<String> =
+        sqlx::query_scalar("SELECT hash FROM ledger WHERE seq = $1").bind(seq).fetch_optional(pool).await?;
+    if in_ledger.is_some() {
+        return Ok(in_ledger);
+    }
+    Ok(sqlx::query_scalar("SELECT chain_hash FROM submissions WHERE chain_seq = $1")
+        .bind(seq)
+        .fetch_optional(pool)
+        .await?
+        .flatten())
+}
+
 #[derive(Debug)]
 pub struct Verification {
     pub checked: u64,
@@ -113,13 +127,19 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
     let upto = head(pool).await?.map_or(0, |head| head.seq);
     let mut verifier = ChainVerifier::default();
     let mut entries = Merged::new(pool, upto);
+    // Reports whose entries are in the ledger (stored before 0011), and the last report walked.
+    let mut in_ledger = std::collections::HashSet::new();
+    let mut last_report = i64::MIN;
     while let Some(next) = entries.next().await? {
         let outcome = match next {
             Next::Entry(entry) => match verifier.check(&entry) {
-                Ok(()) => check_record(pool, &entry).await?,
+                Ok(()) => check_record(pool, &entry, &mut in_ledger).await?,
                 Err(broken) => Err(broken),
             },
-            Next::Report(report) => report.check(&mut verifier),
+            Next::Report(report) => {
+                last_report = report.id;
+                report.check(&mut verifier)
+            }
         };
         if let Err(broken) = outcome {
             return Ok(Verification {
@@ -129,27 +149,46 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
             });
         }
     }
-    let first_break = unchained_report(pool, upto).await?;
+    let first_break = match unchained_report(pool, &in_ledger).await? {
+        Some(broken) => Some(broken),
+        None => placed_beyond_the_head(pool, upto, last_report).await?,
+    };
     Ok(Verification { checked: verifier.checked, head: verifier.head().to_string(), first_break })
 }
 
-/// A report stored since reports' entries live in their rows (0011) whose row has no entry:
-/// every such report gets its entry in the transaction that stores it, so the row was added,
-/// or its entry cut out, behind pollwatch's back. (Reports from before 0011 have theirs in
-/// the ledger, and the walk checked them.)
-async fn unchained_report(pool: &AnyPool, upto: i64) -> Result<Option<ChainBreak>> {
-    let row = sqlx::query(
-        "SELECT s.id FROM submissions s
-         WHERE s.chain_seq IS NULL
-           AND s.id > (SELECT MIN(c.id) FROM submissions c WHERE c.chain_seq IS NOT NULL AND c.chain_seq <= $1)
-         ORDER BY s.id LIMIT 1",
-    )
-    .bind(upto)
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let id: i64 = row.try_get("id")?;
-    Ok(Some(ChainBreak::Unchained { subject: format!("submission:{id}") }))
+/// A report whose row has no place in the chain and whose entry is not in the ledger either:
+/// every report gets its entry in the transaction that stores it (in its row since 0011, in
+/// the ledger before), so the row was added, or its entry cut out, behind pollwatch's back.
+/// `in_ledger`: the reports whose ledger entries the walk checked.
+async fn unchained_report(pool: &AnyPool, in_ledger: &std::collections::HashSet<i64>) -> Result<Option<ChainBreak>> {
+    let mut after = i64::MIN;
+    loop {
+        let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM submissions WHERE chain_seq IS NULL AND id > $1 ORDER BY id LIMIT {PAGE}"
+        )))
+        .bind(after)
+        .fetch_all(pool)
+        .await?;
+        if let Some(id) = ids.iter().find(|id| !in_ledger.contains(id)) {
+            return Ok(Some(ChainBreak::Unchained { subject: format!("submission:{id}") }));
+        }
+        match ids.last() {
+            Some(&last) if ids.len() == PAGE as usize => after = last,
+            _ => return Ok(None),
+        }
+    }
+}
+
+/// A report among those walked (its id below the last one's) with a place beyond the head:
+/// places follow ids, so the walk, which stops at the head, would never reach it.
+async fn placed_beyond_the_head(pool: &AnyPool, upto: i64, last_report: i64) -> Result<Option<ChainBreak>> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM submissions WHERE chain_seq > $1 AND id < $2 ORDER BY id LIMIT 1")
+            .bind(upto)
+            .bind(last_report)
+            .fetch_optional(pool)
+            .await?;
+    Ok(id.map(|id| ChainBreak::Unchained { subject: format!("submission:{id}") }))
 }
 
 /// Rows read per query while verifying.
@@ -175,10 +214,11 @@ impl<'p> Merged<'p> {
         Merged {
             pool,
             upto,
+            // From the smallest: a row given an id or place below zero is walked too.
             ledger: VecDeque::new(),
-            ledger_after: Some(0),
+            ledger_after: Some(i64::MIN),
             reports: VecDeque::new(),
-            reports_after: Some(0),
+            reports_after: Some(i64::MIN),
         }
     }
 
@@ -288,7 +328,11 @@ impl ChainedReport {
 
 /// For a submission entry kept in the ledger (stored before migration 0011): does the
 /// stored submission still hash to what was committed?
-async fn check_record(pool: &AnyPool, entry: &Entry) -> Result<Result<(), ChainBreak>> {
+async fn check_record(
+    pool: &AnyPool,
+    entry: &Entry,
+    in_ledger: &mut std::collections::HashSet<i64>,
+) -> Result<Result<(), ChainBreak>> {
     if entry.kind != ACCEPTED_KIND {
         return Ok(Ok(()));
     }
@@ -297,8 +341,10 @@ async fn check_record(pool: &AnyPool, entry: &Entry) -> Result<Result<(), ChainB
     let Some(id) = entry.subject.strip_prefix("submission:").and_then(|id| id.parse::<i64>().ok()) else {
         return Ok(Err(altered()));
     };
+    in_ledger.insert(id);
     let row = sqlx::query(
-        "SELECT s.form_code, s.form_version, s.answers, s.client_id, s.observer_id, st.constituency_no, st.number
+        "SELECT s.form_code, s.form_version, s.answers, s.client_id, s.observer_id, s.channel, s.server_time,
+            st.constituency_no, st.number
          FROM submissions s JOIN stations st ON st.id = s.station_id WHERE s.id = $1",
     )
     .bind(id)
@@ -311,9 +357,13 @@ async fn check_record(pool: &AnyPool, entry: &Entry) -> Result<Result<(), ChainB
     let recomputed = stored_content_hash(&form, row.try_get("form_version")?, &station, &answers);
     let client_id: String = row.try_get("client_id")?;
     let observer: Option<i64> = row.try_get("observer_id")?;
+    let channel: String = row.try_get("channel")?;
+    let server_time: i64 = row.try_get("server_time")?;
     let matches = recomputed.is_some()
         && payload["content_hash"].as_str() == recomputed.as_deref()
         && payload["client_id"].as_str() == Some(client_id.as_str())
-        && payload["observer"].as_i64() == observer;
+        && payload["observer"].as_i64() == observer
+        && payload["channel"].as_str() == Some(channel.as_str())
+        && payload["server_time"].as_i64() == Some(server_time);
     Ok(if matches { Ok(()) } else { Err(altered()) })
 }

@@ -464,6 +464,39 @@ async fn the_hash_chain_detects_a_tampered_row() {
     // The commands say the same, on the server's file while it runs.
     let (ok, printed) = pollwatch(&["chain", "head", "--db", &app.database_path()]);
     assert!(ok && printed.contains(head["hash"].as_str().unwrap()), "{printed}");
+    // The head as published (the report's annex, say) is checked against the chain: it holds
+    // after more reports, and cutting the record back is found, though what is left verifies.
+    let published = format!("3:{}", head["hash"].as_str().unwrap());
+    assert!(printed.contains(&format!("--published {published}")), "{printed}");
+    post(&app, &observer, "/api/v1/submissions", &opening("chain-entry-0003", "17/1")).await;
+    let (ok, printed) = pollwatch(&["chain", "verify", "--db", &app.database_path(), "--published", &published]);
+    assert!(ok && printed.contains("The published head of 3 entries is in the chain"), "{printed}");
+    let (ok, printed) = pollwatch(&["chain", "verify", "--db", &app.database_path(), "--published", "3:abc"]);
+    assert!(!ok && printed.contains("expected ENTRIES:HASH"), "{printed}");
+    let cut_back = |keep: i64| {
+        let store = app.store.clone();
+        async move {
+            store
+                .write(move |c| {
+                    Box::pin(async move {
+                        sqlx::query("DELETE FROM submissions WHERE chain_seq > $1").bind(keep).execute(&mut *c).await?;
+                        Ok(())
+                    })
+                })
+                .await
+                .unwrap()
+        }
+    };
+    cut_back(2).await;
+    let (ok, printed) = pollwatch(&["chain", "verify", "--db", &app.database_path()]);
+    assert!(ok, "what is left is a whole chain: {printed}");
+    let (ok, printed) = pollwatch(&["chain", "verify", "--db", &app.database_path(), "--published", &published]);
+    assert!(!ok && printed.contains("fewer than the 3 published"), "{printed}");
+    for n in 2..4 {
+        post(&app, &observer, "/api/v1/submissions", &opening(&format!("chain-rewrite-000{n}"), "17/1")).await;
+    }
+    let (ok, printed) = pollwatch(&["chain", "verify", "--db", &app.database_path(), "--published", &published]);
+    assert!(!ok && printed.contains("rewritten after it was published"), "{printed}");
 
     // Someone edits the second report in the database behind pollwatch's back.
     let second = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 10).await.unwrap()[1].id;

@@ -785,6 +785,26 @@ async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_al
         let head = storage::ledger::head(store.reads()).await.unwrap().unwrap();
         assert_eq!((head.seq, head.hash.as_str()), (5, verified.head.as_str()));
 
+        // A report from before 0011 given another time or channel: its ledger entry says
+        // otherwise.
+        for (change, undo) in [
+            (
+                "UPDATE submissions SET server_time = server_time + 1 WHERE id = $1",
+                "UPDATE submissions SET server_time = server_time - 1 WHERE id = $1",
+            ),
+            (
+                "UPDATE submissions SET channel = 'sms' WHERE id = $1",
+                "UPDATE submissions SET channel = 'api' WHERE id = $1",
+            ),
+        ] {
+            execute_for(&store, change, first).await;
+            let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break;
+            let expected = domain::ledger::ChainBreak::AlteredRecord { seq: 1, subject: format!("submission:{first}") };
+            assert_eq!(broken, Some(expected), "{change}");
+            execute_for(&store, undo, first).await;
+        }
+        assert!(storage::ledger::verify(store.reads()).await.unwrap().first_break.is_none());
+
         // A report's facts changed in its row: its entry no longer matches.
         let last = ids[3];
         execute_for(&store, "UPDATE submissions SET observer_id = NULL WHERE id = $1", last).await;
@@ -809,6 +829,53 @@ async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_al
         execute_for(&store, "DELETE FROM submissions WHERE id = $1", ids[2]).await;
         let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break.unwrap();
         assert_eq!(broken, domain::ledger::ChainBreak::BrokenLink { seq: 3, previous: 1 });
+    }
+}
+
+/// Rows put where the walk does not go: an id below zero, or a place beyond the chain's head
+/// for an id within it. Each is named (a place beyond the head on PostgreSQL, which finds the
+/// head by place, breaks the walk's links instead).
+#[tokio::test]
+async fn report_rows_put_outside_the_walk_are_found() {
+    use storage::submissions::Stored;
+    for (store, _, _dir) in stores().await {
+        let (station, observer) = reporting_fixture(&store).await;
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            let new = report(&station, observer, &format!("outside-{n:04}-aaaa"), "10:15");
+            let Ok(Stored::Created(row)) = store.submit(new).await else { panic!("stored") };
+            ids.push(row.id);
+        }
+        assert!(storage::ledger::verify(store.reads()).await.unwrap().first_break.is_none());
+        execute_for(
+            &store,
+            "INSERT INTO submissions (id, client_id, form_code, form_version, station_id, observer_id, channel,
+                server_time, answers)
+             SELECT -1, 'forged-below-zero', form_code, form_version, station_id, observer_id, channel,
+                server_time, answers FROM submissions WHERE id = $1",
+            ids[0],
+        )
+        .await;
+        let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break;
+        assert_eq!(broken, Some(domain::ledger::ChainBreak::Unchained { subject: "submission:-1".into() }));
+        execute_for(&store, "DELETE FROM submissions WHERE id = $1", -1).await;
+
+        execute_for(
+            &store,
+            "INSERT INTO submissions (id, client_id, form_code, form_version, station_id, observer_id, channel,
+                server_time, answers, chain_seq, chain_hash)
+             SELECT 0, 'forged-far-place', form_code, form_version, station_id, observer_id, channel,
+                server_time, answers, 1000000000000, chain_hash FROM submissions WHERE id = $1",
+            ids[2],
+        )
+        .await;
+        let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break;
+        match store.backend() {
+            storage::Backend::Sqlite => {
+                assert_eq!(broken, Some(domain::ledger::ChainBreak::Unchained { subject: "submission:0".into() }))
+            }
+            storage::Backend::Postgres => assert!(broken.is_some(), "{broken:?}"),
+        }
     }
 }
 
