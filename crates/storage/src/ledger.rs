@@ -127,6 +127,11 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
     let upto = head(pool).await?.map_or(0, |head| head.seq);
     let mut verifier = ChainVerifier::default();
     let mut entries = Merged::new(pool, upto);
+    // Where reports' entries began to commit to the device's time (migration 0016).
+    let device_times_from: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MIN(from_seq), 1) FROM chain_formats WHERE format = 2")
+            .fetch_one(pool)
+            .await?;
     // Reports whose entries are in the ledger (stored before 0011), and the last report walked.
     let mut in_ledger = std::collections::HashSet::new();
     let mut last_report = i64::MIN;
@@ -138,7 +143,7 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
             },
             Next::Report(report) => {
                 last_report = report.id;
-                report.check(&mut verifier)
+                report.check(&mut verifier, report.seq >= device_times_from)
             }
         };
         if let Err(broken) = outcome {
@@ -241,7 +246,8 @@ impl<'p> Merged<'p> {
         {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT s.id, s.chain_seq, s.chain_hash, s.channel, s.client_id, s.observer_id,
-                    s.server_time, s.form_code, s.form_version, s.answers, st.constituency_no, st.number
+                    s.server_time, s.device_time, s.clock_off, s.form_code, s.form_version, s.answers,
+                    st.constituency_no, st.number
                  FROM submissions s JOIN stations st ON st.id = s.station_id
                  WHERE s.id > $1 AND s.chain_seq IS NOT NULL AND s.chain_seq <= $2 ORDER BY s.id LIMIT {PAGE}"
             )))
@@ -275,6 +281,8 @@ struct ChainedReport {
     client_id: String,
     observer: Option<i64>,
     server_time: i64,
+    device_time: Option<i64>,
+    clock_off: bool,
     form: String,
     form_version: i64,
     answers: String,
@@ -291,6 +299,8 @@ impl ChainedReport {
             client_id: row.try_get("client_id")?,
             observer: row.try_get("observer_id")?,
             server_time: row.try_get("server_time")?,
+            device_time: row.try_get("device_time")?,
+            clock_off: row.try_get::<i64, _>("clock_off")? == 1,
             form: row.try_get("form_code")?,
             form_version: row.try_get("form_version")?,
             answers: row.try_get("answers")?,
@@ -301,7 +311,8 @@ impl ChainedReport {
     /// Checks the entry the row stands for, rebuilt from the row (its content hash from its
     /// answers, form, version and station) and linked to the chain so far: a changed column
     /// changes the entry, and the stored hash no longer matches.
-    fn check(&self, verifier: &mut ChainVerifier) -> Result<(), ChainBreak> {
+    /// `with_device_time`: an entry made since its format committed to the device's time.
+    fn check(&self, verifier: &mut ChainVerifier, with_device_time: bool) -> Result<(), ChainBreak> {
         let altered = || ChainBreak::AlteredRecord { seq: self.seq, subject: format!("submission:{}", self.id) };
         // A place in the chain without a hash: the row was altered.
         let Some(hash) = self.hash.clone() else { return Err(ChainBreak::AlteredEntry { seq: self.seq }) };
@@ -313,7 +324,9 @@ impl ChainedReport {
             id: self.id,
             channel: &self.channel,
             client_id: &self.client_id,
+            clock_off: with_device_time.then_some(self.clock_off),
             content_hash: &content_hash,
+            device_time: with_device_time.then_some(self.device_time),
             observer: self.observer,
             server_time: self.server_time,
         };

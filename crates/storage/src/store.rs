@@ -75,6 +75,7 @@ both_backends![
     (13, "audit time index without reports", "0013_audit_time_index_without_reports.sql"),
     (14, "reports listed from their rows", "0014_reports_listed_from_their_rows.sql"),
     (15, "leaner report rows", "0015_leaner_report_rows.sql"),
+    (16, "chain commits to device time", "0016_chain_commits_to_device_time.sql"),
 ];
 
 impl Store {

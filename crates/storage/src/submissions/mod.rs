@@ -283,6 +283,9 @@ impl Derived {
 ///
 /// Serialised, it is the entry's payload: fields in name order, the text `serde_json::json!`
 /// made of them before (a sorted map), without building the map per report.
+///
+/// Entries from migration 0016 on (`chain_formats`) commit to the device's time and whether it
+/// was far off too; earlier entries were made without them, and are rebuilt without them.
 #[derive(Serialize)]
 pub(crate) struct Accepted<'a> {
     /// In the entry's subject, not its payload.
@@ -290,7 +293,13 @@ pub(crate) struct Accepted<'a> {
     pub id: i64,
     pub channel: &'a str,
     pub client_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_off: Option<bool>,
     pub content_hash: &'a str,
+    /// `Some(None)`: the entry says there was no device time (`null`); `None`: an entry made
+    /// before entries said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_time: Option<Option<i64>>,
     pub observer: Option<i64>,
     pub server_time: i64,
 }
@@ -303,7 +312,9 @@ impl<'a> Accepted<'a> {
             id,
             channel: new.channel.as_str(),
             client_id: &new.client_id,
+            clock_off: Some(new.clock_off),
             content_hash: &new.content_hash,
+            device_time: Some(new.device_time),
             observer: new.observer_id,
             server_time: new.server_time,
         }
@@ -453,11 +464,13 @@ mod tests {
     fn a_chain_entry_commits_to_the_same_text_as_before() {
         // Entries already in a chain were made with `json!`; new ones must read the same way.
         for observer in [Some(42), None] {
-            let accepted = Accepted {
+            let mut accepted = Accepted {
                 id: 7,
                 channel: "sms",
                 client_id: "b1e6f0a2-\"quoted\"-ə",
+                clock_off: None,
                 content_hash: "ab12",
+                device_time: None,
                 observer,
                 server_time: 1_707_300_000_000,
             };
@@ -469,6 +482,14 @@ mod tests {
                 "server_time": 1_707_300_000_000i64,
             });
             assert_eq!(accepted.payload(), before.to_string());
+            // From 0016 on, with the device's time and its flag, in the same order.
+            for device_time in [Some(1_707_299_000_000), None] {
+                (accepted.clock_off, accepted.device_time) = (Some(true), Some(device_time));
+                let mut now = before.clone();
+                now["clock_off"] = true.into();
+                now["device_time"] = device_time.into();
+                assert_eq!(accepted.payload(), now.to_string());
+            }
         }
     }
 }

@@ -672,6 +672,95 @@ async fn migration_0015_leaves_reports_verifiable_and_retries_recognised_without
     }
 }
 
+/// Entries made before 0016 did not commit to the device's time: they still verify, entries
+/// made after do commit to it, and a change to it (or to the flag of a clock far off) breaks
+/// the chain at that report.
+#[tokio::test]
+async fn migration_0016_keeps_older_entries_and_chains_the_device_time_from_then_on() {
+    use sqlx::Row;
+    use storage::submissions::Stored;
+    for (store, location, _dir) in stores().await {
+        let (station, observer) = reporting_fixture(&store).await;
+        for n in 0..3 {
+            store.submit(report(&station, observer, &format!("older-{n:04}-aaaa"), "10:15")).await.unwrap();
+        }
+        // As before 0016: each report's entry hashed without the device's time.
+        let label = station.label.clone();
+        store
+            .write(move |c| {
+                Box::pin(async move {
+                    let rows = sqlx::query(
+                        "SELECT id, channel, client_id, observer_id, server_time, answers FROM submissions ORDER BY id",
+                    )
+                    .fetch_all(&mut *c)
+                    .await?;
+                    let mut previous: Option<domain::ledger::Head> = None;
+                    for row in rows {
+                        let id: i64 = row.try_get("id")?;
+                        let payload = serde_json::json!({
+                            "channel": row.try_get::<String, _>("channel")?,
+                            "client_id": row.try_get::<String, _>("client_id")?,
+                            "content_hash": domain::submissions::submission_content_hash(
+                                "VT",
+                                1,
+                                domain::election::StationRef::parse(&label).unwrap(),
+                                &row.try_get::<String, _>("answers")?,
+                            ),
+                            "observer": row.try_get::<Option<i64>, _>("observer_id")?,
+                            "server_time": row.try_get::<i64, _>("server_time")?,
+                        });
+                        let at = row.try_get::<i64, _>("server_time")?;
+                        let entry = domain::ledger::Entry::new(
+                            previous.as_ref(),
+                            at,
+                            "submission.accept",
+                            &format!("submission:{id}"),
+                            &payload.to_string(),
+                        );
+                        sqlx::query("UPDATE submissions SET chain_hash = $1 WHERE id = $2")
+                            .bind(entry.hash.clone())
+                            .bind(id)
+                            .execute(&mut *c)
+                            .await?;
+                        previous = Some(entry.into_head());
+                    }
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        let on = store.backend();
+        let before_0016 = vec!["DROP TABLE chain_formats", "DELETE FROM _sqlx_migrations WHERE version = 16"];
+        let migrated = reopened_after(store, &location, before_0016).await;
+        let verified = storage::ledger::verify(migrated.reads()).await.unwrap();
+        assert!(verified.first_break.is_none(), "{:?} on {on:?}", verified.first_break);
+        let Ok(Stored::Created(newer)) = migrated.submit(report(&station, observer, "newer-0001-aaaa", "10:15")).await
+        else {
+            panic!("stored")
+        };
+        assert_eq!(storage::ledger::verify(migrated.reads()).await.unwrap().checked, 4, "{on:?}");
+        for (change, undo) in [
+            (
+                "UPDATE submissions SET device_time = 1707299000000 WHERE id = $1",
+                "UPDATE submissions SET device_time = NULL WHERE id = $1",
+            ),
+            (
+                "UPDATE submissions SET clock_off = 1 WHERE id = $1",
+                "UPDATE submissions SET clock_off = 0 WHERE id = $1",
+            ),
+        ] {
+            execute_for(&migrated, change, newer.id).await;
+            let broken = storage::ledger::verify(migrated.reads()).await.unwrap().first_break;
+            let expected =
+                domain::ledger::ChainBreak::AlteredRecord { seq: 4, subject: format!("submission:{}", newer.id) };
+            assert_eq!(broken, Some(expected), "{change} on {on:?}");
+            execute_for(&migrated, undo, newer.id).await;
+        }
+        assert!(storage::ledger::verify(migrated.reads()).await.unwrap().first_break.is_none(), "{on:?}");
+        migrated.close().await;
+    }
+}
+
 /// Runs `sql` through the writer (to put the database back as it was before a migration),
 /// closes the store and opens it again, which runs the migration once more.
 async fn reopened_after(store: Store, location: &str, sql: Vec<&'static str>) -> Store {
@@ -742,15 +831,18 @@ async fn the_chain_runs_through_report_rows_and_the_ledger_and_names_what_was_al
                     .bind(first)
                     .fetch_one(&mut *c)
                     .await?;
+                    // The entry's own payload (the format since 0016: the hash moved with it).
                     let payload = serde_json::json!({
                         "channel": row.try_get::<String, _>("channel")?,
                         "client_id": row.try_get::<String, _>("client_id")?,
+                        "clock_off": false,
                         "content_hash": domain::submissions::submission_content_hash(
                             "VT",
                             1,
                             domain::election::StationRef::parse(&station_label).unwrap(),
                             &row.try_get::<String, _>("answers")?,
                         ),
+                        "device_time": null,
                         "observer": row.try_get::<Option<i64>, _>("observer_id")?,
                         "server_time": row.try_get::<i64, _>("server_time")?,
                     });
