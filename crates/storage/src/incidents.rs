@@ -199,13 +199,17 @@ pub async fn change(
         .bind(change.note.clone())
         .execute(&mut *connection)
         .await?;
-    let details = serde_json::json!({
+    let mut details = serde_json::json!({
         "from": current.as_str(),
         "to": change.to_status.map(|s| s.as_str()),
-        "assignee": change.assignee_id,
         "referred_to": change.referred_to,
         "note": change.note,
     });
+    // Named only when it changes, `null` when cleared: the chain's replay tells the two apart
+    // (entries before 0016 said `null` for both).
+    if let Some(assignee) = change.assignee_id {
+        details["assignee"] = serde_json::json!(assignee);
+    }
     audit::record(
         connection,
         author,

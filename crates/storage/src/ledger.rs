@@ -8,6 +8,8 @@
 //! incident's or a conflict's change, and the submissions stored before 0011) is a row of
 //! `ledger`. The two are one chain: `seq` runs through both, and `verify` walks them merged.
 
+mod replayed;
+
 use std::collections::VecDeque;
 
 use sqlx::any::AnyRow;
@@ -127,7 +129,8 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
     let upto = head(pool).await?.map_or(0, |head| head.seq);
     let mut verifier = ChainVerifier::default();
     let mut entries = Merged::new(pool, upto);
-    // Where reports' entries began to commit to the device's time (migration 0016).
+    // Where reports' entries began to commit to the device's time, and incidents' to name
+    // the assignee only when it changes (migration 0016).
     let device_times_from: i64 =
         sqlx::query_scalar("SELECT COALESCE(MIN(from_seq), 1) FROM chain_formats WHERE format = 2")
             .fetch_one(pool)
@@ -135,10 +138,15 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
     // Reports whose entries are in the ledger (stored before 0011), and the last report walked.
     let mut in_ledger = std::collections::HashSet::new();
     let mut last_report = i64::MIN;
+    // What the entries say incidents and disagreements became.
+    let mut replayed = replayed::Replayed::default();
     while let Some(next) = entries.next().await? {
         let outcome = match next {
             Next::Entry(entry) => match verifier.check(&entry) {
-                Ok(()) => check_record(pool, &entry, &mut in_ledger).await?,
+                Ok(()) => {
+                    replayed.take(&entry, entry.seq >= device_times_from);
+                    check_record(pool, &entry, &mut in_ledger).await?
+                }
                 Err(broken) => Err(broken),
             },
             Next::Report(report) => {
@@ -154,10 +162,13 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification> {
             });
         }
     }
-    let first_break = match unchained_report(pool, &in_ledger).await? {
-        Some(broken) => Some(broken),
-        None => placed_beyond_the_head(pool, upto, last_report).await?,
-    };
+    let mut first_break = unchained_report(pool, &in_ledger).await?;
+    if first_break.is_none() {
+        first_break = placed_beyond_the_head(pool, upto, last_report).await?;
+    }
+    if first_break.is_none() {
+        first_break = replayed.first_difference(pool, upto).await?;
+    }
     Ok(Verification { checked: verifier.checked, head: verifier.head().to_string(), first_break })
 }
 

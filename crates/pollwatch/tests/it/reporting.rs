@@ -379,6 +379,50 @@ async fn incidents_move_through_the_workflow_with_history() {
     let steps: Vec<&str> = view["history"].as_array().unwrap().iter().filter_map(|e| e["to_status"].as_str()).collect();
     assert_eq!(steps, vec!["new", "triaged", "verified", "referred"]);
 
+    // The chain holds every step: an incident row or its history edited in the database is
+    // found, and named; put back, the chain verifies again.
+    let (status, body) = post(
+        &app,
+        &coordinator,
+        &format!("/api/v1/incidents/{id}"),
+        &json!({"assignee": app.user_id("coordinator").await}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(storage::ledger::verify(app.store.reads()).await.unwrap().first_break, None);
+    let subject = format!("incident:{id}");
+    for (edit, undo) in [
+        (
+            "UPDATE incidents SET status = 'rejected' WHERE id = $1",
+            "UPDATE incidents SET status = 'referred' WHERE id = $1",
+        ),
+        (
+            "UPDATE incidents SET referred_to = 'başqa' WHERE id = $1",
+            "UPDATE incidents SET referred_to = '17 saylı DSK' WHERE id = $1",
+        ),
+        (
+            "UPDATE incidents SET assignee_id = NULL WHERE id = $1",
+            "UPDATE incidents SET assignee_id = (SELECT id FROM users WHERE username = 'coordinator') WHERE id = $1",
+        ),
+        (
+            "UPDATE incident_events SET note = 'Not confirmed' WHERE incident_id = $1 AND to_status = 'verified'",
+            "UPDATE incident_events SET note = 'Confirmed by a second observer' WHERE incident_id = $1 AND to_status = 'verified'",
+        ),
+    ] {
+        let broken = verified_after(&app, edit, id).await;
+        assert!(
+            matches!(&broken, Some(domain::ledger::ChainBreak::AlteredRecord { subject: s, .. }) if *s == subject),
+            "{edit}: {broken:?}"
+        );
+        assert_eq!(verified_after(&app, undo, id).await, None, "{undo}");
+    }
+    let broken =
+        verified_after(&app, "DELETE FROM incident_events WHERE incident_id = $1 AND to_status = 'referred'", id).await;
+    assert!(
+        matches!(&broken, Some(domain::ledger::ChainBreak::AlteredRecord { subject: s, .. }) if *s == subject),
+        "{broken:?}"
+    );
+
     // A coordinator of another constituency sees nothing of it.
     let other = app.other_coordinator().await;
     let elsewhere = app.login(&other, DEMO_PASSWORD).await;
@@ -446,6 +490,20 @@ async fn two_observers_who_disagree_are_flagged_and_a_coordinator_resolves_it() 
     // Both originals are kept as they were.
     let mine: Value = app.get(&first, "/api/v1/submissions/mine").await.json().await.unwrap();
     assert_eq!(mine[0]["answers"]["OF"], true);
+    // The resolution is in the chain: changed in the database, it is found.
+    assert_eq!(storage::ledger::verify(app.store.reads()).await.unwrap().first_break, None);
+    let broken = verified_after(&app, "UPDATE conflicts SET resolved_value = 'true' WHERE id = $1", id).await;
+    let subject = format!("conflict:{id}");
+    assert!(
+        matches!(&broken, Some(domain::ledger::ChainBreak::AlteredRecord { subject: s, .. }) if *s == subject),
+        "{broken:?}"
+    );
+    let reopened = "UPDATE conflicts SET status = 'open', resolved_value = NULL, resolved_by = NULL, resolved_at = NULL WHERE id = $1";
+    let broken = verified_after(&app, reopened, id).await;
+    assert!(
+        matches!(&broken, Some(domain::ledger::ChainBreak::AlteredRecord { subject: s, .. }) if *s == subject),
+        "{broken:?}"
+    );
 }
 
 #[tokio::test]
@@ -528,6 +586,21 @@ async fn the_hash_chain_detects_a_tampered_row() {
         assert!(!ok && printed.contains("no database at"), "{printed}");
     }
     assert!(!nowhere.parent().unwrap().exists(), "nothing was created");
+}
+
+/// Runs `sql` (with `id` as `$1`) on the server's database behind pollwatch's back, and
+/// returns what verifying the chain then finds.
+async fn verified_after(app: &TestApp, sql: &'static str, id: i64) -> Option<domain::ledger::ChainBreak> {
+    app.store
+        .write(move |c| {
+            Box::pin(async move {
+                sqlx::query(sql).bind(id).execute(&mut *c).await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    storage::ledger::verify(app.store.reads()).await.unwrap().first_break
 }
 
 /// Runs the `pollwatch` binary; whether it succeeded, and what it printed (both streams).

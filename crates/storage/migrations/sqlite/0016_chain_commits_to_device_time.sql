@@ -1,7 +1,9 @@
--- A report's chain entry commits to the device's time and to whether it was far off (the
--- flag a coordinator reads before trusting it) from here on: edited behind pollwatch's back,
+-- From here on, a report's chain entry commits to the device's time and to whether it was
+-- far off (the flag a coordinator reads before trusting it): edited behind pollwatch's back,
 -- either now breaks the chain at that report. Entries made before were hashed without them,
--- and are rebuilt without them: this records where the chain's format changes.
+-- and are rebuilt without them. And an incident's entry names its assignee only when the
+-- change sets it (`null`: cleared), so that replaying the entries gives the assignee the row
+-- must have; before, `null` stood for "unchanged" too. This records where the format changes.
 CREATE TABLE chain_formats (
     from_seq BIGINT PRIMARY KEY,
     format INTEGER NOT NULL

@@ -1,0 +1,277 @@
+//! What the chain says incidents and disagreements became, checked against their rows.
+//!
+//! Their rows are changed in place (a status, an assignee, a resolution), and each change
+//! appends an entry saying what it did. Replaying the entries in order gives each incident's
+//! and each resolved disagreement's state and history as the chain has them; a row that
+//! differs was changed behind pollwatch's back.
+//!
+//! Not covered: an incident's category and severity (set from its report's answers, which the
+//! report's own entry covers), and a disagreement while it is open (flagged with its reports,
+//! which their entries cover).
+
+use std::collections::HashMap;
+
+use sqlx::{AnyPool, Row};
+
+use domain::ledger::{ChainBreak, Entry};
+
+use crate::Result;
+
+pub(super) const INCIDENT_CHANGE: &str = "incident.change";
+pub(super) const CONFLICT_RESOLVE: &str = "conflict.resolve";
+
+/// The assignee as the entries say it.
+#[derive(Debug, Clone, PartialEq)]
+enum Assignee {
+    /// No entry changed it: as the incident was made, with none.
+    Unchanged,
+    Set(Option<i64>),
+    /// An entry made before 0016 said `null`, which was written both for "left as it was" and
+    /// for "cleared": the row's cannot be checked.
+    Unknown,
+}
+
+/// One step of an incident's history, as its `incident_events` row must read.
+#[derive(Debug, Clone, PartialEq)]
+struct Step {
+    at: i64,
+    by: Option<i64>,
+    from: Option<String>,
+    to: Option<String>,
+    note: String,
+}
+
+#[derive(Debug, Clone)]
+struct Incident {
+    last_seq: i64,
+    status: Option<String>,
+    assignee: Assignee,
+    referred_to: Option<String>,
+    steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Resolution {
+    seq: i64,
+    at: i64,
+    by: Option<i64>,
+    value: String,
+}
+
+#[derive(Default)]
+pub(super) struct Replayed {
+    incidents: HashMap<i64, Incident>,
+    conflicts: HashMap<i64, Resolution>,
+}
+
+fn subject_id(entry: &Entry, prefix: &str) -> Option<i64> {
+    entry.subject.strip_prefix(prefix)?.parse().ok()
+}
+
+impl Replayed {
+    /// Takes an entry the walk has checked. `explicit_assignee`: made since 0016, when an
+    /// incident's entry names the assignee only when it changes (`null`: cleared).
+    pub(super) fn take(&mut self, entry: &Entry, explicit_assignee: bool) {
+        let payload: serde_json::Value = serde_json::from_str(&entry.payload).unwrap_or_default();
+        let text = |key: &str| payload[key].as_str().map(str::to_string);
+        if entry.kind == INCIDENT_CHANGE
+            && let Some(id) = subject_id(entry, "incident:")
+        {
+            let incident = self.incidents.entry(id).or_insert(Incident {
+                last_seq: entry.seq,
+                status: None,
+                assignee: Assignee::Unchanged,
+                referred_to: None,
+                steps: Vec::new(),
+            });
+            incident.last_seq = entry.seq;
+            let to = text("to");
+            if to.is_some() {
+                incident.status = to.clone();
+            }
+            match (payload.get("assignee"), explicit_assignee) {
+                (Some(serde_json::Value::Null), false) => incident.assignee = Assignee::Unknown,
+                (Some(assignee), _) => incident.assignee = Assignee::Set(assignee.as_i64()),
+                (None, _) => {}
+            }
+            if let Some(commission) = text("referred_to") {
+                incident.referred_to = Some(commission);
+            }
+            incident.steps.push(Step {
+                at: entry.at,
+                by: payload["by"].as_i64(),
+                from: to.as_ref().and(text("from")),
+                to,
+                note: text("note").unwrap_or_default(),
+            });
+        } else if entry.kind == CONFLICT_RESOLVE
+            && let Some(id) = subject_id(entry, "conflict:")
+        {
+            let resolution = Resolution {
+                seq: entry.seq,
+                at: entry.at,
+                by: payload["by"].as_i64(),
+                value: payload["value"].to_string(),
+            };
+            self.conflicts.insert(id, resolution);
+        }
+    }
+
+    /// The first incident or disagreement whose row is not what the chain says. `upto`: the
+    /// head the walk stopped at; a row changed since (its entry is beyond it) is left for the
+    /// next check.
+    pub(super) async fn first_difference(&self, pool: &AnyPool, upto: i64) -> Result<Option<ChainBreak>> {
+        if let Some(broken) = self.incident_difference(pool, upto).await? {
+            return Ok(Some(broken));
+        }
+        self.conflict_difference(pool, upto).await
+    }
+
+    async fn incident_difference(&self, pool: &AnyPool, upto: i64) -> Result<Option<ChainBreak>> {
+        let rows = sqlx::query("SELECT id, status, assignee_id, referred_to FROM incidents ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+        let mut steps: HashMap<i64, Vec<Step>> = HashMap::new();
+        let events = sqlx::query(
+            "SELECT incident_id, at, actor_user_id, from_status, to_status, note FROM incident_events
+             ORDER BY incident_id, id",
+        )
+        .fetch_all(pool)
+        .await?;
+        for event in &events {
+            steps.entry(event.try_get("incident_id")?).or_default().push(Step {
+                at: event.try_get("at")?,
+                by: event.try_get("actor_user_id")?,
+                from: event.try_get("from_status")?,
+                to: event.try_get("to_status")?,
+                note: event.try_get("note")?,
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            seen.insert(id);
+            let status: String = row.try_get("status")?;
+            let assignee: Option<i64> = row.try_get("assignee_id")?;
+            let referred_to: Option<String> = row.try_get("referred_to")?;
+            let history = steps.remove(&id).unwrap_or_default();
+            // The first step is the incident's making (status new), in its report's transaction.
+            let (made, changes) = history.split_first().map_or((None, &[][..]), |(first, rest)| (Some(first), rest));
+            let made_right = made.is_some_and(|m| m.from.is_none() && m.to.as_deref() == Some("new"));
+            let replayed = self.incidents.get(&id);
+            let matches = made_right
+                && match replayed {
+                    None => status == "new" && assignee.is_none() && referred_to.is_none() && changes.is_empty(),
+                    Some(incident) => {
+                        status == incident.status.as_deref().unwrap_or("new")
+                            && match &incident.assignee {
+                                Assignee::Unchanged => assignee.is_none(),
+                                Assignee::Set(expected) => assignee == *expected,
+                                Assignee::Unknown => true,
+                            }
+                            && referred_to == incident.referred_to
+                            && changes == incident.steps.as_slice()
+                    }
+                };
+            if !matches && !changed_since(pool, &format!("incident:{id}"), upto).await? {
+                let subject = format!("incident:{id}");
+                return Ok(Some(match replayed {
+                    Some(incident) => ChainBreak::AlteredRecord { seq: incident.last_seq, subject },
+                    None => ChainBreak::Unchained { subject },
+                }));
+            }
+        }
+        // An incident the chain changed whose row is gone.
+        let gone = self.incidents.iter().filter(|(id, _)| !seen.contains(id)).min_by_key(|(id, _)| **id);
+        Ok(gone.map(|(id, incident)| ChainBreak::AlteredRecord {
+            seq: incident.last_seq,
+            subject: format!("incident:{id}"),
+        }))
+    }
+
+    async fn conflict_difference(&self, pool: &AnyPool, upto: i64) -> Result<Option<ChainBreak>> {
+        let rows =
+            sqlx::query("SELECT id, status, resolved_value, resolved_by, resolved_at FROM conflicts ORDER BY id")
+                .fetch_all(pool)
+                .await?;
+        let mut seen = std::collections::HashSet::new();
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            seen.insert(id);
+            let status: String = row.try_get("status")?;
+            let value: Option<String> = row.try_get("resolved_value")?;
+            let stored = match value {
+                Some(value) => Some(Resolution {
+                    seq: 0,
+                    at: row.try_get::<Option<i64>, _>("resolved_at")?.unwrap_or_default(),
+                    by: row.try_get("resolved_by")?,
+                    // As the entry writes it (one text for one value, whatever the spacing).
+                    value: serde_json::from_str::<serde_json::Value>(&value).map(|v| v.to_string()).unwrap_or(value),
+                }),
+                None => None,
+            };
+            let replayed = self.conflicts.get(&id);
+            let matches = match (replayed, &stored) {
+                (None, None) => status == "open",
+                (Some(entry), Some(row)) => {
+                    status == "resolved" && (entry.at, entry.by, &entry.value) == (row.at, row.by, &row.value)
+                }
+                _ => false,
+            };
+            if !matches && !changed_since(pool, &format!("conflict:{id}"), upto).await? {
+                let subject = format!("conflict:{id}");
+                return Ok(Some(match replayed {
+                    Some(entry) => ChainBreak::AlteredRecord { seq: entry.seq, subject },
+                    None => ChainBreak::Unchained { subject },
+                }));
+            }
+        }
+        let gone = self.conflicts.iter().filter(|(id, _)| !seen.contains(id)).min_by_key(|(id, _)| **id);
+        Ok(gone.map(|(id, entry)| ChainBreak::AlteredRecord { seq: entry.seq, subject: format!("conflict:{id}") }))
+    }
+}
+
+/// Whether an entry beyond the walk's head changed `subject`: its row may be ahead of the
+/// entries the walk read (the server kept working), and is checked next time.
+async fn changed_since(pool: &AnyPool, subject: &str, upto: i64) -> Result<bool> {
+    let later: Option<i64> = sqlx::query_scalar("SELECT seq FROM ledger WHERE subject = $1 AND seq > $2 LIMIT 1")
+        .bind(subject.to_string())
+        .bind(upto)
+        .fetch_optional(pool)
+        .await?;
+    Ok(later.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(seq: i64, payload: &str) -> Entry {
+        Entry::new(None, 1_000 + seq, INCIDENT_CHANGE, "incident:7", payload)
+    }
+
+    #[test]
+    fn an_assignee_is_replayed_as_set_cleared_unchanged_or_not_known() {
+        let assignee = |entries: &[(&str, bool)]| {
+            let mut replayed = Replayed::default();
+            for (seq, (payload, explicit)) in entries.iter().enumerate() {
+                replayed.take(&change(seq as i64 + 1, payload), *explicit);
+            }
+            replayed.incidents[&7].assignee.clone()
+        };
+        let set = r#"{"from":"new","to":"triaged","assignee":3,"note":"","by":1}"#;
+        let silent = r#"{"from":"triaged","to":"verified","note":"","by":1}"#;
+        let cleared = r#"{"from":"verified","to":null,"assignee":null,"note":"","by":1}"#;
+        assert_eq!(assignee(&[(set, true), (silent, true)]), Assignee::Set(Some(3)));
+        assert_eq!(assignee(&[(set, true), (cleared, true)]), Assignee::Set(None));
+        assert_eq!(assignee(&[(silent, true)]), Assignee::Unchanged);
+        // Before 0016, `null` was written for "left as it was" too.
+        assert_eq!(assignee(&[(set, false), (cleared, false)]), Assignee::Unknown);
+        let mut replayed = Replayed::default();
+        replayed.take(&change(1, set), true);
+        replayed.take(&change(2, cleared), true);
+        let steps = &replayed.incidents[&7].steps;
+        assert_eq!((steps[0].from.as_deref(), steps[0].to.as_deref()), (Some("new"), Some("triaged")));
+        assert_eq!((steps[1].from.as_deref(), steps[1].to.as_deref()), (None, None), "no status change: no from or to");
+    }
+}
