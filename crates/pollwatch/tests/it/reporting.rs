@@ -416,6 +416,19 @@ async fn incidents_move_through_the_workflow_with_history() {
         );
         assert_eq!(verified_after(&app, undo, id).await, None, "{undo}");
     }
+    // What the report made it: its severity and category.
+    let severity =
+        ("UPDATE incidents SET severity = 1 WHERE id = $1", "UPDATE incidents SET severity = 4 WHERE id = $1");
+    let category =
+        ("UPDATE incidents SET category = 2 WHERE id = $1", "UPDATE incidents SET category = 1 WHERE id = $1");
+    for (edit, undo) in [severity, category] {
+        let broken = verified_after(&app, edit, id).await;
+        assert!(
+            matches!(&broken, Some(domain::ledger::ChainBreak::AlteredRecord { subject: s, .. }) if *s == subject),
+            "{edit}: {broken:?}"
+        );
+        assert_eq!(verified_after(&app, undo, id).await, None, "{undo}");
+    }
     let broken =
         verified_after(&app, "DELETE FROM incident_events WHERE incident_id = $1 AND to_status = 'referred'", id).await;
     assert!(

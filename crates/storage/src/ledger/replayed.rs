@@ -5,9 +5,12 @@
 //! and each resolved disagreement's state and history as the chain has them; a row that
 //! differs was changed behind pollwatch's back.
 //!
-//! Not covered: an incident's category and severity (set from its report's answers, which the
-//! report's own entry covers), and a disagreement while it is open (flagged with its reports,
-//! which their entries cover).
+//! An incident is made from an incident report, whose own entry covers it: each incident's
+//! station, category, severity and time must be its report's, and each incident report must
+//! have its incident (`made_from_their_reports`).
+//!
+//! Not covered: a disagreement while it is open (flagged with its reports, which their
+//! entries cover).
 
 use std::collections::HashMap;
 
@@ -121,6 +124,9 @@ impl Replayed {
     /// head the walk stopped at; a row changed since (its entry is beyond it) is left for the
     /// next check.
     pub(super) async fn first_difference(&self, pool: &AnyPool, upto: i64) -> Result<Option<ChainBreak>> {
+        if let Some(broken) = made_from_their_reports(pool).await? {
+            return Ok(Some(broken));
+        }
         if let Some(broken) = self.incident_difference(pool, upto).await? {
             return Ok(Some(broken));
         }
@@ -229,6 +235,61 @@ impl Replayed {
         let gone = self.conflicts.iter().filter(|(id, _)| !seen.contains(id)).min_by_key(|(id, _)| **id);
         Ok(gone.map(|(id, entry)| ChainBreak::AlteredRecord { seq: entry.seq, subject: format!("conflict:{id}") }))
     }
+}
+
+/// The first incident that is not what its report made (another station, category, severity
+/// or time; a report that is not an incident's), or an incident report without its incident.
+/// Named with the report's entry, which covers both.
+async fn made_from_their_reports(pool: &AnyPool) -> Result<Option<ChainBreak>> {
+    let rows = sqlx::query(
+        "SELECT i.id, i.station_id, i.constituency_no, i.category, i.severity, i.created_at,
+            s.id AS report, s.station_id AS report_station, st.constituency_no AS report_constituency,
+            s.server_time, s.answers, s.chain_seq, f.kind
+         FROM incidents i
+         LEFT JOIN submissions s ON s.id = i.submission_id
+         LEFT JOIN stations st ON st.id = s.station_id
+         LEFT JOIN forms f ON f.code = s.form_code AND f.version = s.form_version
+         ORDER BY i.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    for row in &rows {
+        let answers: Option<String> = row.try_get("answers")?;
+        let answers: serde_json::Value = answers.and_then(|a| serde_json::from_str(&a).ok()).unwrap_or_default();
+        let choice = |code: &str| answers[code].as_i64().unwrap_or(0);
+        let kind: Option<String> = row.try_get("kind")?;
+        let made_so = kind.as_deref() == Some("incident")
+            && row.try_get::<i64, _>("station_id")? == row.try_get::<Option<i64>, _>("report_station")?.unwrap_or(-1)
+            && row.try_get::<i64, _>("constituency_no")?
+                == row.try_get::<Option<i64>, _>("report_constituency")?.unwrap_or(-1)
+            && row.try_get::<i64, _>("category")? == choice("IA")
+            && row.try_get::<i64, _>("severity")? == choice("ID")
+            && row.try_get::<i64, _>("created_at")? == row.try_get::<Option<i64>, _>("server_time")?.unwrap_or(-1);
+        if !made_so {
+            let id: i64 = row.try_get("id")?;
+            let seq: Option<i64> = row.try_get("chain_seq")?;
+            let subject = format!("incident:{id}");
+            return Ok(Some(match seq {
+                Some(seq) => ChainBreak::AlteredRecord { seq, subject },
+                None => ChainBreak::Unchained { subject },
+            }));
+        }
+    }
+    let orphan = sqlx::query(
+        "SELECT s.id, s.chain_seq FROM submissions s
+         JOIN forms f ON f.code = s.form_code AND f.version = s.form_version
+         WHERE f.kind = 'incident' AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.submission_id = s.id)
+         ORDER BY s.id LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(orphan) = orphan else { return Ok(None) };
+    let (report, seq): (i64, Option<i64>) = (orphan.try_get("id")?, orphan.try_get("chain_seq")?);
+    let subject = format!("the incident of submission:{report}");
+    Ok(Some(match seq {
+        Some(seq) => ChainBreak::AlteredRecord { seq, subject },
+        None => ChainBreak::Unchained { subject },
+    }))
 }
 
 /// Whether an entry beyond the walk's head changed `subject`: its row may be ahead of the
