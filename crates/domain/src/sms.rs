@@ -167,7 +167,7 @@ pub fn parse(text: &str, form: &FormDefinition) -> ParsedMessage {
         let start = at;
         let mut value = String::new();
         while at < chars.len() {
-            if value_may_end_here(&chars, at, &codes) {
+            if value_may_end_here(&chars, at, &codes, &value) {
                 break;
             }
             match as_digit(chars[at]) {
@@ -239,9 +239,13 @@ fn code_at(chars: &[char], at: usize, codes: &[String]) -> Option<String> {
 /// A value ends where a question code begins — unless that "code" is really made of
 /// digits the observer meant (codes start with a letter, so a digit never ends a value).
 /// Even an empty value ends there: in `OB OC1` the observer skipped OB, and reading the O of
-/// OC as a zero stored "no" for a question they never answered.
-fn value_may_end_here(chars: &[char], at: usize, codes: &[String]) -> bool {
-    !chars[at].is_ascii_digit() && code_at(chars, at, codes).is_some()
+/// OC as a zero stored "no" for a question they never answered. But a letter standing for a
+/// digit right before the next code is the value: in `IF I IG2` the I is IF's 1, though `II`
+/// is a code too.
+fn value_may_end_here(chars: &[char], at: usize, codes: &[String], value: &str) -> bool {
+    let digit_before_a_code =
+        value.is_empty() && as_digit(chars[at]).is_some() && code_at(chars, at + 1, codes).is_some();
+    !chars[at].is_ascii_digit() && code_at(chars, at, codes).is_some() && !digit_before_a_code
 }
 
 fn interpret(form: &FormDefinition, code: &str, digits: &str) -> Result<Value, Expected> {
@@ -347,8 +351,12 @@ mod tests {
         let incident = read("IN 123456 IA IB0910 ID2");
         assert_eq!(incident.answers, json!({"IB": "09:10", "ID": 2}).as_object().unwrap().clone());
         assert_eq!(incident.problems, vec![SmsProblem::NoValue { code: "IA".into() }]);
-        // An O typed for a zero still reads as one where no code begins with it.
+        // An O typed for a zero still reads as one where no code begins with it, and an I
+        // typed for a one right before the next code is the value, though II is a code too.
         assert_eq!(read("OP 123456 OBO OC1").answers["OB"], json!(false));
+        let typed_as_letter = read("IN 123456 IF I IG2 ID2");
+        assert_eq!(typed_as_letter.answers, json!({"IF": true, "IG": false, "ID": 2}).as_object().unwrap().clone());
+        assert!(typed_as_letter.problems.is_empty(), "{:?}", typed_as_letter.problems);
     }
 
     #[test]

@@ -526,3 +526,29 @@ async fn an_observer_of_several_stations_is_told_how_to_name_one() {
     assert!(answer["reply"].as_str().unwrap().starts_with("Qəbul edildi: OP 17/2"), "{answer}");
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
 }
+
+/// A message stored as a report, sent again after its observer was moved: read afresh it
+/// would be for the new station and clash with the stored one; it is answered after what it
+/// first came to, the report stored.
+#[tokio::test]
+async fn a_stored_message_sent_again_after_a_move_is_said_to_be_received() {
+    let app = spawn_app().await;
+    let (phone, code) = observer(&app).await;
+    let text = format!("OP {code} OA0705 OB1");
+    let (_, first) = send(&app, &phone, &text).await;
+    assert!(first["reply"].as_str().unwrap().starts_with("Qəbul edildi: OP 17/1"), "{first}");
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let person = storage::people::by_username(app.store.reads(), "observer").await.unwrap().unwrap();
+    let fields = [
+        ("full_name", person.full_name.as_str()),
+        ("username", "observer"),
+        ("role", "observer"),
+        ("organisation", "VCUM"),
+        ("phone", phone.as_str()),
+        ("stations", "17/2"),
+    ];
+    assert_eq!(app.post_form(&admin, &format!("/people/{}", person.id), &fields).await.status(), 303);
+    let (_, again) = send(&app, &phone, &text).await;
+    assert_eq!(again["reply"], "Bu mesaj artıq qəbul edilib.");
+    assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+}

@@ -62,8 +62,7 @@ pub async fn process(state: &AppState, incoming: Incoming) -> Result<String, App
         Evaluated::ToLog(outcome) => outcome,
     };
     let reply = outcome.reply.clone();
-    let (settled_as, became_report) = (outcome.settled.status, outcome.settled.submission_id.is_some());
-    let new = state
+    let (id, new) = state
         .store
         .write(move |c| {
             Box::pin(async move {
@@ -71,19 +70,24 @@ pub async fn process(state: &AppState, incoming: Incoming) -> Result<String, App
                 if new {
                     record(c, id, &inbound, &outcome, true).await?;
                 }
-                Ok(new)
+                Ok((id, new))
             })
         })
         .await?;
-    // A gateway retry or a resend (or two copies arriving together) is stored once. Said so
-    // only when it is a report; what to fix is said again. A message no registered observer
-    // stands behind was answered once: each reply is an SMS the coalition pays for, and the
-    // guard against floods counts messages, not their repeats.
-    Ok(match (new, became_report, settled_as) {
-        (true, ..) => reply,
-        (false, true, _) => t(sender.language, "sms-duplicate"),
-        (false, false, "unverified") => String::new(),
-        (false, false, _) => reply,
+    if new {
+        return Ok(reply);
+    }
+    // A gateway retry or a resend (or two copies arriving together) is stored once, and
+    // answered after what the first came to (read again now, it could come to something else:
+    // a form's new version, a station moved): stored as a report, said so; refused, what to
+    // fix is said again. A message no registered observer stands behind was answered once:
+    // each reply is an SMS the coalition pays for, and the guard against floods counts
+    // messages, not their repeats.
+    let first = storage::sms::by_id(state.store.reads(), id).await?;
+    Ok(match first {
+        Some(first) if first.submission_id.is_some() => t(sender.language, "sms-duplicate"),
+        Some(first) if first.status == "unverified" => String::new(),
+        _ => reply,
     })
 }
 
