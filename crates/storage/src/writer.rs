@@ -444,6 +444,9 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, runs: Vec<WriteJob>, rep
     };
     if let Err(error) = sqlx::raw_sql(begin).execute(&mut *connection).await {
         tracing::error!(%error, "writer could not begin a transaction");
+        // On PostgreSQL the BEGIN may have run and the chain's lock failed (a lock or statement
+        // timeout): the connection must not go back to the pool inside an aborted transaction.
+        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *connection).await;
         return;
     }
     let started = std::time::Instant::now();

@@ -18,6 +18,7 @@ use sqlx::{AnyPool, Row};
 
 use domain::ledger::{ChainBreak, Entry};
 
+use super::PAGE;
 use crate::Result;
 
 pub(super) const INCIDENT_CHANGE: &str = "incident.change";
@@ -134,14 +135,45 @@ impl Replayed {
     }
 
     async fn incident_difference(&self, pool: &AnyPool, upto: i64) -> Result<Option<ChainBreak>> {
-        let rows = sqlx::query("SELECT id, status, assignee_id, referred_to FROM incidents ORDER BY id")
+        let mut seen = std::collections::HashSet::new();
+        let mut after = i64::MIN;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT id, status, assignee_id, referred_to FROM incidents WHERE id > $1 ORDER BY id LIMIT {PAGE}"
+            )))
+            .bind(after)
             .fetch_all(pool)
             .await?;
+            let Some(last) = rows.last().map(|row| row.try_get::<i64, _>("id")).transpose()? else { break };
+            if let Some(broken) = self.incidents_differ(pool, upto, &rows, (after, last), &mut seen).await? {
+                return Ok(Some(broken));
+            }
+            after = last;
+        }
+        // An incident the chain changed whose row is gone.
+        let gone = self.incidents.iter().filter(|(id, _)| !seen.contains(id)).min_by_key(|(id, _)| **id);
+        Ok(gone.map(|(id, incident)| ChainBreak::AlteredRecord {
+            seq: incident.last_seq,
+            subject: format!("incident:{id}"),
+        }))
+    }
+
+    /// One page of incidents (ids after `after`, up to `last`) against the chain.
+    async fn incidents_differ(
+        &self,
+        pool: &AnyPool,
+        upto: i64,
+        rows: &[sqlx::any::AnyRow],
+        (after, last): (i64, i64),
+        seen: &mut std::collections::HashSet<i64>,
+    ) -> Result<Option<ChainBreak>> {
         let mut steps: HashMap<i64, Vec<Step>> = HashMap::new();
         let events = sqlx::query(
             "SELECT incident_id, at, actor_user_id, from_status, to_status, note FROM incident_events
-             ORDER BY incident_id, id",
+             WHERE incident_id > $1 AND incident_id <= $2 ORDER BY incident_id, id",
         )
+        .bind(after)
+        .bind(last)
         .fetch_all(pool)
         .await?;
         for event in &events {
@@ -153,8 +185,7 @@ impl Replayed {
                 note: event.try_get("note")?,
             });
         }
-        let mut seen = std::collections::HashSet::new();
-        for row in &rows {
+        for row in rows {
             let id: i64 = row.try_get("id")?;
             seen.insert(id);
             let status: String = row.try_get("status")?;
@@ -187,21 +218,39 @@ impl Replayed {
                 }));
             }
         }
-        // An incident the chain changed whose row is gone.
-        let gone = self.incidents.iter().filter(|(id, _)| !seen.contains(id)).min_by_key(|(id, _)| **id);
-        Ok(gone.map(|(id, incident)| ChainBreak::AlteredRecord {
-            seq: incident.last_seq,
-            subject: format!("incident:{id}"),
-        }))
+        Ok(None)
     }
 
     async fn conflict_difference(&self, pool: &AnyPool, upto: i64) -> Result<Option<ChainBreak>> {
-        let rows =
-            sqlx::query("SELECT id, status, resolved_value, resolved_by, resolved_at FROM conflicts ORDER BY id")
-                .fetch_all(pool)
-                .await?;
         let mut seen = std::collections::HashSet::new();
-        for row in &rows {
+        let mut after = i64::MIN;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT id, status, resolved_value, resolved_by, resolved_at FROM conflicts
+                 WHERE id > $1 ORDER BY id LIMIT {PAGE}"
+            )))
+            .bind(after)
+            .fetch_all(pool)
+            .await?;
+            let Some(last) = rows.last().map(|row| row.try_get::<i64, _>("id")).transpose()? else { break };
+            if let Some(broken) = self.conflicts_differ(pool, upto, &rows, &mut seen).await? {
+                return Ok(Some(broken));
+            }
+            after = last;
+        }
+        let gone = self.conflicts.iter().filter(|(id, _)| !seen.contains(id)).min_by_key(|(id, _)| **id);
+        Ok(gone.map(|(id, entry)| ChainBreak::AlteredRecord { seq: entry.seq, subject: format!("conflict:{id}") }))
+    }
+
+    /// One page of disagreements against the chain.
+    async fn conflicts_differ(
+        &self,
+        pool: &AnyPool,
+        upto: i64,
+        rows: &[sqlx::any::AnyRow],
+        seen: &mut std::collections::HashSet<i64>,
+    ) -> Result<Option<ChainBreak>> {
+        for row in rows {
             let id: i64 = row.try_get("id")?;
             seen.insert(id);
             let status: String = row.try_get("status")?;
@@ -232,8 +281,7 @@ impl Replayed {
                 }));
             }
         }
-        let gone = self.conflicts.iter().filter(|(id, _)| !seen.contains(id)).min_by_key(|(id, _)| **id);
-        Ok(gone.map(|(id, entry)| ChainBreak::AlteredRecord { seq: entry.seq, subject: format!("conflict:{id}") }))
+        Ok(None)
     }
 }
 
@@ -241,19 +289,33 @@ impl Replayed {
 /// or time; a report that is not an incident's), or an incident report without its incident.
 /// Named with the report's entry, which covers both.
 async fn made_from_their_reports(pool: &AnyPool) -> Result<Option<ChainBreak>> {
-    let rows = sqlx::query(
-        "SELECT i.id, i.station_id, i.constituency_no, i.category, i.severity, i.created_at,
-            s.id AS report, s.station_id AS report_station, st.constituency_no AS report_constituency,
-            s.server_time, s.answers, s.chain_seq, f.kind
-         FROM incidents i
-         LEFT JOIN submissions s ON s.id = i.submission_id
-         LEFT JOIN stations st ON st.id = s.station_id
-         LEFT JOIN forms f ON f.code = s.form_code AND f.version = s.form_version
-         ORDER BY i.id",
-    )
-    .fetch_all(pool)
-    .await?;
-    for row in &rows {
+    let mut after = i64::MIN;
+    loop {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT i.id, i.station_id, i.constituency_no, i.category, i.severity, i.created_at,
+                s.id AS report, s.station_id AS report_station, st.constituency_no AS report_constituency,
+                s.server_time, s.answers, s.chain_seq, f.kind
+             FROM incidents i
+             LEFT JOIN submissions s ON s.id = i.submission_id
+             LEFT JOIN stations st ON st.id = s.station_id
+             LEFT JOIN forms f ON f.code = s.form_code AND f.version = s.form_version
+             WHERE i.id > $1 ORDER BY i.id LIMIT {PAGE}"
+        )))
+        .bind(after)
+        .fetch_all(pool)
+        .await?;
+        let Some(last) = rows.last().map(|row| row.try_get::<i64, _>("id")).transpose()? else { break };
+        if let Some(broken) = not_made_so(&rows)? {
+            return Ok(Some(broken));
+        }
+        after = last;
+    }
+    incident_report_without_incident(pool).await
+}
+
+/// The first of these incidents (rows of `made_from_their_reports`) its report did not make so.
+fn not_made_so(rows: &[sqlx::any::AnyRow]) -> Result<Option<ChainBreak>> {
+    for row in rows {
         let answers: Option<String> = row.try_get("answers")?;
         let answers: serde_json::Value = answers.and_then(|a| serde_json::from_str(&a).ok()).unwrap_or_default();
         let choice = |code: &str| answers[code].as_i64().unwrap_or(0);
@@ -275,6 +337,11 @@ async fn made_from_their_reports(pool: &AnyPool) -> Result<Option<ChainBreak>> {
             }));
         }
     }
+    Ok(None)
+}
+
+/// An incident report whose incident is gone.
+async fn incident_report_without_incident(pool: &AnyPool) -> Result<Option<ChainBreak>> {
     let orphan = sqlx::query(
         "SELECT s.id, s.chain_seq FROM submissions s
          JOIN forms f ON f.code = s.form_code AND f.version = s.form_version

@@ -397,8 +397,11 @@ fn turnout_of(new: &NewSubmission) -> Option<TurnoutRow> {
 
 /// Incident forms carry the category (IA) and severity (ID): (category, severity).
 fn incident_of(new: &NewSubmission) -> Option<(i64, i64)> {
+    // A number however it was asked (a choice in the standard form, a number in a form of the
+    // mission's own), as `chain verify` reads it back from the answers.
     let choice = |code| match new.answers.get(code) {
         Some(Answer::Choice(c)) => i64::from(*c),
+        Some(Answer::Integer(n)) => *n,
         _ => 0,
     };
     (new.form_kind == FormKind::Incident).then(|| (choice("IA"), choice("ID")))
