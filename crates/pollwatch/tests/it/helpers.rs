@@ -186,6 +186,41 @@ impl TestApp {
         client.post(self.url(path)).form(&fields).send().await.expect("post")
     }
 
+    /// Deploys the demo observer to `stations` ("17/1; 17/2") as an admin would, keeping
+    /// their name, organisation and phone.
+    pub async fn deploy_demo_observer(&self, stations: &str) {
+        let admin = self.login("admin", DEMO_PASSWORD).await;
+        let person = storage::people::by_username(self.store.reads(), "observer").await.unwrap().unwrap();
+        let (organisation, phone) =
+            (person.organisation_code.clone().unwrap_or_default(), person.phone.clone().unwrap_or_default());
+        let fields = [
+            ("full_name", person.full_name.as_str()),
+            ("username", "observer"),
+            ("role", "observer"),
+            ("organisation", organisation.as_str()),
+            ("phone", phone.as_str()),
+            ("stations", stations),
+        ];
+        let response = self.post_form(&admin, &format!("/people/{}", person.id), &fields).await;
+        assert_eq!(response.status(), 303, "deployed to {stations}");
+    }
+
+    /// A second observer ("second.observer", of another organisation) at `station`, signed in.
+    pub async fn second_observer_at(&self, station: &str) -> Client {
+        let admin = self.login("admin", DEMO_PASSWORD).await;
+        let fields = [
+            ("full_name", "İkinci Müşahidəçi"),
+            ("username", "second.observer"),
+            ("role", "observer"),
+            ("organisation", "NHMT"),
+            ("stations", station),
+        ];
+        let created = self.post_form(&admin, "/people", &fields).await.text().await.unwrap();
+        let password =
+            created.split("id=\"issued-password\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+        self.login("second.observer", &password).await
+    }
+
     pub async fn user_id(&self, username: &str) -> i64 {
         storage::people::by_username(self.store.reads(), username).await.expect("query").expect("user exists").id
     }

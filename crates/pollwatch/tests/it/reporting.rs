@@ -186,17 +186,7 @@ async fn a_retry_after_the_observer_is_moved_is_answered_with_the_stored_report(
     let (status, first) = post(&app, &observer, "/api/v1/submissions", &report).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
 
-    let admin = app.login("admin", DEMO_PASSWORD).await;
-    let person = storage::people::by_username(app.store.reads(), "observer").await.unwrap().unwrap();
-    let organisation = person.organisation_code.clone().unwrap_or_default();
-    let fields = [
-        ("username", "observer"),
-        ("full_name", person.full_name.as_str()),
-        ("role", "observer"),
-        ("organisation", organisation.as_str()),
-        ("stations", "17/2"),
-    ];
-    assert_eq!(app.post_form(&admin, &format!("/people/{}", person.id), &fields).await.status(), StatusCode::SEE_OTHER);
+    app.deploy_demo_observer("17/2").await;
 
     let (status, again) = post(&app, &observer, "/api/v1/submissions", &report).await;
     assert_eq!(status, StatusCode::OK, "{again}");
@@ -210,25 +200,7 @@ async fn a_retry_after_the_observer_is_moved_is_answered_with_the_stored_report(
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     // Someone else's report is not theirs to be answered with, even word for word from the
     // same station.
-    let created = app
-        .post_form(
-            &admin,
-            "/people",
-            &[
-                ("full_name", "İkinci Müşahidəçi"),
-                ("username", "second.observer"),
-                ("role", "observer"),
-                ("organisation", "NHMT"),
-                ("stations", "17/1"),
-            ],
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
-    let password =
-        created.split("id=\"issued-password\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
-    let other = app.login("second.observer", &password).await;
+    let other = app.second_observer_at("17/1").await;
     let (status, body) = post(&app, &other, "/api/v1/submissions", &report).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
@@ -449,27 +421,8 @@ async fn incidents_move_through_the_workflow_with_history() {
 #[tokio::test]
 async fn two_observers_who_disagree_are_flagged_and_a_coordinator_resolves_it() {
     let app = spawn_app().await;
-    let admin = app.login("admin", DEMO_PASSWORD).await;
-    let created = app
-        .post_form(
-            &admin,
-            "/people",
-            &[
-                ("full_name", "İkinci Müşahidəçi"),
-                ("username", "second.observer"),
-                ("role", "observer"),
-                ("organisation", "NHMT"),
-                ("stations", "17/1"),
-            ],
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
-    let password =
-        created.split("id=\"issued-password\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+    let second = app.second_observer_at("17/1").await;
     let first = app.login("observer", DEMO_PASSWORD).await;
-    let second = app.login("second.observer", &password).await;
     let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
     let quiet = app.get(&coordinator, "/conflicts").await.text().await.unwrap();
     assert!(quiet.contains("Hələ heç bir fikir ayrılığı yoxdur"), "an empty page says why: {quiet}");

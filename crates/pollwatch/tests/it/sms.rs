@@ -505,17 +505,7 @@ async fn a_reply_the_gateway_refuses_stays_queued_for_a_retry() {
 async fn an_observer_of_several_stations_is_told_how_to_name_one() {
     let app = spawn_app().await;
     let (phone, code) = observer(&app).await;
-    let admin = app.login("admin", DEMO_PASSWORD).await;
-    let person = storage::people::by_username(app.store.reads(), "observer").await.unwrap().unwrap();
-    let fields = [
-        ("full_name", person.full_name.as_str()),
-        ("username", "observer"),
-        ("role", "observer"),
-        ("organisation", "VCUM"),
-        ("phone", phone.as_str()),
-        ("stations", "17/1; 17/2"),
-    ];
-    assert_eq!(app.post_form(&admin, &format!("/people/{}", person.id), &fields).await.status(), 303);
+    app.deploy_demo_observer("17/1; 17/2").await;
     let text = format!("OP {code} OA0705 OB1");
     let how = "Bir neçə məntəqəni əhatə edirsiniz: S və məntəqəni əlavə edin, məs. S17/203.";
     for attempt in 1..=2 {
@@ -537,17 +527,7 @@ async fn a_stored_message_sent_again_after_a_move_is_said_to_be_received() {
     let text = format!("OP {code} OA0705 OB1");
     let (_, first) = send(&app, &phone, &text).await;
     assert!(first["reply"].as_str().unwrap().starts_with("Qəbul edildi: OP 17/1"), "{first}");
-    let admin = app.login("admin", DEMO_PASSWORD).await;
-    let person = storage::people::by_username(app.store.reads(), "observer").await.unwrap().unwrap();
-    let fields = [
-        ("full_name", person.full_name.as_str()),
-        ("username", "observer"),
-        ("role", "observer"),
-        ("organisation", "VCUM"),
-        ("phone", phone.as_str()),
-        ("stations", "17/2"),
-    ];
-    assert_eq!(app.post_form(&admin, &format!("/people/{}", person.id), &fields).await.status(), 303);
+    app.deploy_demo_observer("17/2").await;
     let (_, again) = send(&app, &phone, &text).await;
     assert_eq!(again["reply"], "Bu mesaj artıq qəbul edilib.");
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
