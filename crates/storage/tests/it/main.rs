@@ -966,7 +966,10 @@ async fn report_rows_put_outside_the_walk_are_found() {
             storage::Backend::Sqlite => {
                 assert_eq!(broken, Some(domain::ledger::ChainBreak::Unchained { subject: "submission:0".into() }))
             }
-            storage::Backend::Postgres => assert!(broken.is_some(), "{broken:?}"),
+            // The walk starts at the forged row, which claims a place the chain has not reached.
+            storage::Backend::Postgres => {
+                assert_eq!(broken, Some(domain::ledger::ChainBreak::BrokenLink { seq: 1_000_000_000_000, previous: 0 }))
+            }
         }
     }
 }
