@@ -448,6 +448,16 @@ async fn two_observers_who_disagree_are_flagged_and_a_coordinator_resolves_it() 
     );
     assert_eq!((conflict["answer_a"].clone(), conflict["answer_b"].clone()), (json!(true), json!(false)));
     let id = conflict["id"].as_i64().unwrap();
+    // Open, it must still be one its reports make: said of a question both answered alike, the
+    // chain finds it.
+    assert_eq!(storage::ledger::verify(app.store.reads()).await.unwrap().first_break, None);
+    let broken = verified_after(&app, "UPDATE conflicts SET question_code = 'OB' WHERE id = $1", id).await;
+    let subject = format!("conflict:{id}");
+    assert!(
+        matches!(&broken, Some(domain::ledger::ChainBreak::AlteredRecord { subject: s, .. }) if *s == subject),
+        "{broken:?}"
+    );
+    assert_eq!(verified_after(&app, "UPDATE conflicts SET question_code = 'OF' WHERE id = $1", id).await, None);
     let (status, _) =
         post(&app, &coordinator, &format!("/api/v1/conflicts/{id}/resolve"), &json!({"value": false})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -459,7 +469,6 @@ async fn two_observers_who_disagree_are_flagged_and_a_coordinator_resolves_it() 
     // The resolution is in the chain: changed in the database, it is found.
     assert_eq!(storage::ledger::verify(app.store.reads()).await.unwrap().first_break, None);
     let broken = verified_after(&app, "UPDATE conflicts SET resolved_value = 'true' WHERE id = $1", id).await;
-    let subject = format!("conflict:{id}");
     assert!(
         matches!(&broken, Some(domain::ledger::ChainBreak::AlteredRecord { subject: s, .. }) if *s == subject),
         "{broken:?}"

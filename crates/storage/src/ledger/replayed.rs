@@ -9,8 +9,8 @@
 //! station, category, severity and time must be its report's, and each incident report must
 //! have its incident (`made_from_their_reports`).
 //!
-//! Not covered: a disagreement while it is open (flagged with its reports, which their
-//! entries cover).
+//! A disagreement must be one its two reports make (`not_a_disagreement`). Not covered: one
+//! deleted while open (flagging is not a change with an entry of its own).
 
 use std::collections::HashMap;
 
@@ -226,8 +226,15 @@ impl Replayed {
         let mut after = i64::MIN;
         loop {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT id, status, resolved_value, resolved_by, resolved_at FROM conflicts
-                 WHERE id > $1 ORDER BY id LIMIT {PAGE}"
+                "SELECT c.id, c.status, c.resolved_value, c.resolved_by, c.resolved_at, c.station_id,
+                    c.constituency_no, c.form_code, c.question_code, st.constituency_no AS station_constituency,
+                    a.station_id AS a_station, a.form_code AS a_form, a.answers AS a_answers, a.chain_seq AS a_seq,
+                    b.station_id AS b_station, b.form_code AS b_form, b.answers AS b_answers, b.chain_seq AS b_seq
+                 FROM conflicts c
+                 LEFT JOIN stations st ON st.id = c.station_id
+                 LEFT JOIN submissions a ON a.id = c.submission_a
+                 LEFT JOIN submissions b ON b.id = c.submission_b
+                 WHERE c.id > $1 ORDER BY c.id LIMIT {PAGE}"
             )))
             .bind(after)
             .fetch_all(pool)
@@ -253,6 +260,9 @@ impl Replayed {
         for row in rows {
             let id: i64 = row.try_get("id")?;
             seen.insert(id);
+            if let Some(broken) = not_a_disagreement(row)? {
+                return Ok(Some(broken));
+            }
             let status: String = row.try_get("status")?;
             let value: Option<String> = row.try_get("resolved_value")?;
             let stored = match value {
@@ -283,6 +293,39 @@ impl Replayed {
         }
         Ok(None)
     }
+}
+
+/// A disagreement (a row of `conflict_difference`) that its two reports do not make: both
+/// of its station and form, both answering its question, differently. Named with the later
+/// report's entry, which covers the answers. (One deleted is not found: flagging is not a
+/// change of its own.)
+fn not_a_disagreement(row: &sqlx::any::AnyRow) -> Result<Option<ChainBreak>> {
+    let question: String = row.try_get("question_code")?;
+    let answer = |column: &str| -> Result<Option<serde_json::Value>> {
+        let answers: Option<String> = row.try_get(column)?;
+        let answers: serde_json::Value = answers.and_then(|a| serde_json::from_str(&a).ok()).unwrap_or_default();
+        Ok(answers.get(&question).cloned())
+    };
+    let station: i64 = row.try_get("station_id")?;
+    let form: String = row.try_get("form_code")?;
+    let (a, b) = (answer("a_answers")?, answer("b_answers")?);
+    let made_so = row.try_get::<Option<i64>, _>("a_station")? == Some(station)
+        && row.try_get::<Option<i64>, _>("b_station")? == Some(station)
+        && row.try_get::<Option<String>, _>("a_form")?.as_deref() == Some(form.as_str())
+        && row.try_get::<Option<String>, _>("b_form")?.as_deref() == Some(form.as_str())
+        && row.try_get::<Option<i64>, _>("station_constituency")? == Some(row.try_get::<i64, _>("constituency_no")?)
+        && a.is_some()
+        && b.is_some()
+        && a != b;
+    if made_so {
+        return Ok(None);
+    }
+    let subject = format!("conflict:{}", row.try_get::<i64, _>("id")?);
+    let seq = row.try_get::<Option<i64>, _>("a_seq")?.max(row.try_get::<Option<i64>, _>("b_seq")?);
+    Ok(Some(match seq {
+        Some(seq) => ChainBreak::AlteredRecord { seq, subject },
+        None => ChainBreak::Unchained { subject },
+    }))
 }
 
 /// The first incident that is not what its report made (another station, category, severity
