@@ -32,13 +32,20 @@ impl Area {
     }
 }
 
+/// A station we expect reports from: one an active observer is deployed to. The cards, the
+/// drill-down and the missing list count the same stations: a station whose observer was
+/// moved away or deactivated, or someone deployed there who is not an observer (a coordinator
+/// promoted with their stations left on the form), is not expected, and not listed as missing.
+const WATCHED_STATIONS: &str = "SELECT d.station_id FROM deployments d JOIN users u ON u.id = d.user_id
+    WHERE u.active = 1 AND u.role = 'observer'";
+
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct ConstituencyCoverage {
     pub constituency_no: i64,
     pub name_az: String,
-    /// Stations with at least one observer deployed: those we expect reports from.
+    /// Stations with at least one active observer deployed: those we expect reports from.
     pub expected: i64,
-    /// Form code → stations that sent it at least once.
+    /// Form code → expected stations that sent it at least once.
     pub received: BTreeMap<String, i64>,
 }
 
@@ -51,7 +58,8 @@ pub async fn by_constituency(store: &Store, area: &Area) -> Result<Vec<Constitue
     let expected = expected_conditions
         .query(format!(
             "SELECT s.constituency_no, c.name_az, COUNT(DISTINCT d.station_id) AS expected
-             FROM deployments d JOIN stations s ON s.id = d.station_id JOIN constituencies c ON c.number = s.constituency_no
+             FROM deployments d JOIN users u ON u.id = d.user_id AND u.active = 1 AND u.role = 'observer'
+             JOIN stations s ON s.id = d.station_id JOIN constituencies c ON c.number = s.constituency_no
              {} GROUP BY s.constituency_no, c.name_az ORDER BY s.constituency_no",
             expected_conditions.where_sql()
         ))
@@ -71,11 +79,12 @@ pub async fn by_constituency(store: &Store, area: &Area) -> Result<Vec<Constitue
         );
     }
     let mut received_conditions = Conditions::default();
-    area.restrict(&mut received_conditions, "constituency_no");
+    area.restrict(&mut received_conditions, "sc.constituency_no");
+    received_conditions.add(&format!("sc.station_id IN ({WATCHED_STATIONS})"), []);
     let received = received_conditions
         .query(format!(
-            "SELECT constituency_no, form_code, COUNT(*) AS stations FROM station_coverage{}
-             GROUP BY constituency_no, form_code",
+            "SELECT sc.constituency_no, sc.form_code, COUNT(*) AS stations FROM station_coverage sc{}
+             GROUP BY sc.constituency_no, sc.form_code",
             received_conditions.where_sql()
         ))
         .fetch_all(pool)
@@ -111,7 +120,7 @@ pub async fn missing(store: &Store, area: &Area, form_code: &str) -> Result<Vec<
         "NOT EXISTS (SELECT 1 FROM station_coverage sc WHERE sc.station_id = s.id AND sc.form_code = ?)",
         [Bind::Text(form_code.to_string())],
     );
-    conditions.add("u.active = 1", []);
+    conditions.add("u.active = 1 AND u.role = 'observer'", []);
     let rows = conditions
         .query(format!(
             "SELECT s.id, s.constituency_no, s.number, u.id AS observer_id, u.full_name, u.phone
@@ -149,6 +158,7 @@ pub async fn stations_of(store: &Store, constituency_no: i64) -> Result<Vec<Stat
     let pool = store.reads_caught_up().await?;
     let rows = sqlx::query(
         "SELECT s.id, s.number, COUNT(d.user_id) AS observers FROM stations s JOIN deployments d ON d.station_id = s.id
+         JOIN users u ON u.id = d.user_id AND u.active = 1 AND u.role = 'observer'
          WHERE s.constituency_no = $1 GROUP BY s.id, s.number ORDER BY s.number",
     )
     .bind(constituency_no)

@@ -21,12 +21,11 @@
   events.addEventListener("change", function () {
     if (!pending) pending = setTimeout(refresh, 1000);
   });
-  // Opened again (the server ends each stream after a while, or the network dropped): what
-  // changed meanwhile was not heard, so the figures are fetched once.
-  var opened = false;
+  // Opened (first, or again once the server ended a stream or the network dropped): what
+  // changed since the figures were made was not heard (a report stored between the page's
+  // making and the stream's opening, say), so they are fetched once.
   events.onopen = function () {
-    if (opened && !pending) pending = setTimeout(refresh, 1000);
-    opened = true;
+    if (!pending) pending = setTimeout(refresh, 1000);
     document.body.setAttribute("data-live", "1");
   };
 })();

@@ -253,6 +253,48 @@ async fn coverage_counts_stations_and_the_missing_list_names_who_to_call() {
     let missing: Value = app.get(&coordinator, "/api/v1/coverage/missing?form=OP").await.json().await.unwrap();
     assert!(missing.as_array().unwrap().iter().all(|m| m["station"] != "17/1"));
 
+    // The cards and the missing list count the same stations: every expected station has
+    // sent the form or is missing it, also once observers are deactivated or are observers no
+    // longer.
+    let counts_agree = || async {
+        let coverage: Value = app.get(&coordinator, "/api/v1/coverage").await.json().await.unwrap();
+        let row = &coverage["constituencies"][0];
+        let missing: Value = app.get(&coordinator, "/api/v1/coverage/missing?form=OP").await.json().await.unwrap();
+        let stations: std::collections::BTreeSet<String> =
+            missing.as_array().unwrap().iter().map(|m| m["station"].as_str().unwrap().to_string()).collect();
+        let (expected, received) = (row["expected"].as_i64().unwrap(), row["received"]["OP"].as_i64().unwrap_or(0));
+        assert_eq!(expected, received + stations.len() as i64, "{row} {missing}");
+        missing
+    };
+    let alone_at = |missing: &Value| {
+        let rows = missing.as_array().unwrap().clone();
+        rows.iter()
+            .find(|m| rows.iter().filter(|other| other["station"] == m["station"]).count() == 1)
+            .map(|m| (m["observer_id"].as_i64().unwrap(), m["station"].as_str().unwrap().to_string()))
+            .expect("a station with one observer")
+    };
+    let missing = counts_agree().await;
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let (deactivated, _) = alone_at(&missing);
+    let response = app.post_form(&admin, &format!("/people/{deactivated}/active"), &[("active", "0")]).await;
+    assert_eq!(response.status(), 303);
+    let missing = counts_agree().await;
+    assert!(missing.as_array().unwrap().iter().all(|m| m["observer_id"] != deactivated));
+    // Made a coordinator with their station left on the form: not someone to call for it.
+    let (promoted, station) = alone_at(&missing);
+    let person = storage::people::by_id(app.store.reads(), promoted).await.unwrap().unwrap();
+    let fields = [
+        ("full_name", person.full_name.as_str()),
+        ("username", person.username.as_str()),
+        ("role", "coordinator"),
+        ("organisation", person.organisation_code.as_deref().unwrap_or_default()),
+        ("stations", station.as_str()),
+        ("constituencies", "17"),
+    ];
+    assert_eq!(app.post_form(&admin, &format!("/people/{promoted}"), &fields).await.status(), 303);
+    let missing = counts_agree().await;
+    assert!(missing.as_array().unwrap().iter().all(|m| m["observer_id"] != promoted), "{missing}");
+
     let analyst = app.login("analyst", DEMO_PASSWORD).await;
     assert_eq!(app.get(&analyst, "/api/v1/coverage").await.status(), 200);
     assert_eq!(
