@@ -205,7 +205,8 @@ const INSERT_OBSERVER_REPORTS: (&str, &str) =
     ("INSERT INTO observer_reports (observer_id, submission_id) VALUES", "ON CONFLICT DO NOTHING");
 const UPSERT_TURNOUT: &str = "INSERT INTO turnout_counts (station_id, slot, counted, announced, registered, at)
     VALUES ($1, $2, $3, $4, $5, $6)
-    ON CONFLICT (station_id, slot) DO UPDATE SET counted = excluded.counted, announced = excluded.announced, at = excluded.at";
+    ON CONFLICT (station_id, slot) DO UPDATE SET counted = excluded.counted, announced = excluded.announced,
+        registered = excluded.registered, at = excluded.at";
 const INSERT_INCIDENT: &str = "INSERT INTO incidents (submission_id, station_id, constituency_no, category, severity,
     status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'new', $6, $6) RETURNING id";
 const INSERT_INCIDENT_EVENT: &str = "INSERT INTO incident_events (incident_id, at, actor_user_id, from_status,

@@ -974,6 +974,36 @@ async fn report_rows_put_outside_the_walk_are_found() {
     }
 }
 
+/// A turnout count sent again after the station's registered voters were corrected is
+/// weighed against the corrected figure, as the counts sent after it are.
+#[tokio::test]
+async fn a_turnout_count_sent_again_takes_the_stations_registered_voters_as_they_are_now() {
+    for (store, _, _dir) in stores().await {
+        let (mut station, observer) = reporting_fixture(&store).await;
+        let form = domain::forms::standard::standard_forms().into_iter().find(|f| f.code == "TC").unwrap();
+        let count = |station: &storage::submissions::StationFacts, id: &str, counted: i64| {
+            let mut new = report(station, observer, id, "10:15");
+            let raw = serde_json::json!({"TA": 1, "TB": counted, "TC": false});
+            new.answers = domain::forms::validate(&form, raw.as_object().unwrap()).unwrap();
+            new.answers_json = new.answers.canonical_json();
+            (new.form_code, new.form_version, new.form_kind, new.form_phase, new.repeatable) =
+                (form.code.clone(), form.version, form.kind, form.phase, form.repeatable);
+            new.content_hash = domain::submissions::submission_content_hash(
+                &form.code,
+                form.version,
+                domain::election::StationRef::parse(&station.label).unwrap(),
+                &new.answers_json,
+            );
+            new
+        };
+        store.submit(count(&station, "turnout-0001-aaaa", 300)).await.unwrap();
+        station.registered_voters = 1500;
+        store.submit(count(&station, "turnout-0002-aaaa", 310)).await.unwrap();
+        let timeline = storage::coverage::turnout(store.reads(), &storage::coverage::Area::All).await.unwrap();
+        assert_eq!((timeline[0].counted, timeline[0].registered), (310, 1500), "{:?}", store.backend());
+    }
+}
+
 /// Two servers on one database keep one chain. On SQLite (two servers on one file: a mistake,
 /// but one an operator can make) each batch reads the chain's end inside a write
 /// transaction, and SQLite commits one at a time, so no place is taken twice even without a
