@@ -110,16 +110,30 @@ pub struct MissingStation {
     pub observer_phone: Option<String>,
 }
 
-pub async fn missing(store: &Store, area: &Area, form_code: &str) -> Result<Vec<MissingStation>> {
+/// `turnout_slot`: for the turnout count, the stations without a count at that reporting time
+/// (1–5: 10:00 … 19:00); a count at 10:00 does not cover 12:00. Without it, those that never
+/// sent the form.
+pub async fn missing(
+    store: &Store,
+    area: &Area,
+    form_code: &str,
+    turnout_slot: Option<i64>,
+) -> Result<Vec<MissingStation>> {
     let pool = store.reads_caught_up().await?;
     let mut conditions = Conditions::default();
     if !area.restrict(&mut conditions, "s.constituency_no") {
         return Ok(Vec::new());
     }
-    conditions.add(
-        "NOT EXISTS (SELECT 1 FROM station_coverage sc WHERE sc.station_id = s.id AND sc.form_code = ?)",
-        [Bind::Text(form_code.to_string())],
-    );
+    match turnout_slot {
+        Some(slot) => conditions.add(
+            "NOT EXISTS (SELECT 1 FROM turnout_counts t WHERE t.station_id = s.id AND t.slot = ?)",
+            [Bind::Int(slot)],
+        ),
+        None => conditions.add(
+            "NOT EXISTS (SELECT 1 FROM station_coverage sc WHERE sc.station_id = s.id AND sc.form_code = ?)",
+            [Bind::Text(form_code.to_string())],
+        ),
+    }
     conditions.add("u.active = 1 AND u.role = 'observer'", []);
     let rows = conditions
         .query(format!(

@@ -319,6 +319,26 @@ async fn turnout_counts_build_the_timeline_next_to_the_announced_figures() {
     assert_eq!(point["counted"], 240);
     assert_eq!(point["announced"], 300);
     assert!(point["registered"].as_i64().unwrap() > 240);
+
+    // Who to call is asked per reporting time: a count at 12:00 is not one at 15:00.
+    let coordinator = app.login("coordinator", DEMO_PASSWORD).await;
+    let missing_at = |slot: &'static str| {
+        let (app, coordinator) = (&app, &coordinator);
+        async move {
+            let missing: Value =
+                app.get(coordinator, &format!("/api/v1/coverage/missing?form=TC{slot}")).await.json().await.unwrap();
+            missing.as_array().unwrap().iter().any(|m| m["station"] == "17/1")
+        }
+    };
+    assert!(!missing_at("").await, "it sent the form");
+    assert!(!missing_at("&slot=2").await, "it counted at 12:00");
+    assert!(missing_at("&slot=3").await, "it has not counted at 15:00");
+    for wrong in ["/api/v1/coverage/missing?form=TC&slot=9", "/api/v1/coverage/missing?form=OP&slot=1"] {
+        let refused = app.get(&coordinator, wrong).await;
+        assert_eq!(refused.status(), 422, "{wrong}");
+    }
+    let page = app.get(&coordinator, "/coverage/missing?form=TC&slot=3").await.text().await.unwrap();
+    assert!(page.contains(r#"<a href="/coverage/missing?form=TC&amp;slot=3" aria-current="page">15:00</a>"#), "{page}");
 }
 
 #[tokio::test]

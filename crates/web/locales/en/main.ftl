@@ -244,6 +244,8 @@ nav-conflicts = Disagreements
 coverage-title = Coverage
 coverage-live = Updates by itself as reports arrive
 coverage-missing = Missing
+coverage-any-time = Any time
+coverage-bad-slot = A reporting time is only for the turnout count, and must be one of its times.
 coverage-missing-count = { $stations ->
         [one] 1 station
        *[other] { $stations } stations

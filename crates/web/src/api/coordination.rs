@@ -83,6 +83,9 @@ pub async fn coverage(State(state): State<AppState>, caller: Caller) -> AppResul
 pub struct MissingQuery {
     /// A form code, e.g. `OP`.
     pub form: String,
+    /// For the turnout count: the reporting time, 1–5 (10:00, 12:00, 15:00, 17:00, 19:00);
+    /// the stations without a count at that time.
+    pub slot: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/coverage/missing", tag = "coordination", params(MissingQuery),
@@ -95,10 +98,11 @@ pub async fn missing(
 ) -> AppResult<Json<Vec<MissingStation>>> {
     let area = people_area(caller.actor()?)?;
     let code = query.form.trim().to_ascii_uppercase();
-    if state.forms.current(&code).is_none() {
+    let Some(form) = state.forms.current(&code) else {
         return Err(AppError::BadRequest(format!("no form {code}")));
-    }
-    Ok(Json(coverage::missing(&state.store, &area, &code).await?))
+    };
+    let slot = crate::reporting::catalog::turnout_slot(&form, query.slot, caller.language)?;
+    Ok(Json(coverage::missing(&state.store, &area, &code, slot).await?))
 }
 
 #[utoipa::path(get, path = "/coverage/constituencies/{number}", tag = "coordination",

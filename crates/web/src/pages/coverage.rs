@@ -19,6 +19,7 @@ use crate::checked::Checked;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{number, t, t_args};
 use crate::pages::layout::page;
+use crate::reporting::catalog::{turnout_slot, turnout_slots};
 use crate::state::AppState;
 
 const SLOTS: [&str; 5] = ["10:00", "12:00", "15:00", "17:00", "19:00"];
@@ -172,6 +173,8 @@ pub struct MissingQuery {
     /// Without it (a link cut short), the dashboard that lists the forms.
     #[serde(default)]
     form: String,
+    /// The turnout count's reporting time, 1–5.
+    slot: Option<i64>,
 }
 
 pub async fn missing(
@@ -186,7 +189,10 @@ pub async fn missing(
         return Ok(axum::response::Redirect::to("/coverage").into_response());
     }
     let form = state.forms.current(&query.form.to_ascii_uppercase()).ok_or(AppError::NotFound)?;
-    let rows = coverage::missing(&state.store, &area, &form.code).await?;
+    let slot = turnout_slot(&form, query.slot, lang)?;
+    let rows = coverage::missing(&state.store, &area, &form.code, slot).await?;
+    // The turnout count is due at each reporting time: which one is asked about.
+    let slots = turnout_slots(&form);
     // A station with two observers is one station missing and two people to call.
     let stations = rows.iter().map(|row| &row.station).collect::<std::collections::BTreeSet<_>>().len();
     Ok(page(
@@ -195,6 +201,15 @@ pub async fn missing(
         html! {
             h1 { (t(lang, "coverage-missing")) ": " (form.title.get(lang)) }
             @if let Some(due) = &form.due { p.muted { (t(lang, "coverage-due")) " " (due.until) } }
+            @if !slots.is_empty() {
+                nav.filters #turnout-slots {
+                    a href={ "/coverage/missing?form=" (form.code) } aria-current=[slot.is_none().then_some("page")] { (t(lang, "coverage-any-time")) }
+                    @for (value, label) in &slots {
+                        " · "
+                        a href={ "/coverage/missing?form=" (form.code) "&slot=" (value) } aria-current=[(slot == Some(*value)).then_some("page")] { (label.get(lang)) }
+                    }
+                }
+            }
             p #missing-count { (t_args(lang, "coverage-missing-count", &[("stations", stations.into()), ("observers", rows.len().into())])) }
             div.table-wrap { table #missing {
                 thead { tr { th { "№" } th { (t(lang, "field-full-name")) } th { (t(lang, "field-phone")) } } }

@@ -76,3 +76,30 @@ impl FormCatalog {
         list
     }
 }
+
+/// The turnout count's reporting times, (slot, label) as its form lists them (its `TA`
+/// question); none for any other form.
+pub fn turnout_slots(form: &FormDefinition) -> Vec<(i64, domain::language::Localized)> {
+    if form.phase != Some(domain::forms::Phase::Turnout) {
+        return Vec::new();
+    }
+    match form.question("TA").map(|q| &q.kind) {
+        Some(domain::forms::QuestionKind::SingleChoice { options }) => {
+            options.iter().map(|o| (i64::from(o.value), o.label.clone())).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A reporting time asked for with `form`: one of the turnout count's, or none.
+pub fn turnout_slot(
+    form: &FormDefinition,
+    slot: Option<i64>,
+    lang: domain::language::Language,
+) -> Result<Option<i64>, crate::error::AppError> {
+    match slot {
+        None => Ok(None),
+        Some(slot) if turnout_slots(form).iter().any(|(value, _)| *value == slot) => Ok(Some(slot)),
+        Some(_) => Err(crate::error::AppError::BadRequest(crate::i18n::t(lang, "coverage-bad-slot"))),
+    }
+}
