@@ -38,6 +38,8 @@ impl Area {
 /// promoted with their stations left on the form), is not expected, and not listed as missing.
 const WATCHED_STATIONS: &str = "SELECT d.station_id FROM deployments d JOIN users u ON u.id = d.user_id
     WHERE u.active = 1 AND u.role = 'observer'";
+/// The same condition, on a query that joins `deployments d` with their `users u` itself.
+const WATCHING: &str = "u.active = 1 AND u.role = 'observer'";
 
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct ConstituencyCoverage {
@@ -58,7 +60,7 @@ pub async fn by_constituency(store: &Store, area: &Area) -> Result<Vec<Constitue
     let expected = expected_conditions
         .query(format!(
             "SELECT s.constituency_no, c.name_az, COUNT(DISTINCT d.station_id) AS expected
-             FROM deployments d JOIN users u ON u.id = d.user_id AND u.active = 1 AND u.role = 'observer'
+             FROM deployments d JOIN users u ON u.id = d.user_id AND {WATCHING}
              JOIN stations s ON s.id = d.station_id JOIN constituencies c ON c.number = s.constituency_no
              {} GROUP BY s.constituency_no, c.name_az ORDER BY s.constituency_no",
             expected_conditions.where_sql()
@@ -134,7 +136,7 @@ pub async fn missing(
             [Bind::Text(form_code.to_string())],
         ),
     }
-    conditions.add("u.active = 1 AND u.role = 'observer'", []);
+    conditions.add(WATCHING, []);
     let rows = conditions
         .query(format!(
             "SELECT s.id, s.constituency_no, s.number, u.id AS observer_id, u.full_name, u.phone
@@ -170,11 +172,11 @@ pub struct StationStatus {
 
 pub async fn stations_of(store: &Store, constituency_no: i64) -> Result<Vec<StationStatus>> {
     let pool = store.reads_caught_up().await?;
-    let rows = sqlx::query(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT s.id, s.number, COUNT(d.user_id) AS observers FROM stations s JOIN deployments d ON d.station_id = s.id
-         JOIN users u ON u.id = d.user_id AND u.active = 1 AND u.role = 'observer'
-         WHERE s.constituency_no = $1 GROUP BY s.id, s.number ORDER BY s.number",
-    )
+         JOIN users u ON u.id = d.user_id AND {WATCHING}
+         WHERE s.constituency_no = $1 GROUP BY s.id, s.number ORDER BY s.number"
+    )))
     .bind(constituency_no)
     .fetch_all(pool)
     .await?;

@@ -68,6 +68,15 @@ pub(super) struct Replayed {
     conflicts: HashMap<i64, Resolution>,
 }
 
+/// A row that does not match the chain: named with the entry that covers it, or as having
+/// none.
+fn mismatch(seq: Option<i64>, subject: String) -> ChainBreak {
+    match seq {
+        Some(seq) => ChainBreak::AlteredRecord { seq, subject },
+        None => ChainBreak::Unchained { subject },
+    }
+}
+
 fn subject_id(entry: &Entry, prefix: &str) -> Option<i64> {
     entry.subject.strip_prefix(prefix)?.parse().ok()
 }
@@ -212,10 +221,7 @@ impl Replayed {
                 };
             if !matches && !changed_since(pool, &format!("incident:{id}"), upto).await? {
                 let subject = format!("incident:{id}");
-                return Ok(Some(match replayed {
-                    Some(incident) => ChainBreak::AlteredRecord { seq: incident.last_seq, subject },
-                    None => ChainBreak::Unchained { subject },
-                }));
+                return Ok(Some(mismatch(replayed.map(|incident| incident.last_seq), subject)));
             }
         }
         Ok(None)
@@ -285,10 +291,7 @@ impl Replayed {
             };
             if !matches && !changed_since(pool, &format!("conflict:{id}"), upto).await? {
                 let subject = format!("conflict:{id}");
-                return Ok(Some(match replayed {
-                    Some(entry) => ChainBreak::AlteredRecord { seq: entry.seq, subject },
-                    None => ChainBreak::Unchained { subject },
-                }));
+                return Ok(Some(mismatch(replayed.map(|entry| entry.seq), subject)));
             }
         }
         Ok(None)
@@ -322,10 +325,7 @@ fn not_a_disagreement(row: &sqlx::any::AnyRow) -> Result<Option<ChainBreak>> {
     }
     let subject = format!("conflict:{}", row.try_get::<i64, _>("id")?);
     let seq = row.try_get::<Option<i64>, _>("a_seq")?.max(row.try_get::<Option<i64>, _>("b_seq")?);
-    Ok(Some(match seq {
-        Some(seq) => ChainBreak::AlteredRecord { seq, subject },
-        None => ChainBreak::Unchained { subject },
-    }))
+    Ok(Some(mismatch(seq, subject)))
 }
 
 /// The first incident that is not what its report made (another station, category, severity
@@ -374,10 +374,7 @@ fn not_made_so(rows: &[sqlx::any::AnyRow]) -> Result<Option<ChainBreak>> {
             let id: i64 = row.try_get("id")?;
             let seq: Option<i64> = row.try_get("chain_seq")?;
             let subject = format!("incident:{id}");
-            return Ok(Some(match seq {
-                Some(seq) => ChainBreak::AlteredRecord { seq, subject },
-                None => ChainBreak::Unchained { subject },
-            }));
+            return Ok(Some(mismatch(seq, subject)));
         }
     }
     Ok(None)
@@ -396,10 +393,7 @@ async fn incident_report_without_incident(pool: &AnyPool) -> Result<Option<Chain
     let Some(orphan) = orphan else { return Ok(None) };
     let (report, seq): (i64, Option<i64>) = (orphan.try_get("id")?, orphan.try_get("chain_seq")?);
     let subject = format!("the incident of submission:{report}");
-    Ok(Some(match seq {
-        Some(seq) => ChainBreak::AlteredRecord { seq, subject },
-        None => ChainBreak::Unchained { subject },
-    }))
+    Ok(Some(mismatch(seq, subject)))
 }
 
 /// Whether an entry beyond the walk's head changed `subject`: its row may be ahead of the
