@@ -5,7 +5,6 @@
 use serde::Serialize;
 
 use crate::election::StationRef;
-use crate::ledger::content_hash;
 
 /// A device clock further than this from the server's is flagged, not trusted.
 pub const CLOCK_TOLERANCE_MS: i64 = 10 * 60 * 1000;
@@ -39,13 +38,29 @@ impl ClientId {
 /// Built from the stored canonical answers text, so that verification can recompute it from
 /// the stored row alone.
 pub fn submission_content_hash(form: &str, version: u32, station: StationRef, canonical_answers: &str) -> String {
-    let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
-    let content = format!(
-        "{{\"answers\":{canonical_answers},\"form\":{},\"station\":{},\"version\":{version}}}",
-        quoted(form),
-        quoted(&station.to_string())
-    );
-    content_hash(&content)
+    use sha2::Digest;
+    use std::io::Write;
+    // The same bytes as the JSON object written out, fed to the hash as they are made (no
+    // text is built: this runs for every report, on the request's path).
+    let mut content = HashWriter(sha2::Sha256::new());
+    let _ = write!(content, "{{\"answers\":{canonical_answers},\"form\":");
+    let _ = serde_json::to_writer(&mut content, form);
+    let _ = write!(content, ",\"station\":\"{station}\",\"version\":{version}}}");
+    crate::ledger::to_hex(&content.0.finalize())
+}
+
+/// Writes into a hash.
+struct HashWriter(sha2::Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(&mut self.0, bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Whether a device clock is too far off to believe.
@@ -62,6 +77,16 @@ mod tests {
         assert!(ClientId::parse("3f2b8c1e-9a4d-4e7b-8f00-1234567890ab").is_ok());
         assert!(ClientId::parse("short").is_err());
         assert!(ClientId::parse("has space in it").is_err());
+    }
+
+    /// Stored chain entries commit to this hash: it must stay the hash of the same JSON text.
+    #[test]
+    fn the_content_hash_is_that_of_the_content_written_out() {
+        use crate::ledger::content_hash;
+        let station = StationRef::parse("17/203").unwrap();
+        let answers = r#"{"VA":"10:15","VZ":"Seçki \"məntəqəsi\""}"#;
+        let written = format!(r#"{{"answers":{answers},"form":"V\"T","station":"17/203","version":2}}"#);
+        assert_eq!(submission_content_hash("V\"T", 2, station, answers), content_hash(&written));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::log_sync::LogSyncer;
+use crate::log_sync::LogSync;
 use crate::submissions::derived::PendingCount;
 use crate::submissions::on_sqlite::{DerivedWrite, IngestConnection};
 use crate::submissions::{NewSubmission, Receipt, Stored, store_batch};
@@ -28,8 +28,6 @@ use crate::{Backend, Connection, Result, StorageError};
 const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 /// After derived rows failed to be written, the wait before trying again.
 const DERIVED_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
-/// The longest the writer waits for the log's sync before taking the next batch.
-const SYNC_WAIT: std::time::Duration = std::time::Duration::from_millis(2);
 /// How many jobs one transaction may hold; bounds the latency a large batch adds.
 const MAX_BATCH: usize = 512;
 /// Jobs waiting beyond this make callers wait to enqueue (back-pressure, not failure).
@@ -79,7 +77,7 @@ impl Writer {
         match ingest {
             Some(connection) => {
                 let pending = connection.pending_count();
-                let syncer = LogSyncer::start(connection.database());
+                let syncer = LogSync::new(connection.database());
                 let runtime = tokio::runtime::Handle::current();
                 let waiting = Arc::new(WaitingForJobs::default());
                 let jobs_come = JobsCome { receiver, waiting: waiting.clone() };
@@ -237,8 +235,8 @@ fn next_job(jobs: &mut JobsCome, connection: &mut IngestConnection, readers: &mu
 }
 
 /// Set while the writer thread waits for jobs. A send wakes the thread only then: woken
-/// while it waits for the log's sync, it would only park again, and under load every report
-/// paid a futex call and a context switch for that (3 % of the server's time).
+/// while it stores or syncs, it would only find the job later anyway, and under load every
+/// report paid a futex call and a context switch for that (3 % of the server's time).
 #[derive(Default)]
 pub(crate) struct WaitingForJobs(AtomicBool);
 
@@ -323,16 +321,14 @@ fn run_writer_thread(
     pool: &AnyPool,
     runtime: &tokio::runtime::Handle,
     mut connection: IngestConnection,
-    syncer: LogSyncer,
+    syncer: LogSync,
     mut jobs: JobsCome,
 ) {
     // Rows a previous run left pending (it crashed) are written before anything else.
     let _ = connection.write_derived(DerivedWrite::All);
-    syncer.set_committer();
     let mut readers = Readers::new();
     loop {
         let Some(first) = next_job(&mut jobs, &mut connection, &mut readers) else { break };
-        syncer.wait_until_idle(SYNC_WAIT);
         let Some(batch) = next_batch(Some(first), &mut jobs.receiver) else { break };
         // A panic (a bug) costs the batch's callers their answer (WriterStopped; devices retry)
         // and the connection, never the writer: later writes still work.
@@ -342,10 +338,8 @@ fn run_writer_thread(
         match ran {
             Ok(None) => {}
             Ok(Some(stopped)) => {
-                // Closing the connection lets SQLite remove the log once the last one closes;
-                // the sync thread answers what it holds before the store closes the rest.
+                // Closing the connection lets SQLite remove the log once the last one closes.
                 drop(connection);
-                syncer.finish();
                 let _ = stopped.send(());
                 return;
             }
@@ -358,7 +352,6 @@ fn run_writer_thread(
     }
     let _ = connection.write_derived(DerivedWrite::All);
     drop(connection);
-    syncer.finish();
 }
 
 /// Runs one batch on the writer thread; returns the stop's answer if the batch asked to stop.
@@ -366,7 +359,7 @@ fn run(
     pool: &AnyPool,
     runtime: &tokio::runtime::Handle,
     connection: &mut IngestConnection,
-    syncer: &LogSyncer,
+    syncer: &LogSync,
     batch: Batch,
     readers: &mut Readers,
 ) -> Option<oneshot::Sender<()>> {
@@ -416,10 +409,10 @@ async fn run_writer_task(pool: AnyPool, backend: Backend, mut receiver: mpsc::Re
     }
 }
 
-/// Stores reports on the ingest connection and hands the callers to the syncer, which answers
-/// them once the commit is on disk. Should storing panic, the batch's callers hear
+/// Stores reports on the ingest connection, syncs the log and only then answers the callers
+/// (`log_sync`). Should storing panic, the batch's callers hear
 /// WriterStopped (nothing of it was committed) and the next batch gets a fresh connection.
-fn store_on_own_connection(connection: &mut IngestConnection, reports: Reports, syncer: &LogSyncer) {
+fn store_on_own_connection(connection: &mut IngestConnection, reports: Reports, syncer: &LogSync) {
     let (news, replies): (Vec<_>, Vec<_>) = reports.into_iter().unzip();
     let stored = std::panic::catch_unwind(AssertUnwindSafe(|| connection.store(&news)));
     // The callers hold the other share of each report: they free it, on their own thread.
