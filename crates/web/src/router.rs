@@ -18,7 +18,7 @@ use axum::routing::get;
 use tower::{Service, ServiceBuilder};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::csrf::same_origin_guard;
+use crate::auth::csrf::CsrfGuard;
 use crate::delivery::{Asset, Representation};
 use crate::state::AppState;
 use crate::{api, pages};
@@ -58,7 +58,7 @@ pub fn router(
         .layer(TraceLayer::new_for_http())
         .map_response(with_security_headers)
         .layer(DefaultBodyLimit::max(max_upload))
-        .layer(axum::middleware::from_fn(same_origin_guard))
+        .layer(CsrfGuard::layer(state.clone()))
         .service(routes(state))
 }
 
@@ -68,7 +68,7 @@ fn routes(state: AppState) -> Router {
             pages::routes(state.clone())
                 .layer(axum::middleware::from_fn_with_state(state.clone(), pages::forget_identities)),
         )
-        .nest("/api/v1", api::routes(state.clone()))
+        .nest(api::ROOT, api::routes())
         .route("/healthz", get(healthz))
         .route("/sms/inbound", axum::routing::post(crate::sms::webhook::inbound))
         .route("/sms/twilio", axum::routing::post(crate::sms::twilio::inbound))

@@ -90,7 +90,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document
 }
 
-pub fn routes(state: AppState) -> axum::Router<AppState> {
+/// Where the API is served; writes under it from a browser session need the session's token
+/// (`auth::csrf`).
+pub const ROOT: &str = "/api/v1";
+
+pub fn routes() -> axum::Router<AppState> {
     let (router, _) = documented_routes().split_for_parts();
     let document = openapi();
     router
@@ -98,5 +102,4 @@ pub fn routes(state: AppState) -> axum::Router<AppState> {
         // Addresses and methods the API does not have are answered in JSON like its errors.
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(axum::middleware::from_fn_with_state(state, crate::auth::csrf::api_token_guard))
 }
