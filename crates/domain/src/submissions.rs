@@ -31,6 +31,10 @@ impl ClientId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// Fingerprint of the part of a submission that decides whether a retry is "the same": form,

@@ -161,7 +161,7 @@ impl Writer {
         let new = Arc::new(new);
         let (reply, answer) = oneshot::channel();
         self.send(Job::Submit(new.clone(), reply)).await?;
-        Ok(answer.await.map_err(|_| StorageError::WriterStopped)??.stored(&new))
+        Ok(answer.await.map_err(|_| StorageError::WriterStopped)??.stored(new))
     }
 }
 

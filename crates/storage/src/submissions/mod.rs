@@ -16,6 +16,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use domain::audit::Channel;
 use domain::forms::answers::Answer;
@@ -104,10 +105,14 @@ pub(crate) enum Receipt {
 }
 
 impl Receipt {
-    /// What storing `new` did.
-    pub fn stored(self, new: &NewSubmission) -> Stored {
+    /// What storing `new` did. The writer has let go of its share of a report by the time it
+    /// answers (SQLite), so the row usually takes the report's texts rather than copies.
+    pub fn stored(self, new: Arc<NewSubmission>) -> Stored {
         match self {
-            Receipt::New(id) => Stored::Created(row_of(id, new)),
+            Receipt::New(id) => Stored::Created(match Arc::try_unwrap(new) {
+                Ok(new) => row_taken(id, new),
+                Err(shared) => row_of(id, &shared),
+            }),
             Receipt::Stored(stored) => *stored,
         }
     }
@@ -230,6 +235,23 @@ fn same_or_conflict(stored: &SubmissionRow, new: &NewSubmission) -> Result<Store
             "submission id {} was already used for different answers; a new report needs a new id",
             new.client_id
         )))
+    }
+}
+
+fn row_taken(id: i64, new: NewSubmission) -> SubmissionRow {
+    SubmissionRow {
+        id,
+        client_id: new.client_id,
+        form_code: new.form_code,
+        form_version: i64::from(new.form_version),
+        station_id: new.station.id,
+        station: new.station.label,
+        observer_id: new.observer_id,
+        channel: new.channel.as_str().into(),
+        device_time: new.device_time,
+        server_time: new.server_time,
+        clock_off: new.clock_off,
+        answers: new.answers_json,
     }
 }
 

@@ -111,7 +111,7 @@ pub async fn submit_logged(
     let canonical = answers.canonical_json();
     let message = log(&station.label).map(Box::new);
     let new = NewSubmission {
-        client_id: client_id.as_str().to_string(),
+        client_id: client_id.into_string(),
         form_code: form.code.clone(),
         form_version: form.version,
         form_kind: form.kind,
