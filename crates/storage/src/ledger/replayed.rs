@@ -9,8 +9,9 @@
 //! station, category, severity and time must be its report's, and each incident report must
 //! have its incident (`made_from_their_reports`).
 //!
-//! A disagreement must be one its two reports make (`not_a_disagreement`). Not covered: one
-//! deleted while open (flagging is not a change with an entry of its own).
+//! A disagreement must be one its two reports make (`not_a_disagreement`), and each one the
+//! reports make must be there (`every_disagreement_flagged`): flagging is not a change with an
+//! entry of its own, but it follows from the reports, whose entries cover them.
 
 use std::collections::HashMap;
 
@@ -140,7 +141,10 @@ impl Replayed {
         if let Some(broken) = self.incident_difference(pool, upto).await? {
             return Ok(Some(broken));
         }
-        self.conflict_difference(pool, upto).await
+        if let Some(broken) = self.conflict_difference(pool, upto).await? {
+            return Ok(Some(broken));
+        }
+        every_disagreement_flagged(pool, upto).await
     }
 
     async fn incident_difference(&self, pool: &AnyPool, upto: i64) -> Result<Option<ChainBreak>> {
@@ -300,8 +304,7 @@ impl Replayed {
 
 /// A disagreement (a row of `conflict_difference`) that its two reports do not make: both
 /// of its station and form, both answering its question, differently. Named with the later
-/// report's entry, which covers the answers. (One deleted is not found: flagging is not a
-/// change of its own.)
+/// report's entry, which covers the answers.
 fn not_a_disagreement(row: &sqlx::any::AnyRow) -> Result<Option<ChainBreak>> {
     let question: String = row.try_get("question_code")?;
     let answer = |column: &str| -> Result<Option<serde_json::Value>> {
@@ -405,6 +408,93 @@ async fn changed_since(pool: &AnyPool, subject: &str, upto: i64) -> Result<bool>
         .fetch_optional(pool)
         .await?;
     Ok(later.is_some())
+}
+
+/// A compared report as the replay of disagreements keeps it.
+struct Compared {
+    id: i64,
+    observer: Option<i64>,
+    answers: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How many of other observers' earlier reports a new report was compared with
+/// (`submissions::OTHER_OBSERVERS_REPORTS`).
+const COMPARED_WITH: usize = 50;
+/// Reports kept of one station and form: enough to find those 50 (a few observers send a
+/// form a few times each), and a bound on what a flood of one observer's reports can hold.
+const KEPT: usize = 500;
+
+/// The first disagreement the reports make that has no row (deleted, open or not). Replays
+/// what storing each compared report did: against other observers' earlier reports of its
+/// station and form (the latest 50, each observer's latest), every question it answered with
+/// a fact (not words, a time or a photo: JSON strings) that one of them answered otherwise.
+/// Reports beyond the walk's head are left for the next check. Named with the later report's
+/// entry.
+async fn every_disagreement_flagged(pool: &AnyPool, upto: i64) -> Result<Option<ChainBreak>> {
+    let flagged: std::collections::HashSet<(i64, i64, String)> =
+        sqlx::query("SELECT submission_a, submission_b, question_code FROM conflicts")
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("submission_a")?, row.try_get("submission_b")?, row.try_get("question_code")?)))
+            .collect::<Result<_>>()?;
+    let mut earlier: HashMap<(i64, String), std::collections::VecDeque<Compared>> = HashMap::new();
+    let mut after = i64::MIN;
+    loop {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, station_id, form_code, observer_id, answers, chain_seq FROM submissions
+             WHERE compared = 1 AND id > $1 ORDER BY id LIMIT {PAGE}"
+        )))
+        .bind(after)
+        .fetch_all(pool)
+        .await?;
+        let Some(last) = rows.last().map(|row| row.try_get::<i64, _>("id")).transpose()? else { break };
+        for row in &rows {
+            let report = Compared {
+                id: row.try_get("id")?,
+                observer: row.try_get("observer_id")?,
+                answers: serde_json::from_str(&row.try_get::<String, _>("answers")?).unwrap_or_default(),
+            };
+            let seq: Option<i64> = row.try_get("chain_seq")?;
+            let group = earlier.entry((row.try_get("station_id")?, row.try_get("form_code")?)).or_default();
+            if seq.is_none_or(|seq| seq <= upto)
+                && let Some((other, question)) = unflagged(&report, group, &flagged)
+            {
+                let subject =
+                    format!("the disagreement on {question} of submission:{other} and submission:{}", report.id);
+                return Ok(Some(mismatch(seq, subject)));
+            }
+            if group.len() == KEPT {
+                group.pop_front();
+            }
+            group.push_back(report);
+        }
+        after = last;
+    }
+    Ok(None)
+}
+
+/// A disagreement `report` makes with the reports before it that is not among `flagged`.
+fn unflagged(
+    report: &Compared,
+    earlier: &std::collections::VecDeque<Compared>,
+    flagged: &std::collections::HashSet<(i64, i64, String)>,
+) -> Option<(i64, String)> {
+    let mut seen = Vec::new();
+    for other in earlier.iter().rev().filter(|other| other.observer != report.observer).take(COMPARED_WITH) {
+        if seen.contains(&other.observer) {
+            continue;
+        }
+        seen.push(other.observer);
+        for (question, answer) in report.answers.iter().filter(|(_, answer)| !answer.is_string()) {
+            if other.answers.get(question).is_some_and(|theirs| theirs != answer)
+                && !flagged.contains(&(other.id, report.id, question.clone()))
+            {
+                return Some((other.id, question.clone()));
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]

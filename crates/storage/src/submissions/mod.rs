@@ -217,8 +217,11 @@ const INSERT_INCIDENT: &str = "INSERT INTO incidents (submission_id, station_id,
 const INSERT_INCIDENT_EVENT: &str = "INSERT INTO incident_events (incident_id, at, actor_user_id, from_status,
     to_status, note) VALUES ($1, $2, $3, NULL, 'new', '')";
 // `compared = 1` lets SQLite use the partial index of compared checklists.
+/// Other observers' reports a new one is compared with: those stored before it. (A batch's
+/// reports are all inserted before any is compared, so "any other" would let two reports of
+/// one batch each find the other: one disagreement, flagged twice.)
 const OTHER_OBSERVERS_REPORTS: &str = "SELECT id, observer_id, answers FROM submissions
-    WHERE station_id = $1 AND form_code = $2 AND compared = 1 AND observer_id <> $3 AND id <> $4
+    WHERE station_id = $1 AND form_code = $2 AND compared = 1 AND observer_id <> $3 AND id < $4
     ORDER BY id DESC LIMIT 50";
 const INSERT_PHOTO_USE: &str = "INSERT INTO photo_uses (sha256, submission_id, constituency_no) VALUES ($1, $2, $3)
     ON CONFLICT DO NOTHING";

@@ -1118,3 +1118,83 @@ async fn a_report_row_without_its_entry_or_hash_is_named_and_a_check_during_writ
         assert_eq!(broken, domain::ledger::ChainBreak::AlteredEntry { seq: 2 });
     }
 }
+
+#[tokio::test]
+async fn two_reports_that_disagree_in_one_batch_are_one_disagreement() {
+    use domain::forms::answers::Answer;
+    use domain::import::PersonRecord;
+    use domain::people::{PersonName, Username};
+    for (store, _, _dir) in stores().await {
+        let (station, first) = reporting_fixture(&store).await;
+        let colleague = PersonRecord {
+            username: Username::parse("obs.two").unwrap(),
+            full_name: PersonName::parse("Rəşad Əliyev").unwrap(),
+            role: domain::roles::Role::Observer,
+            organisation_id: None,
+            phone: None,
+            email: None,
+            observer_code: None,
+            stations: vec![domain::election::StationRef::parse("17/1").unwrap()],
+            constituencies: Vec::new(),
+        };
+        let second = store
+            .write(move |c| Box::pin(async move { storage::people::insert(c, &colleague, None, 0).await }))
+            .await
+            .unwrap();
+        // A form each observer sends once (so two observers' answers are compared), answered
+        // differently on one question.
+        let once = |observer, id: &str, seen: bool| {
+            let mut new = report(&station, observer, id, "10:15");
+            new.repeatable = false;
+            new.answers.0.insert("VB".into(), Answer::YesNo(seen));
+            new.answers_json = new.answers.canonical_json();
+            let reference = domain::election::StationRef::parse(&station.label).unwrap();
+            new.content_hash = domain::submissions::submission_content_hash("VT", 1, reference, &new.answers_json);
+            new
+        };
+        // The writer is kept busy while both reports queue, so that they share its next batch.
+        let busy = store.clone();
+        let holding = tokio::spawn(async move {
+            busy.write(|_| {
+                Box::pin(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    Ok(())
+                })
+            })
+            .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (a, b) = tokio::join!(
+            store.submit(once(first, "together-first-01", true)),
+            store.submit(once(second, "together-second-1", false))
+        );
+        holding.await.unwrap().unwrap();
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let id = |stored: &storage::submissions::Stored| match stored {
+            storage::submissions::Stored::Created(row) | storage::submissions::Stored::AlreadyStored(row) => row.id,
+        };
+        assert_eq!(id(&b), id(&a) + 1, "stored together, one after the other");
+        let open = storage::conflicts::open(store.reads(), &storage::coverage::Area::All).await.unwrap();
+        assert_eq!(open.len(), 1, "one disagreement, not one for each report: {open:?} on {:?}", store.backend());
+        assert_eq!(open[0].question_code, "VB");
+        let verified = storage::ledger::verify(store.reads()).await.unwrap();
+        assert!(verified.first_break.is_none(), "{:?}", verified.first_break);
+        // Deleted while open, it has no entry of its own, but its reports make it: found.
+        store
+            .write(|c| {
+                Box::pin(async move {
+                    sqlx::query("DELETE FROM conflicts").execute(&mut *c).await?;
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break;
+        let expected = format!("the disagreement on VB of submission:{} and submission:{}", id(&a), id(&b));
+        assert!(
+            matches!(&broken, Some(domain::ledger::ChainBreak::AlteredRecord { subject, .. }) if *subject == expected),
+            "{broken:?} on {:?}",
+            store.backend()
+        );
+    }
+}
