@@ -208,13 +208,26 @@ async fn without_web_locks_one_send_round_runs_at_a_time() {
     phone.hide_web_locks().await;
     observer_signs_in(&app, &phone).await;
     assert_eq!(phone.execute("return navigator.locks === undefined").await, serde_json::Value::Bool(true));
+    // Each report sent is counted as it leaves the page: the server would store a report sent
+    // twice only once, so only this count shows two rounds sending the same reports.
+    phone
+        .execute(
+            r#"window.reportsPosted = 0;
+            var send = window.fetch;
+            window.fetch = function (url, options) {
+              if (String(url).indexOf("/api/v1/submissions") >= 0 && options && options.method === "POST") { window.reportsPosted++; }
+              return send.apply(this, arguments);
+            };"#,
+        )
+        .await;
     phone
         .execute(
             r#"var open = indexedDB.open("pollwatch");
+            var me = document.getElementById("observe").getAttribute("data-user");
             open.onsuccess = function () {
               var tx = open.result.transaction("outbox", "readwrite"), outbox = tx.objectStore("outbox");
               ["07:01", "07:02", "07:03"].forEach(function (time, i) {
-                outbox.put({ id: "no-locks-000" + i, form: "OP", form_version: 3, station: "17/1",
+                outbox.put({ id: "no-locks-000" + i, user: me, form: "OP", form_version: 3, station: "17/1",
                   answers: { OA: time, OB: true, OC: true, OF: true, OG: true, OH: true, OI: false, OK: true },
                   photos: {}, device_time: Date.now(), state: "queued", saved_at: i });
               });
@@ -236,6 +249,11 @@ async fn without_web_locks_one_send_round_runs_at_a_time() {
     phone.wait_for("body[data-busy]", 30).await;
     let busy = phone.execute("return document.body.getAttribute('data-busy')").await;
     assert!(busy.as_str().unwrap().ends_with("true,true"), "{busy}");
+    assert_eq!(
+        phone.execute("return window.reportsPosted").await,
+        serde_json::json!(3),
+        "each report sent once ({busy})"
+    );
     phone.go(&app.url("/observe")).await;
     for i in 0..3 {
         phone.wait_for(&format!("li.report[data-id='no-locks-000{i}'][data-state='sent']"), 30).await;
