@@ -192,10 +192,24 @@ async fn sqlite_reads_cannot_write() {
     }
 }
 
+/// An observer deployed to 17/1.
+fn observer_at_17_1(username: &str, full_name: &str) -> domain::import::PersonRecord {
+    domain::import::PersonRecord {
+        username: domain::people::Username::parse(username).unwrap(),
+        full_name: domain::people::PersonName::parse(full_name).unwrap(),
+        role: domain::roles::Role::Observer,
+        organisation_id: None,
+        phone: None,
+        email: None,
+        observer_code: None,
+        stations: vec![domain::election::StationRef::parse("17/1").unwrap()],
+        constituencies: Vec::new(),
+    }
+}
+
 /// A station, an observer and a form to report on, in a fresh store.
 async fn reporting_fixture(store: &Store) -> (storage::submissions::StationFacts, i64) {
-    use domain::import::{PersonRecord, StationRecord};
-    use domain::people::{PersonName, Username};
+    use domain::import::StationRecord;
     let constituency = ConstituencyRecord {
         number: ConstituencyNo::new(17).unwrap(),
         name_az: "17 saylı Yasamal üçüncü seçki dairəsi".into(),
@@ -209,17 +223,7 @@ async fn reporting_fixture(store: &Store) -> (storage::submissions::StationFacts
         registered_voters: 1200,
         address: String::new(),
     };
-    let person = PersonRecord {
-        username: Username::parse("obs.one").unwrap(),
-        full_name: PersonName::parse("Aysel Məmmədova").unwrap(),
-        role: domain::roles::Role::Observer,
-        organisation_id: None,
-        phone: None,
-        email: None,
-        observer_code: None,
-        stations: vec![station.reference],
-        constituencies: Vec::new(),
-    };
+    let person = observer_at_17_1("obs.one", "Aysel Məmmədova");
     let observer = store
         .write(move |c| {
             Box::pin(async move {
@@ -1122,21 +1126,9 @@ async fn a_report_row_without_its_entry_or_hash_is_named_and_a_check_during_writ
 #[tokio::test]
 async fn two_reports_that_disagree_in_one_batch_are_one_disagreement() {
     use domain::forms::answers::Answer;
-    use domain::import::PersonRecord;
-    use domain::people::{PersonName, Username};
     for (store, _, _dir) in stores().await {
         let (station, first) = reporting_fixture(&store).await;
-        let colleague = PersonRecord {
-            username: Username::parse("obs.two").unwrap(),
-            full_name: PersonName::parse("Rəşad Əliyev").unwrap(),
-            role: domain::roles::Role::Observer,
-            organisation_id: None,
-            phone: None,
-            email: None,
-            observer_code: None,
-            stations: vec![domain::election::StationRef::parse("17/1").unwrap()],
-            constituencies: Vec::new(),
-        };
+        let colleague = observer_at_17_1("obs.two", "Rəşad Əliyev");
         let second = store
             .write(move |c| Box::pin(async move { storage::people::insert(c, &colleague, None, 0).await }))
             .await
