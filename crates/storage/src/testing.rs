@@ -1,4 +1,5 @@
-//! Test support: throwaway PostgreSQL databases. Compiled only with the `testing` feature.
+//! Test support: throwaway PostgreSQL databases, and writing to a store behind pollwatch's back
+//! (as someone tampering with the database would). Compiled only with the `testing` feature.
 
 /// A URL of a new, empty database on the server named by `POLLWATCH_TEST_POSTGRES`, or
 /// `None` when the caller asked to skip PostgreSQL (`POLLWATCH_SKIP_POSTGRES`). Without
@@ -23,4 +24,24 @@ pub async fn fresh_postgres_database() -> Option<String> {
         .expect("create a test database");
     let base = server.rsplit_once('/').map(|(base, _)| base).unwrap_or(&server);
     Some(format!("{base}/{name}"))
+}
+
+/// Runs `sql` through the store's writer, with `id` bound as `$1` when given: a change made
+/// behind pollwatch's back, for tests of what notices it.
+pub async fn execute(store: &crate::Store, sql: &'static str, id: Option<i64>) {
+    store
+        .write(move |c| {
+            Box::pin(async move {
+                let query = sqlx::query(sql);
+                match id {
+                    Some(id) => query.bind(id),
+                    None => query,
+                }
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
 }

@@ -628,15 +628,7 @@ async fn the_hash_chain_detects_a_tampered_row() {
 /// Runs `sql` (with `id` as `$1`) on the server's database behind pollwatch's back, and
 /// returns what verifying the chain then finds.
 async fn verified_after(app: &TestApp, sql: &'static str, id: i64) -> Option<domain::ledger::ChainBreak> {
-    app.store
-        .write(move |c| {
-            Box::pin(async move {
-                sqlx::query(sql).bind(id).execute(&mut *c).await?;
-                Ok(())
-            })
-        })
-        .await
-        .unwrap();
+    storage::testing::execute(&app.store, sql, Some(id)).await;
     storage::ledger::verify(app.store.reads()).await.unwrap().first_break
 }
 

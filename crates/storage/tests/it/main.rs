@@ -322,20 +322,9 @@ async fn a_report_the_database_refuses_costs_the_others_in_its_batch_nothing() {
         if store.backend() == Backend::Sqlite {
             // SQLite's ingest connection checks no foreign keys (for a report they could never
             // fail: see `on_sqlite::open`); a trigger stands for any row the database refuses.
-            store
-                .write(|c| {
-                    Box::pin(async move {
-                        sqlx::query(
-                            "CREATE TRIGGER refuse_nowhere BEFORE INSERT ON submissions
-                             WHEN NEW.station_id = 999999 BEGIN SELECT RAISE(ABORT, 'no such station'); END",
-                        )
-                        .execute(&mut *c)
-                        .await?;
-                        Ok(())
-                    })
-                })
-                .await
-                .unwrap();
+            let refuse = "CREATE TRIGGER refuse_nowhere BEFORE INSERT ON submissions
+                 WHEN NEW.station_id = 999999 BEGIN SELECT RAISE(ABORT, 'no such station'); END";
+            storage::testing::execute(&store, refuse, None).await;
         }
         let mut tasks = Vec::new();
         for n in 0..60 {
@@ -817,15 +806,7 @@ async fn append_change(store: &Store, n: usize) {
 
 /// Runs `sql` with `id` bound as `$1` through the writer.
 async fn execute_for(store: &Store, sql: &'static str, id: i64) {
-    store
-        .write(move |c| {
-            Box::pin(async move {
-                sqlx::query(sql).bind(id).execute(&mut *c).await?;
-                Ok(())
-            })
-        })
-        .await
-        .unwrap();
+    storage::testing::execute(store, sql, Some(id)).await;
 }
 
 #[tokio::test]
@@ -1172,15 +1153,7 @@ async fn two_reports_that_disagree_in_one_batch_are_one_disagreement() {
         let verified = storage::ledger::verify(store.reads()).await.unwrap();
         assert!(verified.first_break.is_none(), "{:?}", verified.first_break);
         // Deleted while open, it has no entry of its own, but its reports make it: found.
-        store
-            .write(|c| {
-                Box::pin(async move {
-                    sqlx::query("DELETE FROM conflicts").execute(&mut *c).await?;
-                    Ok(())
-                })
-            })
-            .await
-            .unwrap();
+        storage::testing::execute(&store, "DELETE FROM conflicts", None).await;
         let broken = storage::ledger::verify(store.reads()).await.unwrap().first_break;
         let expected = format!("the disagreement on VB of submission:{} and submission:{}", id(&a), id(&b));
         assert!(
