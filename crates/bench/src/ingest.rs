@@ -85,6 +85,12 @@ pub fn start_server(binary: &Path, database: &str, port: u16, env: &[(&str, &str
 /// The wrk script: each request a new report (its own id) from the next observer device, for
 /// that device's station, with its bearer token.
 ///
+/// Ids are UUIDv7s, as the observers' page makes them (`observe.js`): the time in
+/// milliseconds first, so that they reach the server's index of ids in time order. Where the
+/// page has random bits, these have the wrk thread and a count (unique without a random
+/// source); the clock is read every 64th request. Random ids (v4) cost the server a fifth of
+/// its rate (21.3k and 21.9k requests/s against 27.1k and 27.3k, one binary, alternating runs).
+///
 /// Each device's request head and body tail are built once per wrk thread (`init`): a
 /// request is then four concatenations. wrk shares this machine's two cores with the server,
 /// and building each request with `wrk.format` (a header table, `pairs`, `string.format`,
@@ -99,8 +105,13 @@ fn script(devices: &[(String, String)]) -> String {
     lua.push_str("}\n");
     lua.push_str(wrk::THREAD_NUMBERING);
     lua.push_str(
-        r#"function init(args)
-  id_start = string.format('{"id":"bench-%d-%d-', os.time(), tid)
+        r#"local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock, bench_timespec *now);
+]]
+local clock = ffi.new("bench_timespec")
+function init(args)
   heads, tails = {}, {}
   for i, o in ipairs(observers) do
     heads[i] = "POST /api/v1/submissions HTTP/1.1\r\nHost: " .. wrk.host .. ":" .. wrk.port ..
@@ -110,8 +121,13 @@ fn script(devices: &[(String, String)]) -> String {
 end
 function request()
   counter = counter + 1
+  if counter % 64 == 1 then
+    ffi.C.clock_gettime(0, clock)
+    local ms = tonumber(clock.tv_sec) * 1000 + math.floor(tonumber(clock.tv_nsec) / 1000000)
+    id_start = string.format('{"id":"%08x-%04x-7%03x-%04x-', math.floor(ms / 65536), ms % 65536, tid, 32768 + tid)
+  end
   local i = (counter % #observers) + 1
-  local body = id_start .. counter .. tails[i]
+  local body = id_start .. string.format("%012x", counter) .. tails[i]
   return heads[i] .. #body .. "\r\n\r\n" .. body
 end
 "#,

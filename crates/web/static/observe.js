@@ -24,10 +24,17 @@
   var me = page.getAttribute("data-user");
   function mine(r) { return outbox.belongsTo(r, me); }
 
+  // A UUIDv7 (RFC 9562): the time it is made, in milliseconds, then 74 random bits. The
+  // server keeps an index of ids to store each report once; ids that rise with time are
+  // added at its end, where random ones (v4, crypto.randomUUID) would land anywhere in it,
+  // a page of the index written to disk for nearly every report.
   function newId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var b = new Uint8Array(16); crypto.getRandomValues(b);
-    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    for (var i = 5, ms = Date.now(); i >= 0; i--, ms = Math.floor(ms / 256)) b[i] = ms % 256;
+    b[6] = 0x70 | (b[6] & 0x0f); // version 7
+    b[8] = 0x80 | (b[8] & 0x3f); // the RFC's variant
+    var hex = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
   }
 
   // ---------- the expression language (same rules as the server) ----------

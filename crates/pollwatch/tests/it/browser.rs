@@ -138,6 +138,8 @@ async fn an_offline_report_survives_a_browser_restart_and_arrives_once() {
         "refreshed in place, not reloaded"
     );
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1, "exactly once");
+    let stored = storage::submissions::of_observer(&app.store, app.user_id("observer").await, 1).await.unwrap();
+    assert_uuid_v7_made_now(&stored[0].client_id);
     if let Ok(dir) = std::env::var("POLLWATCH_SCREENSHOTS") {
         phone.screenshot(&std::path::Path::new(&dir).join("observer-sent.png")).await;
         desk.screenshot(&std::path::Path::new(&dir).join("coverage.png")).await;
@@ -260,6 +262,19 @@ async fn without_web_locks_one_send_round_runs_at_a_time() {
     }
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 3);
     phone.quit().await;
+}
+
+/// The page names each report with a UUIDv7 made when it is saved: the time in milliseconds
+/// first, so that ids reach the server's index of them in time order.
+fn assert_uuid_v7_made_now(id: &str) {
+    let hex: String = id.split('-').collect();
+    let groups: Vec<usize> = id.split('-').map(str::len).collect();
+    assert_eq!(groups, [8, 4, 4, 4, 12], "not a UUID: {id}");
+    assert!(hex.chars().all(|c| c.is_ascii_hexdigit()), "not a UUID: {id}");
+    assert_eq!(&hex[12..13], "7", "not version 7: {id}");
+    assert!("89ab".contains(&hex[16..17]), "not the RFC's variant: {id}");
+    let made = i64::from_str_radix(&hex[..12], 16).unwrap();
+    assert!((storage::now_millis() - made).abs() < 10 * 60_000, "{id} was not made now");
 }
 
 /// Fixing a refused report that already has its photo uploaded: the photo stays its answer

@@ -35,8 +35,10 @@ pub async fn forms(State(state): State<AppState>, caller: Caller, headers: Heade
 
 #[derive(Deserialize, ToSchema)]
 pub struct SubmissionRequest {
-    /// Chosen by the device before sending (a UUID). Sending the same report again with
-    /// the same id is safe: it is stored once.
+    /// Chosen by the device before sending: 8 to 64 letters, digits, `-` or `_`, best a
+    /// UUIDv7 (time first, as the observers' page makes them; random ids such as UUIDv4 are
+    /// accepted, but each costs the server's index of ids a page written to disk). Sending
+    /// the same report again with the same id is safe: it is stored once.
     pub id: String,
     /// The form's code, e.g. `OP`.
     pub form: String,
