@@ -4,6 +4,7 @@
 
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value as Json;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use crate::forms::definition::{FormDefinition, Question, QuestionKind, code_number};
@@ -228,6 +229,39 @@ impl RawAnswers {
     }
 }
 
+/// Validating a report's own answers moves their codes into the answers kept.
+impl IntoIterator for RawAnswers {
+    type Item = (String, Json);
+    type IntoIter = std::vec::IntoIter<(String, Json)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// A question code as a report sent it, made into the code it is kept under: trimmed, in
+/// capitals. A code the report owns is changed in place: a report's dozen answers then cost
+/// no new strings.
+pub trait SentCode {
+    fn into_code(self) -> String;
+}
+
+impl SentCode for String {
+    fn into_code(mut self) -> String {
+        if self.trim().len() != self.len() {
+            return self.trim().to_ascii_uppercase();
+        }
+        self.make_ascii_uppercase();
+        self
+    }
+}
+
+impl SentCode for &String {
+    fn into_code(self) -> String {
+        self.trim().to_ascii_uppercase()
+    }
+}
+
 impl From<serde_json::Map<String, Json>> for RawAnswers {
     fn from(map: serde_json::Map<String, Json>) -> Self {
         RawAnswers(map.into_iter().collect())
@@ -254,11 +288,11 @@ impl<'de> serde::Deserialize<'de> for RawAnswers {
     }
 }
 
-/// Validates raw answers (question code → JSON value, a map or `RawAnswers::iter`) against a
-/// form.
-pub fn validate<'a>(
+/// Validates raw answers (question code → JSON value: a map, `RawAnswers` or its `iter`)
+/// against a form.
+pub fn validate<C: SentCode, V: Borrow<Json>>(
     form: &FormDefinition,
-    raw: impl IntoIterator<Item = (&'a String, &'a Json)>,
+    raw: impl IntoIterator<Item = (C, V)>,
 ) -> Result<Answers, Vec<FieldError>> {
     let (answers, errors) = validate_partially(form, raw);
     if errors.is_empty() { Ok(answers) } else { Err(errors) }
@@ -266,38 +300,37 @@ pub fn validate<'a>(
 
 /// Like `validate`, but keeps every answer that is valid on its own, with the problems of
 /// the rest: SMS reports are stored even when some answers need fixing (the reply names them).
-pub fn validate_partially<'a>(
+pub fn validate_partially<C: SentCode, V: Borrow<Json>>(
     form: &FormDefinition,
-    raw: impl IntoIterator<Item = (&'a String, &'a Json)>,
+    raw: impl IntoIterator<Item = (C, V)>,
 ) -> (Answers, Vec<FieldError>) {
     // Each answer read against its question, by code (trimmed, in capitals; its number when
-    // it can be a code).
-    let read: Vec<(String, Option<u32>, AnswerReading)> = raw
+    // it can be a code). The last field says whether a later answer replaces it.
+    let mut read: Vec<(String, Option<u32>, AnswerReading, bool)> = raw
         .into_iter()
         .map(|(code, value)| {
-            let code = code.trim().to_ascii_uppercase();
+            let code = code.into_code();
             let number = code_number(&code);
             let outcome = match number.and_then(|number| form.question_numbered(number)) {
-                Some(question) => parse_answer(question, value),
+                Some(question) => parse_answer(question, value.borrow()),
                 None => Err(AnswerProblem::UnknownQuestion),
             };
-            (code, number, outcome)
+            (code, number, outcome, false)
         })
         .collect();
     // Of two answers to one question, however spelt, the later counts, valid or not. (A
     // report holds a few dozen answers at most: comparing numbers pairwise is cheaper than
     // sorting them.)
-    let answered_later = |at: usize| {
-        let (code, number, _) = &read[at];
-        read[at + 1..].iter().any(|(later, later_number, _)| match (number, later_number) {
+    for at in 0..read.len() {
+        let (code, number, ..) = &read[at];
+        read[at].3 = read[at + 1..].iter().any(|(later, later_number, ..)| match (number, later_number) {
             (Some(a), Some(b)) => a == b,
             _ => later == code,
-        })
-    };
-    let superseded: Vec<bool> = (0..read.len()).map(answered_later).collect();
+        });
+    }
     let mut errors = Vec::new();
     let mut valid = Vec::with_capacity(read.len());
-    for ((code, _, outcome), superseded) in read.into_iter().zip(superseded) {
+    for (code, _, outcome, superseded) in read {
         match outcome {
             _ if superseded => {}
             Ok(Some(answer)) => valid.push((code, answer)),

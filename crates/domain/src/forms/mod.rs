@@ -6,5 +6,5 @@ pub mod definition;
 pub mod expression;
 pub mod standard;
 
-pub use answers::{AnswerProblem, Answers, FieldError, RawAnswers, validate, validate_partially};
+pub use answers::{AnswerProblem, Answers, FieldError, RawAnswers, SentCode, validate, validate_partially};
 pub use definition::{Choice, FormDefinition, FormKind, Phase, QuestionKind};

@@ -198,6 +198,8 @@ mod tests {
         assert_eq!(codes, ["TB", "TA", "tb", "TC", "TB "], "in the order sent, each kept");
         let valid = validate(&turnout, raw.iter()).unwrap();
         assert_eq!(valid.canonical_json(), r#"{"TA":2,"TB":130,"TC":false}"#);
+        // The report's own codes, moved rather than copied, read the same.
+        assert_eq!(validate(&turnout, raw).unwrap(), valid);
         // The later counts even when the earlier was wrong, and the other way round.
         let corrected: crate::forms::RawAnswers =
             serde_json::from_str(r#"{"TB": -3, "TA": 2, "tb": 120, "TC": false}"#).unwrap();

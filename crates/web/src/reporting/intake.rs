@@ -101,9 +101,9 @@ pub async fn submit_logged(
         return Err(IntakeError::NotDeployedThere(station.label));
     }
     let answers = if report.partial {
-        domain::forms::validate_partially(&form, report.answers.iter()).0
+        domain::forms::validate_partially(&form, report.answers).0
     } else {
-        validate(&form, report.answers.iter()).map_err(|errors| IntakeError::Invalid { form: form.clone(), errors })?
+        validate(&form, report.answers).map_err(|errors| IntakeError::Invalid { form: form.clone(), errors })?
     };
 
     let server_time = now_millis();
