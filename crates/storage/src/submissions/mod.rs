@@ -350,9 +350,9 @@ impl<'a> Accepted<'a> {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// The entry appended after `previous`.
-    pub fn entry(&self, previous: Option<&Head>) -> Entry {
-        Entry::new(previous, self.server_time, ACCEPTED_KIND, &self.subject(), &self.payload())
+    /// Where the chain ends once this submission's entry follows `previous`.
+    pub fn head_after(&self, previous: Option<&Head>) -> Head {
+        Head::after(previous, self.server_time, ACCEPTED_KIND, &self.subject(), &self.payload())
     }
 
     /// The entry as stored: `seq` and `hash` from the row, linked to `previous_hash`.

@@ -282,9 +282,9 @@ async fn record_ledger(connection: &mut Connection, created: &[(&NewSubmission, 
     let mut previous = ledger::head_in(connection).await?;
     let mut entries = Vec::with_capacity(in_order.len());
     for (new, id) in in_order {
-        let entry = Accepted::of(new, *id).entry(previous.as_ref());
-        previous = Some(entry.head());
-        entries.push((*id, entry));
+        let head = Accepted::of(new, *id).head_after(previous.as_ref());
+        entries.push((*id, head.seq, head.hash.clone()));
+        previous = Some(head);
     }
     for chunk in power_of_two_chunks(&entries) {
         let values = (0..chunk.len())
@@ -298,8 +298,8 @@ async fn record_ledger(connection: &mut Connection, created: &[(&NewSubmission, 
              UPDATE submissions SET chain_seq = v.seq, chain_hash = v.hash FROM v WHERE submissions.id = v.id"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (id, entry) in chunk {
-            query = query.bind(*id).bind(entry.seq).bind(entry.hash.clone());
+        for (id, seq, hash) in chunk {
+            query = query.bind(*id).bind(*seq).bind(hash.clone());
         }
         query.execute(&mut *connection).await?;
     }

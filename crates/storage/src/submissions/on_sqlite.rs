@@ -222,7 +222,7 @@ fn store_batch(t: &Transaction, batch: &[Arc<NewSubmission>]) -> Result<Vec<Resu
         ))?;
         for new in batch {
             let id = chain.last_id + 1;
-            let entry = Accepted::of(new, id).entry(chain.head.as_ref());
+            let head = Accepted::of(new, id).head_after(chain.head.as_ref());
             let inserted = insert.execute(params![
                 id,
                 new.client_id,
@@ -236,12 +236,12 @@ fn store_batch(t: &Transaction, batch: &[Arc<NewSubmission>]) -> Result<Vec<Resu
                 new.clock_off,
                 new.answers_json,
                 compared(new),
-                entry.seq,
-                entry.hash,
+                head.seq,
+                head.hash,
             ])? == 1;
             if inserted {
                 chain.last_id = id;
-                chain.head = Some(entry.into_head());
+                chain.head = Some(head);
                 created.push((new, id));
                 outcomes.push(Ok(Receipt::New(id)));
             } else {
