@@ -33,6 +33,12 @@ async fn a_report_is_stored_once_however_often_it_is_sent() {
     assert_eq!(again["duplicate"], true);
     assert_eq!(again["id"], first["id"]);
     assert_eq!(storage::submissions::count(app.store.reads()).await.unwrap(), 1);
+    // The first answer (the answers written in as just stored) and the retry's (read back from
+    // the database) are the same record.
+    let mut retried = first.clone();
+    retried["duplicate"] = json!(true);
+    assert_eq!(again, retried);
+    assert!(first["answers"].as_object().is_some_and(|answers| answers.len() > 5), "{first}");
 
     // From a browser session, a write without the page's token is refused.
     let no_token = observer.post(app.url("/api/v1/submissions")).json(&report).send().await.unwrap();

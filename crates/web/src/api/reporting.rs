@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -158,8 +158,27 @@ pub async fn submit(
         partial: false,
     };
     let accepted = intake::submit(&state, actor, report).await.map_err(|e| intake_error(e, caller.language))?;
-    let status = if accepted.duplicate { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(SubmissionView::from_row(accepted.submission, accepted.duplicate))).into_response())
+    if accepted.duplicate {
+        return Ok((StatusCode::OK, Json(SubmissionView::from_row(accepted.submission, true))).into_response());
+    }
+    Ok(just_stored(accepted.submission))
+}
+
+/// A report just stored, answered as `SubmissionView`. Its answers are the canonical JSON this
+/// server has just written (`Answers::canonical_json`): they are put into the view's JSON as
+/// they are, where `from_row` parses answers read back from the database again (a damaged row
+/// must not break the JSON). Parsing them cost a fifth of writing the answer.
+fn just_stored(mut row: SubmissionRow) -> Response {
+    let answers = std::mem::replace(&mut row.answers, "{}".into());
+    let mut body = serde_json::to_vec(&SubmissionView::from_row(row, false)).unwrap_or_default();
+    // The view's last field is its answers, here `{}`: the stored ones take their place.
+    if !(body.ends_with(br#""answers":{}}"#) && answers.starts_with('{')) {
+        return AppError::Internal("a stored report could not be written as JSON".into()).into_response();
+    }
+    body.truncate(body.len() - "{}}".len());
+    body.extend_from_slice(answers.as_bytes());
+    body.push(b'}');
+    (StatusCode::CREATED, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 #[utoipa::path(get, path = "/submissions/mine", tag = "reporting",
