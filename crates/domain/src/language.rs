@@ -25,13 +25,10 @@ impl Language {
 
     /// Accepts "az", "EN", "ru-RU", "az-Latn-AZ"…; anything else is `None`.
     pub fn parse(tag: &str) -> Option<Language> {
-        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "az" => Some(Language::Az),
-            "en" => Some(Language::En),
-            "ru" => Some(Language::Ru),
-            _ => None,
-        }
+        let primary = tag.trim().split(['-', '_']).next()?;
+        [("az", Language::Az), ("en", Language::En), ("ru", Language::Ru)]
+            .into_iter()
+            .find_map(|(code, language)| primary.eq_ignore_ascii_case(code).then_some(language))
     }
 
     /// Picks the first supported language from an `Accept-Language` header value.

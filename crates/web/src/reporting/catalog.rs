@@ -11,8 +11,8 @@ use crate::delivery::Asset;
 
 #[derive(Default)]
 pub struct FormCatalog {
-    /// (code, version) → definition.
-    forms: RwLock<BTreeMap<(String, u32), Arc<FormDefinition>>>,
+    /// code → version → definition (found by the code as sent, without copying it).
+    forms: RwLock<BTreeMap<String, BTreeMap<u32, Arc<FormDefinition>>>>,
     /// The current forms as the API sends them, made once for each set of forms loaded: every
     /// observer's app asks for them each time it opens.
     current_document: RwLock<Option<Arc<Asset>>>,
@@ -29,7 +29,10 @@ impl FormCatalog {
     }
 
     pub fn replace(&self, forms: Vec<FormDefinition>) {
-        let map = forms.into_iter().map(|f| ((f.code.clone(), f.version), Arc::new(f))).collect();
+        let mut map: BTreeMap<String, BTreeMap<u32, Arc<FormDefinition>>> = BTreeMap::new();
+        for form in forms {
+            map.entry(form.code.clone()).or_default().insert(form.version, Arc::new(form));
+        }
         // The document's lock first, here as where it is made: one is never made of forms
         // already replaced.
         let mut document = self.current_document.write().unwrap_or_else(|e| e.into_inner());
@@ -56,22 +59,18 @@ impl FormCatalog {
     /// The newest version of a form.
     pub fn current(&self, code: &str) -> Option<Arc<FormDefinition>> {
         let forms = self.forms.read().unwrap_or_else(|e| e.into_inner());
-        forms.range((code.to_string(), 0)..=(code.to_string(), u32::MAX)).next_back().map(|(_, f)| f.clone())
+        forms.get(code)?.values().next_back().cloned()
     }
 
     pub fn version(&self, code: &str, version: u32) -> Option<Arc<FormDefinition>> {
-        self.forms.read().unwrap_or_else(|e| e.into_inner()).get(&(code.to_string(), version)).cloned()
+        self.forms.read().unwrap_or_else(|e| e.into_inner()).get(code)?.get(&version).cloned()
     }
 
     /// The newest version of every form, in a stable order.
     pub fn all_current(&self) -> Vec<Arc<FormDefinition>> {
         let forms = self.forms.read().unwrap_or_else(|e| e.into_inner());
-        let mut current: BTreeMap<&str, Arc<FormDefinition>> = BTreeMap::new();
-        for ((code, _), form) in forms.iter() {
-            current.insert(code, form.clone());
-        }
         let order = |f: &FormDefinition| (f.phase.map(|p| p as u8).unwrap_or(9), f.code.clone());
-        let mut list: Vec<_> = current.into_values().collect();
+        let mut list: Vec<_> = forms.values().filter_map(|versions| versions.values().next_back().cloned()).collect();
         list.sort_by_key(|f| order(f));
         list
     }
