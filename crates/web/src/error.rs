@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::language::Language;
 use serde::Serialize;
 use storage::StorageError;
 
@@ -32,8 +33,10 @@ pub enum AppError {
     /// with the parser's detail.
     #[error("{message}")]
     Unreadable { status: StatusCode, message: String },
-    #[error("the form has expired or did not come from this site; reload the page and try again")]
-    Csrf,
+    /// A write from a form or page that is stale or from another site; said in the caller's
+    /// language (known from their session, or from the request's cookie and headers).
+    #[error("{}", crate::i18n::t(*.0, "error-csrf"))]
+    Csrf(Language),
     /// The path exists, not with this method.
     #[error("this address does not take this method")]
     MethodNotAllowed,
@@ -49,7 +52,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Refused(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Refused(_) | AppError::Csrf(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) | AppError::InvalidAnswers { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -70,7 +73,7 @@ impl AppError {
             AppError::BadRequest(_) | AppError::InvalidAnswers { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::Unreadable { .. } => "unreadable",
-            AppError::Csrf => "csrf",
+            AppError::Csrf(_) => "csrf",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::TooLarge => "too_large",

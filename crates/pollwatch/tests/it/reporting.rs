@@ -43,6 +43,24 @@ async fn a_report_is_stored_once_however_often_it_is_sent() {
     // From a browser session, a write without the page's token is refused.
     let no_token = observer.post(app.url("/api/v1/submissions")).json(&report).send().await.unwrap();
     assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
+    let refusal: Value = no_token.json().await.unwrap();
+    assert_eq!(refusal["error"], "csrf");
+    assert!(
+        refusal["message"].as_str().unwrap().starts_with("Formanın vaxtı keçib"),
+        "the observer's language: {refusal}"
+    );
+    // Refused as coming from another site before anyone is known: in the language asked for.
+    let cross_site = observer
+        .post(app.url("/api/v1/submissions"))
+        .header("Origin", "https://evil.example")
+        .header("Accept-Language", "ru-RU,ru;q=0.9")
+        .json(&report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    let refusal: Value = cross_site.json().await.unwrap();
+    assert!(refusal["message"].as_str().unwrap().starts_with("Срок действия формы истёк"), "{refusal}");
 
     let mut changed = report.clone();
     changed["answers"]["OA"] = json!("07:30");

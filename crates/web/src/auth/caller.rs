@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 
@@ -106,6 +107,16 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The language of a request refused before anyone is identified in it: the language cookie,
+/// else `Accept-Language`, else Azerbaijani.
+pub fn language_before_identity(headers: &HeaderMap) -> Language {
+    CookieJar::from_headers(headers)
+        .get(LANGUAGE_COOKIE)
+        .and_then(|c| Language::parse(c.value()))
+        .or_else(|| headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language))
+        .unwrap_or_default()
+}
+
 async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
     let jar = CookieJar::from_headers(&parts.headers);
     let cookie_language = jar.get(LANGUAGE_COOKIE).and_then(|c| Language::parse(c.value()));
@@ -119,11 +130,8 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
     };
     // API clients say their language in Accept-Language; browsers keep Azerbaijani first
     // unless the person chooses otherwise.
-    let header_language = parts
-        .headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Language::from_accept_language);
+    let header_language =
+        parts.headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language);
 
     let Some((via, secret)) = credentials(parts, &jar)? else { return Ok(caller) };
     let key = Key { session: via == Via::Session, digest: token_digest(secret) };

@@ -14,7 +14,7 @@ use futures_util::future::{BoxFuture, Either};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::auth::caller::Caller;
+use crate::auth::caller::{Caller, language_before_identity};
 use crate::auth::secrets::same_secret;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -62,7 +62,7 @@ where
         let state = self.state.clone();
         Either::Right(Box::pin(async move {
             if !is_same_origin(&request) {
-                return Ok(AppError::Csrf.into_response());
+                return Ok(AppError::Csrf(language_before_identity(request.headers())).into_response());
             }
             let request = if is_api(request.uri().path()) {
                 match session_token_checked(&state, request).await {
@@ -132,7 +132,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
 pub fn check_token(caller: &Caller, sent: &str) -> Result<(), AppError> {
     let expected = caller.form_token();
     if expected.is_empty() || !same_secret(&expected, sent) {
-        return Err(AppError::Csrf);
+        return Err(AppError::Csrf(caller.language));
     }
     Ok(())
 }
