@@ -251,7 +251,7 @@ pub trait SentCode {
 impl SentCode for String {
     fn into_code(mut self) -> String {
         if self.trim().len() != self.len() {
-            return self.trim().to_ascii_uppercase();
+            return (&self).into_code();
         }
         self.make_ascii_uppercase();
         self

@@ -279,12 +279,12 @@ async fn record_observer_reports(connection: &mut Connection, derived: &[Derived
 async fn record_ledger(connection: &mut Connection, created: &[(&NewSubmission, i64)]) -> Result<()> {
     let mut in_order: Vec<&(&NewSubmission, i64)> = created.iter().collect();
     in_order.sort_by_key(|(_, id)| *id);
-    let mut previous = ledger::head_in(connection).await?;
-    let mut entries = Vec::with_capacity(in_order.len());
+    let before = ledger::head_in(connection).await?;
+    let mut entries: Vec<(i64, Head)> = Vec::with_capacity(in_order.len());
     for (new, id) in in_order {
-        let head = Accepted::of(new, *id).head_after(previous.as_ref());
-        entries.push((*id, head.seq, head.hash.clone()));
-        previous = Some(head);
+        let previous = entries.last().map(|(_, head)| head).or(before.as_ref());
+        let head = Accepted::of(new, *id).head_after(previous);
+        entries.push((*id, head));
     }
     for chunk in power_of_two_chunks(&entries) {
         let values = (0..chunk.len())
@@ -298,8 +298,8 @@ async fn record_ledger(connection: &mut Connection, created: &[(&NewSubmission, 
              UPDATE submissions SET chain_seq = v.seq, chain_hash = v.hash FROM v WHERE submissions.id = v.id"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (id, seq, hash) in chunk {
-            query = query.bind(*id).bind(*seq).bind(hash.clone());
+        for (id, head) in chunk {
+            query = query.bind(*id).bind(head.seq).bind(head.hash.clone());
         }
         query.execute(&mut *connection).await?;
     }

@@ -110,16 +110,22 @@ impl FromRequestParts<AppState> for Caller {
 /// The language of a request refused before anyone is identified in it: the language cookie,
 /// else `Accept-Language`, else Azerbaijani.
 pub fn language_before_identity(headers: &HeaderMap) -> Language {
-    CookieJar::from_headers(headers)
-        .get(LANGUAGE_COOKIE)
-        .and_then(|c| Language::parse(c.value()))
-        .or_else(|| headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language))
-        .unwrap_or_default()
+    cookie_language(&CookieJar::from_headers(headers)).or_else(|| header_language(headers)).unwrap_or_default()
+}
+
+/// The language the person chose on a page (a cookie).
+fn cookie_language(jar: &CookieJar) -> Option<Language> {
+    jar.get(LANGUAGE_COOKIE).and_then(|c| Language::parse(c.value()))
+}
+
+/// The language a client asks for in `Accept-Language`.
+fn header_language(headers: &HeaderMap) -> Option<Language> {
+    headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language)
 }
 
 async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
     let jar = CookieJar::from_headers(&parts.headers);
-    let cookie_language = jar.get(LANGUAGE_COOKIE).and_then(|c| Language::parse(c.value()));
+    let cookie_language = cookie_language(&jar);
     let mut caller = Caller {
         actor: None,
         person: None,
@@ -130,8 +136,7 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
     };
     // API clients say their language in Accept-Language; browsers keep Azerbaijani first
     // unless the person chooses otherwise.
-    let header_language =
-        parts.headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language);
+    let header_language = header_language(&parts.headers);
 
     let Some((via, secret)) = credentials(parts, &jar)? else { return Ok(caller) };
     let key = Key { session: via == Via::Session, digest: token_digest(secret) };
