@@ -82,6 +82,41 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// A refusal that says nothing of its own, only what kind it is: its message can be said
+    /// in any language from its code alone.
+    pub fn is_plain(&self) -> bool {
+        matches!(
+            self,
+            AppError::Unauthenticated
+                | AppError::Forbidden
+                | AppError::NotFound
+                | AppError::MethodNotAllowed
+                | AppError::TooManyRequests { .. }
+                | AppError::TooLarge
+                | AppError::Internal(_)
+        )
+    }
+
+    /// The JSON body of this error with a plain refusal's message in `language`.
+    pub fn body_in(&self, language: Language) -> Vec<u8> {
+        let message = if self.is_plain() {
+            crate::i18n::t(language, &format!("error-{}", self.code()))
+        } else {
+            self.to_string()
+        };
+        let body = ErrorBody { error: self.code(), message, fields: self.fields() };
+        serde_json::to_vec(&body).unwrap_or_default()
+    }
+
+    fn fields(&self) -> Vec<FieldMessage> {
+        match self {
+            AppError::InvalidAnswers { fields, .. } => fields.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl From<StorageError> for AppError {
     fn from(error: StorageError) -> Self {
         match error {
@@ -119,11 +154,7 @@ impl IntoResponse for AppError {
             // The detail may name tables or paths: log it, never send it.
             tracing::error!(%detail, "request failed");
         }
-        let fields = match &self {
-            AppError::InvalidAnswers { fields, .. } => fields.clone(),
-            _ => Vec::new(),
-        };
-        let body = ErrorBody { error: self.code(), message: self.to_string(), fields };
+        let body = ErrorBody { error: self.code(), message: self.to_string(), fields: self.fields() };
         let mut response = (self.status(), Json(body)).into_response();
         if let AppError::TooManyRequests { retry_after_secs } = &self
             && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())

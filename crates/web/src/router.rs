@@ -18,6 +18,7 @@ use axum::routing::get;
 use tower::{Service, ServiceBuilder};
 use tower_http::trace::TraceLayer;
 
+use crate::api::refusals::LocalizedRefusals;
 use crate::auth::csrf::CsrfGuard;
 use crate::delivery::{Asset, Representation};
 use crate::state::AppState;
@@ -59,6 +60,7 @@ pub fn router(
         .map_response(with_security_headers)
         .layer(DefaultBodyLimit::max(max_upload))
         .layer(CsrfGuard::layer(state.clone()))
+        .layer(LocalizedRefusals::layer(state.clone()))
         .service(routes(state))
 }
 

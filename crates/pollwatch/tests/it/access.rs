@@ -194,10 +194,20 @@ async fn a_partner_token_reads_aggregates_but_no_people() {
     assert!(constituencies[0].get("monitored").is_none(), "partners do not learn where observers are");
     assert_eq!(call("/api/v1/people").await.unwrap().status(), 403);
     assert_eq!(call("/api/v1/audit").await.unwrap().status(), 403);
+    // Said in the language the client asks for.
+    let refused = api.get(app.url("/api/v1/audit")).bearer_auth(&token).header("accept-language", "ru").send();
+    let refused: serde_json::Value = refused.await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (&refused["error"], &refused["message"]),
+        (&"forbidden".into(), &"У вас нет прав на это действие".into())
+    );
 
     // A wrong token is refused outright, never treated as the public.
-    let wrong = api.get(app.url("/api/v1/election")).bearer_auth("pw_nonsense").send().await.unwrap();
+    let wrong = api.get(app.url("/api/v1/election")).bearer_auth("pw_nonsense").header("accept-language", "en");
+    let wrong = wrong.send().await.unwrap();
     assert_eq!(wrong.status(), 401);
+    let wrong: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!((&wrong["error"], &wrong["message"]), (&"unauthenticated".into(), &"Please sign in".into()));
 }
 
 #[tokio::test]

@@ -115,11 +115,26 @@ async fn addresses_and_parameters_the_api_cannot_read_are_answered_in_json_in_th
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().starts_with("Ünvan gözlənildiyi kimi deyil: "), "{body}");
     assert!(body["message"].as_str().unwrap().contains("abc"), "{body}");
-    // An address the API does not have, and a method an address does not take.
+    // An address the API does not have, and a method an address does not take: the
+    // coordinator's language from their account, a stranger's from their browser.
     let (status, body) = refusal(app.get(&coordinator, "/api/v1/no-such-thing").await).await;
-    assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
-    let (status, body) = refusal(browser().delete(app.url("/api/v1/submissions")).send().await.unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (405, Some("method_not_allowed")));
+    assert_eq!((status, body["error"].as_str(), body["message"].as_str()), (404, Some("not_found"), Some("Tapılmadı")));
+    let stranger = browser().delete(app.url("/api/v1/submissions")).header("accept-language", "ru-RU,ru;q=0.9");
+    let (status, body) = refusal(stranger.send().await.unwrap()).await;
+    assert_eq!(
+        (status, body["error"].as_str(), body["message"].as_str()),
+        (405, Some("method_not_allowed"), Some("Этот адрес не принимает такой метод"))
+    );
+    // Refused what their role may not see, in the language they chose on a page.
+    let observer = app.login("observer", DEMO_PASSWORD).await;
+    assert!(app.post_form(&observer, "/language", &[("to", "en")]).await.status().is_redirection());
+    let (status, body) = refusal(app.get(&observer, "/api/v1/audit").await).await;
+    assert_eq!(
+        (status, body["error"].as_str(), body["message"].as_str()),
+        (403, Some("forbidden"), Some("You may not do this"))
+    );
+    let (status, body) = refusal(browser().get(app.url("/api/v1/people")).send().await.unwrap()).await;
+    assert_eq!((status, body["message"].as_str()), (401, Some("Zəhmət olmasa, daxil olun")));
     // Outside the API, a page that says so in the reader's language.
     let page = app.get(&coordinator, "/no-such-page").await;
     assert_eq!(page.status(), 404);

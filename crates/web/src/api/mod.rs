@@ -7,6 +7,7 @@ pub mod coordination;
 pub mod json_body;
 mod people;
 mod reference;
+pub mod refusals;
 pub mod reporting;
 
 use axum::Json;
@@ -93,6 +94,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Where the API is served; writes under it from a browser session need the session's token
 /// (`auth::csrf`).
 pub const ROOT: &str = "/api/v1";
+
+/// Whether a request's path is the API's.
+pub fn is_api(path: &str) -> bool {
+    path.strip_prefix(ROOT).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
 
 pub fn routes() -> axum::Router<AppState> {
     let (router, _) = documented_routes().split_for_parts();

@@ -113,6 +113,19 @@ pub fn language_before_identity(headers: &HeaderMap) -> Language {
     cookie_language(&CookieJar::from_headers(headers)).or_else(|| header_language(headers)).unwrap_or_default()
 }
 
+/// The language of an API request's caller, found again from its headers after the request is
+/// gone (for an answer that did not know it): a signed-in caller's own, else as
+/// `language_before_identity` (a program calling the API anonymously says what it reads in
+/// `Accept-Language`).
+pub async fn language_of(headers: HeaderMap, state: &AppState) -> Language {
+    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+    parts.headers = headers;
+    match identify(&parts, state).await {
+        Ok(caller) if caller.actor.is_some() => caller.language,
+        _ => language_before_identity(&parts.headers),
+    }
+}
+
 /// The language the person chose on a page (a cookie).
 fn cookie_language(jar: &CookieJar) -> Option<Language> {
     jar.get(LANGUAGE_COOKIE).and_then(|c| Language::parse(c.value()))

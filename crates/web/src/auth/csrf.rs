@@ -64,7 +64,7 @@ where
             if !is_same_origin(&request) {
                 return Ok(AppError::Csrf(language_before_identity(request.headers())).into_response());
             }
-            let request = if is_api(request.uri().path()) {
+            let request = if crate::api::is_api(request.uri().path()) {
                 match session_token_checked(&state, request).await {
                     Ok(request) => request,
                     Err(refusal) => return Ok(refusal),
@@ -75,10 +75,6 @@ where
             inner.call(request).await
         }))
     }
-}
-
-fn is_api(path: &str) -> bool {
-    path.strip_prefix(crate::api::ROOT).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 fn is_same_origin(request: &Request) -> bool {
