@@ -43,13 +43,21 @@ impl ClientId {
 /// the stored row alone.
 pub fn submission_content_hash(form: &str, version: u32, station: StationRef, canonical_answers: &str) -> String {
     use sha2::Digest;
-    use std::io::Write;
     // The same bytes as the JSON object written out, fed to the hash as they are made (no
-    // text is built: this runs for every report, on the request's path).
+    // text is built, no formatter run: this is on every report's path).
     let mut content = HashWriter(sha2::Sha256::new());
-    let _ = write!(content, "{{\"answers\":{canonical_answers},\"form\":");
+    let mut number = itoa::Buffer::new();
+    content.0.update(b"{\"answers\":");
+    content.0.update(canonical_answers.as_bytes());
+    content.0.update(b",\"form\":");
     let _ = serde_json::to_writer(&mut content, form);
-    let _ = write!(content, ",\"station\":\"{station}\",\"version\":{version}}}");
+    content.0.update(b",\"station\":\"");
+    content.0.update(number.format(station.constituency.get()).as_bytes());
+    content.0.update(b"/");
+    content.0.update(number.format(station.station.get()).as_bytes());
+    content.0.update(b"\",\"version\":");
+    content.0.update(number.format(version).as_bytes());
+    content.0.update(b"}");
     crate::ledger::to_hex(&content.0.finalize())
 }
 

@@ -205,7 +205,13 @@ fn parse_answer(question: &Question, raw: &Json) -> AnswerReading {
             if !valid {
                 return Err(AnswerProblem::BadTime);
             }
-            Answer::Time(format!("{:0>5}", text))
+            // "8:30" kept as "08:30" (no formatter on every report's path).
+            let mut time = String::with_capacity(5);
+            if text.len() == 4 {
+                time.push('0');
+            }
+            time.push_str(text);
+            Answer::Time(time)
         }
         QuestionKind::Photo => {
             let text = raw.as_str().ok_or(AnswerProblem::NotAPhoto)?.trim().to_ascii_lowercase();

@@ -1,5 +1,6 @@
 //! The `Caller` extractor: who sent this request (a session cookie, an API token, or
-//! nobody), in which language, and with what scope. Built once per request and cached.
+//! nobody), in which language, and with what scope. Built once per request (a session's is
+//! kept for the request; a token's is found again from memory if asked twice).
 
 use std::sync::Arc;
 
@@ -102,7 +103,12 @@ impl FromRequestParts<AppState> for Caller {
             return Ok(caller.clone());
         }
         let caller = identify(parts, state).await?;
-        parts.extensions.insert(caller.clone());
+        // Kept for the rest of the request when something else may ask again: a page's error
+        // handling and a session's CSRF check do. A token's request is asked once, by its
+        // handler (every report from a device): keeping a copy would cost it for nothing.
+        if caller.via != Via::ApiToken {
+            parts.extensions.insert(caller.clone());
+        }
         Ok(caller)
     }
 }
