@@ -131,7 +131,8 @@ impl From<StorageError> for AppError {
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `forbidden`.
     pub error: &'static str,
-    /// A human-readable explanation.
+    /// What is wrong, for a person to read, in the caller's language: their account's, else
+    /// the one their browser chose on a page, else `Accept-Language` (az, en or ru).
     pub message: String,
     /// For `invalid` answers: what is wrong with each.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -363,6 +363,27 @@ async fn turnout_counts_build_the_timeline_next_to_the_announced_figures() {
     }
     let page = app.get(&coordinator, "/coverage/missing?form=TC&slot=3").await.text().await.unwrap();
     assert!(page.contains(r#"<a href="/coverage/missing?form=TC&amp;slot=3" aria-current="page">15:00</a>"#), "{page}");
+
+    // The dashboard's card counts the reporting time due last, and asks who is missing at it.
+    let card = |page: String| {
+        let card = page.split(r#"<div class="card" data-form="TC">"#).nth(1).expect("a turnout card").to_string();
+        let figure = card.split(r#"<div class="figure">"#).nth(1).and_then(|f| f.split(" / ").next()).unwrap();
+        let time = card.split(") · ").nth(1).and_then(|t| t.get(..5)).expect("the card names its time").to_string();
+        (figure.parse::<i64>().unwrap(), time, card)
+    };
+    let (before, time, shown) = card(app.get(&coordinator, "/coverage").await.text().await.unwrap());
+    let slot = ["10:00", "12:00", "15:00", "17:00", "19:00"].iter().position(|t| *t == time).unwrap() + 1;
+    assert!(shown.contains(&format!(r#"href="/coverage/missing?form=TC&amp;slot={slot}""#)), "{shown}");
+    let other = if slot == 2 { 3 } else { 2 };
+    let elsewhere = app.second_observer_at("17/2").await;
+    for (id, at) in [("turnout-17-2-other", other), ("turnout-17-2-due", slot)] {
+        let report = json!({"id": id, "form": "TC", "station": "17/2", "answers": {"TA": at, "TB": 100, "TC": false}});
+        let (status, body) = post(&app, &elsewhere, "/api/v1/submissions", &report).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (now, ..) = card(app.get(&coordinator, "/coverage").await.text().await.unwrap());
+        // A count at another time first: it does not count; then one at the time due.
+        assert_eq!(now, before + i64::from(at == slot), "after a count at slot {at}, with {time} due");
+    }
 }
 
 #[tokio::test]

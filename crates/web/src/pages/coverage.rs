@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use domain::access::Actor;
-use domain::forms::FormKind;
+use domain::forms::{FormKind, Phase};
 use domain::language::Language;
 use domain::timezone::format_baku;
 use storage::coverage::{self, ConstituencyCoverage, TurnoutPoint};
@@ -22,7 +22,12 @@ use crate::pages::layout::page;
 use crate::reporting::catalog::{turnout_slot, turnout_slots};
 use crate::state::AppState;
 
+/// The turnout count's reporting times (the CEC's), slots 1–5.
 const SLOTS: [&str; 5] = ["10:00", "12:00", "15:00", "17:00", "19:00"];
+
+fn slot_label(slot: i64) -> &'static str {
+    usize::try_from(slot - 1).ok().and_then(|at| SLOTS.get(at)).copied().unwrap_or("?")
+}
 
 #[derive(Deserialize, Default)]
 pub struct CoverageQuery {
@@ -51,14 +56,17 @@ pub async fn dashboard(
     let pool = state.store.reads();
     let rows = coverage::by_constituency(&state.store, &area).await?;
     let turnout = coverage::turnout(pool, &area).await?;
-    let forms: Vec<(String, String)> = checklist_codes(&state)
+    let due = slot_due(storage::now_millis());
+    let cards: Vec<Card> = checklist_codes(&state)
         .into_iter()
         .map(|(code, _)| {
-            let title = state.forms.current(&code).map(|f| f.title.get(lang).to_string()).unwrap_or_default();
-            (code, title)
+            let form = state.forms.current(&code);
+            let title = form.as_ref().map(|f| f.title.get(lang).to_string()).unwrap_or_default();
+            let turnout = form.is_some_and(|f| f.phase == Some(Phase::Turnout));
+            Card { code, title, slot: turnout.then_some(due) }
         })
         .collect();
-    let figures = figures(lang, &actor, &forms, &rows, &turnout);
+    let figures = figures(lang, &actor, &cards, &rows, &turnout);
     if query.fragment.as_deref() == Some("1") {
         return Ok(Html(figures.into_string()).into_response());
     }
@@ -74,24 +82,53 @@ pub async fn dashboard(
     ))
 }
 
+/// A form's card on the dashboard: its stations reporting out of those expected.
+struct Card {
+    code: String,
+    title: String,
+    /// The turnout count's: the reporting time it counts (the one due last), 1–5. A count at
+    /// 10:00 is not one at 15:00, so "any time" would read full from 10:00 on.
+    slot: Option<i64>,
+}
+
+/// The turnout count's reporting time due last at `now` (Baku time), 1–5; the first before it.
+fn slot_due(now: i64) -> i64 {
+    let moment = domain::timezone::from_millis(now).to_offset(domain::timezone::BAKU);
+    let minutes = u32::from(moment.hour()) * 60 + u32::from(moment.minute());
+    let starts = SLOTS.iter().map(|time| time[..2].parse::<u32>().unwrap_or(0) * 60);
+    starts.filter(|start| *start <= minutes).count().max(1) as i64
+}
+
 fn figures(
     lang: Language,
     actor: &Actor,
-    forms: &[(String, String)],
+    cards: &[Card],
     rows: &[ConstituencyCoverage],
     turnout: &[TurnoutPoint],
 ) -> Markup {
-    let totals: Vec<i64> =
-        forms.iter().map(|(code, _)| rows.iter().map(|r| r.received.get(code).copied().unwrap_or(0)).sum()).collect();
+    let received = |card: &Card| -> i64 {
+        match card.slot {
+            Some(slot) => turnout.iter().find(|point| point.slot == slot).map_or(0, |point| point.stations),
+            None => rows.iter().map(|r| r.received.get(&card.code).copied().unwrap_or(0)).sum(),
+        }
+    };
     let expected: i64 = rows.iter().map(|r| r.expected).sum();
     let may_call = people_area(actor).is_ok();
     html! {
         div.cards {
-            @for ((code, title), total) in forms.iter().zip(&totals) {
-                div.card {
-                    div.figure { (number(lang, *total)) " / " (number(lang, expected)) }
-                    div.label { (title) " (" (code) ")" }
-                    @if may_call { a href={ "/coverage/missing?form=" (code) } { (t(lang, "coverage-missing")) } }
+            @for card in cards {
+                div.card data-form=(card.code) {
+                    div.figure { (number(lang, received(card))) " / " (number(lang, expected)) }
+                    div.label {
+                        (card.title) " (" (card.code) ")"
+                        @if let Some(slot) = card.slot { " · " (slot_label(slot)) }
+                    }
+                    @if may_call {
+                        @match card.slot {
+                            Some(slot) => a href={ "/coverage/missing?form=" (card.code) "&slot=" (slot) } { (t(lang, "coverage-missing")) },
+                            None => a href={ "/coverage/missing?form=" (card.code) } { (t(lang, "coverage-missing")) },
+                        }
+                    }
                 }
             }
         }
@@ -99,7 +136,7 @@ fn figures(
         div.table-wrap { table #turnout {
             thead { tr { th { (t(lang, "coverage-time")) } th.num { (t(lang, "coverage-stations")) } th.num { (t(lang, "coverage-observed")) } th.num { (t(lang, "coverage-announced")) } } }
             tbody { @for point in turnout { tr {
-                td { (SLOTS.get((point.slot - 1).max(0) as usize).copied().unwrap_or("?")) }
+                td { (slot_label(point.slot)) }
                 td.num { (point.stations) }
                 td.num { (percent(point.counted, point.registered)) }
                 td.num { @if point.announced_stations > 0 { (percent(point.announced, point.announced_registered)) " (" (point.announced_stations) ")" } @else { "—" } }
@@ -107,14 +144,14 @@ fn figures(
         } }
         h2 { (t(lang, "nav-constituencies")) }
         div.table-wrap { table #coverage-table {
-            thead { tr { th { "№" } th { (t(lang, "name")) } th.num { (t(lang, "coverage-expected")) } @for (code, _) in forms { th.num { (code) } } } }
+            thead { tr { th { "№" } th { (t(lang, "name")) } th.num { (t(lang, "coverage-expected")) } @for card in cards { th.num { (card.code) } } } }
             tbody { @for row in rows { tr {
                 td { (row.constituency_no) }
                 td { a href={ "/coverage/" (row.constituency_no) } { (row.name_az) } }
                 td.num { (row.expected) }
-                @for (code, _) in forms {
-                    @let received = row.received.get(code).copied().unwrap_or(0);
-                    td.num data-form=(code) data-constituency=(row.constituency_no) { (received) }
+                @for card in cards {
+                    @let received = row.received.get(&card.code).copied().unwrap_or(0);
+                    td.num data-form=(card.code) data-constituency=(row.constituency_no) { (received) }
                 }
             } } }
         } }
@@ -221,4 +258,32 @@ pub async fn missing(
             } }
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 7 February 2024, the last presidential election, at `hh:mm` in Baku.
+    fn election_day_at(hours: i64, minutes: i64) -> i64 {
+        1_707_249_600_000 + (hours * 60 + minutes) * 60_000
+    }
+
+    #[test]
+    fn the_turnout_card_counts_the_reporting_time_due_last() {
+        for ((hours, minutes), slot) in [
+            ((3, 0), 1),
+            ((9, 59), 1),
+            ((10, 0), 1),
+            ((11, 59), 1),
+            ((12, 0), 2),
+            ((16, 0), 3),
+            ((19, 30), 5),
+            ((23, 59), 5),
+        ] {
+            assert_eq!(slot_due(election_day_at(hours, minutes)), slot, "{hours}:{minutes:02}");
+        }
+        assert_eq!(election_day_at(12, 0), 1_707_292_800_000, "noon in Baku is 08:00 UTC");
+        assert_eq!((slot_label(2), slot_label(9)), ("12:00", "?"));
+    }
 }
