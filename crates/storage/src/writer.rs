@@ -192,7 +192,13 @@ impl Batch {
 /// without a first. (Jobs sent after a stop are dropped with the channel: WriterStopped.)
 fn next_batch(first: Option<Job>, receiver: &mut mpsc::Receiver<Job>) -> Option<Batch> {
     let mut batch = Batch::default();
-    batch.take(first?);
+    let first = first?;
+    if matches!(first, Job::Submit(..)) {
+        // Sized once for what waits: grown report by report, it was reallocated a few times
+        // a batch (~2 % of the writer's time).
+        batch.reports.reserve(1 + receiver.len().min(MAX_BATCH - 1));
+    }
+    batch.take(first);
     for _ in 1..MAX_BATCH {
         if batch.stop.is_some() {
             break;
@@ -321,7 +327,7 @@ fn run_writer_thread(
     pool: &AnyPool,
     runtime: &tokio::runtime::Handle,
     mut connection: IngestConnection,
-    syncer: LogSync,
+    mut syncer: LogSync,
     mut jobs: JobsCome,
 ) {
     // Rows a previous run left pending (it crashed) are written before anything else.
@@ -333,7 +339,7 @@ fn run_writer_thread(
         // A panic (a bug) costs the batch's callers their answer (WriterStopped; devices retry)
         // and the connection, never the writer: later writes still work.
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            run(pool, runtime, &mut connection, &syncer, batch, &mut readers)
+            run(pool, runtime, &mut connection, &mut syncer, batch, &mut readers)
         }));
         match ran {
             Ok(None) => {}
@@ -359,7 +365,7 @@ fn run(
     pool: &AnyPool,
     runtime: &tokio::runtime::Handle,
     connection: &mut IngestConnection,
-    syncer: &LogSync,
+    syncer: &mut LogSync,
     batch: Batch,
     readers: &mut Readers,
 ) -> Option<oneshot::Sender<()>> {
@@ -412,7 +418,7 @@ async fn run_writer_task(pool: AnyPool, backend: Backend, mut receiver: mpsc::Re
 /// Stores reports on the ingest connection, syncs the log and only then answers the callers
 /// (`log_sync`). Should storing panic, the batch's callers hear
 /// WriterStopped (nothing of it was committed) and the next batch gets a fresh connection.
-fn store_on_own_connection(connection: &mut IngestConnection, reports: Reports, syncer: &LogSync) {
+fn store_on_own_connection(connection: &mut IngestConnection, reports: Reports, syncer: &mut LogSync) {
     let (news, replies): (Vec<_>, Vec<_>) = reports.into_iter().unzip();
     let stored = std::panic::catch_unwind(AssertUnwindSafe(|| connection.store(&news)));
     // The callers hold the other share of each report: they free it, on their own thread.
