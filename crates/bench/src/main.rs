@@ -98,8 +98,8 @@ async fn run(options: &Options) -> Result<(), String> {
         println!();
         println!("SMS path (signed webhook → parse → validate → store → reply)");
         println!(
-            "  {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, errors {}; {} messages acknowledged, {} reports stored",
-            load.rate, load.p50_ms, load.p99_ms, load.errors, load.acknowledged, load.stored
+            "  {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms, errors {}; {} messages acknowledged, {} reports stored",
+            load.rate, load.p50_ms, load.p99_ms, load.max_ms, load.errors, load.acknowledged, load.stored
         );
         let distinct = sms::DISTINCT_PER_SECOND as u64 * u64::from(options.seconds);
         if load.acknowledged > distinct {
@@ -120,7 +120,9 @@ async fn ingest_rounds(options: &Options) -> Result<(), String> {
     let mut ceiling = if options.no_ceiling { None } else { Some(ceiling::Ceiling::build(options)?) };
     let mut ours = ingest::Prepared::new(options).await?;
     println!();
-    println!("ingest        round   requests/s   p50 ms   p99 ms   errors   stolen %   idle %   stored   acknowledged");
+    println!(
+        "ingest        round   requests/s   p50 ms   p99 ms   max ms   errors   stolen %   idle %   stored   acknowledged"
+    );
     let mut ratios = Vec::new();
     let mut totals = (0.0, 0.0);
     for round in 1..=options.rounds.max(1) {
@@ -168,7 +170,7 @@ fn print_load(name: &str, round: u32, load: &wrk::Load, ours: bool) {
         None => ("–".into(), "–".into()),
     };
     println!(
-        "{name:<12} {round:>6}  {:>11.0}  {:>7.2}  {:>7.2}  {:>7}   {stolen:>8}   {idle:>6}   {stored}",
-        load.rate, load.p50_ms, load.p99_ms, load.errors
+        "{name:<12} {round:>6}  {:>11.0}  {:>7.2}  {:>7.2}  {:>7.1}  {:>7}   {stolen:>8}   {idle:>6}   {stored}",
+        load.rate, load.p50_ms, load.p99_ms, load.max_ms, load.errors
     );
 }

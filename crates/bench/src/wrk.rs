@@ -38,6 +38,9 @@ pub struct Load {
     pub rate: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// The slowest answer: far above p99 it is one stall (the disk, the host), close to it a
+    /// slow stretch.
+    pub max_ms: f64,
     /// Non-2xx answers and socket errors.
     pub errors: u64,
     pub requests: u64,
@@ -146,6 +149,7 @@ fn parse(text: &str) -> Option<Load> {
             ["Requests/sec:", rate] => load.rate = rate.parse().ok()?,
             ["50%", value] => load.p50_ms = millis(value)?,
             ["99%", value] => load.p99_ms = millis(value)?,
+            ["Latency", _average, _deviation, max, _share] => load.max_ms = millis(max)?,
             ["Non-2xx", "or", "3xx", "responses:", n] => load.errors += n.parse::<u64>().ok()?,
             [requests, "requests", "in", ..] => load.requests = requests.parse().ok()?,
             ["Socket", "errors:", rest @ ..] => {
@@ -162,9 +166,10 @@ fn parse(text: &str) -> Option<Load> {
 mod tests {
     #[test]
     fn reads_a_wrk_summary() {
-        let text = "  Latency Distribution\n     50%    5.63ms\n     99%   21.40ms\n  118734 requests in 10.00s, 11.99MB read\n  Non-2xx or 3xx responses: 3\nRequests/sec:  11869.20\n";
+        let text = "    Latency     1.22ms  716.10us  83.52ms   95.30%\n  Latency Distribution\n     50%    5.63ms\n     99%   21.40ms\n  118734 requests in 10.00s, 11.99MB read\n  Non-2xx or 3xx responses: 3\nRequests/sec:  11869.20\n";
         let load = super::parse(text).unwrap();
         assert_eq!((load.rate, load.p50_ms, load.p99_ms, load.errors, load.requests), (11869.2, 5.63, 21.4, 3, 118734));
+        assert_eq!(load.max_ms, 83.52);
     }
 
     #[test]
