@@ -80,9 +80,7 @@ impl AppError {
             AppError::Internal(_) => "internal",
         }
     }
-}
 
-impl AppError {
     /// A refusal that says nothing of its own, only what kind it is: its message can be said
     /// in any language from its code alone.
     pub fn is_plain(&self) -> bool {
@@ -98,13 +96,14 @@ impl AppError {
         )
     }
 
+    /// What kind of error this is, in `language` (a page's title; a plain refusal's message).
+    pub fn title_in(&self, language: Language) -> String {
+        crate::i18n::t(language, &format!("error-{}", self.code()))
+    }
+
     /// The JSON body of this error with a plain refusal's message in `language`.
     pub fn body_in(&self, language: Language) -> Vec<u8> {
-        let message = if self.is_plain() {
-            crate::i18n::t(language, &format!("error-{}", self.code()))
-        } else {
-            self.to_string()
-        };
+        let message = if self.is_plain() { self.title_in(language) } else { self.to_string() };
         let body = ErrorBody { error: self.code(), message, fields: self.fields() };
         serde_json::to_vec(&body).unwrap_or_default()
     }

@@ -96,9 +96,11 @@ where
             let rewrite = match self.as_mut().project() {
                 LocalizedProjection::Answering { inner, asked } => {
                     let Ok(response) = ready!(inner.poll(context));
-                    let plain = response.extensions().get::<AppError>().is_some_and(AppError::is_plain);
-                    match asked.take() {
-                        Some((headers, state)) if plain => Box::pin(in_callers_language(response, headers, state)),
+                    let plain = response.extensions().get::<AppError>().filter(|error| error.is_plain()).cloned();
+                    match (asked.take(), plain) {
+                        (Some((headers, state)), Some(error)) => {
+                            Box::pin(in_callers_language(response, error, headers, state))
+                        }
                         _ => return Poll::Ready(Ok(response)),
                     }
                 }
@@ -109,8 +111,12 @@ where
     }
 }
 
-async fn in_callers_language(mut response: Response, headers: LanguageHeaders, state: AppState) -> Response {
-    let Some(error) = response.extensions().get::<AppError>().cloned() else { return response };
+async fn in_callers_language(
+    mut response: Response,
+    error: AppError,
+    headers: LanguageHeaders,
+    state: AppState,
+) -> Response {
     let language = language_of(headers.into_map(), &state).await;
     *response.body_mut() = Body::from(error.body_in(language));
     response.headers_mut().remove(header::CONTENT_LENGTH);

@@ -188,7 +188,7 @@ async fn render_error_pages(State(state): State<AppState>, request: Request, nex
         return Redirect::to(&format!("/login?next={}", layout::query_value(&target))).into_response();
     }
     let language = caller.language;
-    let title = t(language, &format!("error-{}", error.code()));
+    let title = error.title_in(language);
     let detail = match &error {
         AppError::BadRequest(text) | AppError::Conflict(text) | AppError::Refused(text) => Some(text.clone()),
         AppError::Unreadable { message, .. } => Some(message.clone()),
