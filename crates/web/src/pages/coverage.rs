@@ -91,6 +91,16 @@ struct Card {
     slot: Option<i64>,
 }
 
+impl Card {
+    /// The list of stations this card counts as missing (at its reporting time, if it has one).
+    fn missing_href(&self) -> String {
+        match self.slot {
+            Some(slot) => format!("/coverage/missing?form={}&slot={slot}", self.code),
+            None => format!("/coverage/missing?form={}", self.code),
+        }
+    }
+}
+
 /// The turnout count's reporting time due last at `now` (Baku time), 1–5; the first before it.
 fn slot_due(now: i64) -> i64 {
     let moment = domain::timezone::from_millis(now).to_offset(domain::timezone::BAKU);
@@ -123,12 +133,7 @@ fn figures(
                         (card.title) " (" (card.code) ")"
                         @if let Some(slot) = card.slot { " · " (slot_label(slot)) }
                     }
-                    @if may_call {
-                        @match card.slot {
-                            Some(slot) => a href={ "/coverage/missing?form=" (card.code) "&slot=" (slot) } { (t(lang, "coverage-missing")) },
-                            None => a href={ "/coverage/missing?form=" (card.code) } { (t(lang, "coverage-missing")) },
-                        }
-                    }
+                    @if may_call { a href=(card.missing_href()) { (t(lang, "coverage-missing")) } }
                 }
             }
         }
